@@ -1,0 +1,98 @@
+# sceval - plain Makefile. Libraries are found with pkg-config; every variable
+# below can be overridden on the command line (make PKG_CONFIG=... CC=clang).
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+PYTHON      ?= /usr/bin/python3
+PKGS        ?= sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive
+OPT         ?= -O2 -g
+CSTD        ?= -std=gnu11
+WARN        ?= -Wall -Wextra -Wno-unused-parameter
+CPPFLAGS    += -D_GNU_SOURCE -I. -Ibuild
+PKG_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    ?= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CFLAGS      += $(OPT) $(CSTD) $(WARN) -pthread $(PKG_CFLAGS)
+LDLIBS      += $(PKG_LIBS) -lm -pthread
+BUILD       ?= build
+BIN         ?= sceval
+
+LIB_SRC  := $(sort $(wildcard util/*.c store/*.c runner/*.c tasks/*.c tasks/*/*.c reports/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libsceval.a
+
+# Everything the build can record about itself goes into build/buildinfo.h,
+# rewritten only when its content changes so that nothing rebuilds needlessly.
+VERSION_STR := $(shell cat VERSION)
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
+
+.PHONY: all check test asan install demo deps clean bench FORCE
+all: $(BIN)
+
+$(BUILD)/buildinfo.h: FORCE
+	@mkdir -p $(BUILD)
+	@{ echo '#define SC_VERSION "$(VERSION_STR)"'; \
+	   echo '#define SC_GIT_DESCRIBE "$(GIT_DESCRIBE)"'; \
+	   echo '#define SC_CC "$(shell $(CC) --version 2>/dev/null | head -n 1)"'; \
+	   echo '#define SC_CFLAGS "$(strip $(OPT) $(CSTD) $(SAN))"'; } > $@.tmp
+	@cmp -s $@.tmp $@ 2>/dev/null && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/runner/env.o: $(BUILD)/buildinfo.h
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(SAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $< $(LIB) $(LDLIBS)
+
+unit: $(TEST_BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+# The README's test command. Runs the unit tests and the command-line tests.
+check test: deps
+	@$(MAKE) --no-print-directory all unit
+	@SCEVAL=$(abspath $(BIN)) SCEVAL_UNITDIR=$(abspath $(BUILD)/tests) PYTHON=$(PYTHON) \
+		sh tests/run.sh
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=sceval-asan OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		sceval-asan unit
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:$(ASAN_OPTIONS) \
+	 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 SCEVAL_ASAN=1 SCEVAL=$(abspath sceval-asan) SCEVAL_UNITDIR=$(abspath build-asan/tests) \
+	 PYTHON=$(PYTHON) sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+bench: all
+	@echo "benchmarks: see bench/README.md (each script prints sceval vs its peer)"
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sceval
+
+clean:
+	rm -rf build build-asan sceval sceval-asan
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,90 @@
+/*
+ * cli.h - what every command implementation shares: the context, option
+ * parsing with the common options, and the exit conventions.
+ *
+ * Exit codes: 0 success; 1 failure (one line "sceval CMD: what: detail" on
+ * stderr); 2 usage error (message and usage on stderr). Only cli/ may exit.
+ * Common options accepted by every command: --store DIR, -q/--quiet,
+ * --json (where the command reports something), -h/--help.
+ */
+#ifndef SC_CLI_H
+#define SC_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include "util/err.h"
+
+typedef struct sc_store sc_store;
+
+typedef struct cli_ctx {
+	const char *name;      /* command name, for messages */
+	const char *usage;     /* the command's usage text */
+	const char *store_dir; /* --store DIR (or NULL: SCEVAL_DIR, then search upwards) */
+	int quiet;             /* -q */
+	int json;              /* --json */
+	int stop;              /* after cli_opt returns -1: -1 to go on, else the exit code */
+	int optind;            /* first positional argument */
+	int argc;              /* the command's argc/argv (argv[0] is the command name) */
+	char **argv;
+} cli_ctx;
+
+typedef int (*cli_fn)(cli_ctx *c, int argc, char **argv);
+
+typedef struct cli_cmd {
+	const char *name;
+	cli_fn fn;
+	const char *summary;
+} cli_cmd;
+
+/* The table of commands (cli/main.c). Terminated by a NULL name. */
+extern const cli_cmd cli_commands[];
+
+/*
+ * Option parsing: call in a loop until it returns -1, then return c->stop
+ * if it is >= 0 (help was printed, or a usage error was reported). Command
+ * options are returned as getopt_long returns them. json_ok says whether the
+ * command accepts --json.
+ */
+int cli_opt(cli_ctx *c, int argc, char **argv, const char *usage, const char *shortopts,
+	    const struct option *longopts, int json_ok);
+#define CLI_OPTS_END(c)                                                                 \
+	do {                                                                            \
+		if ((c)->stop >= 0)                                                     \
+			return (c)->stop;                                               \
+	} while (0)
+
+int cli_usage_error(cli_ctx *c, const char *fmt, ...) SC_PRINTF(2, 3);
+int cli_fail(cli_ctx *c, const sc_err *err);
+int cli_failf(cli_ctx *c, const char *fmt, ...) SC_PRINTF(2, 3);
+/* Print j (adding "schema": 1) on stdout and release it. Returns 0. */
+int cli_json_out(cli_ctx *c, json_t *j);
+/* Open the store named by --store, SCEVAL_DIR, or found upwards from cwd. */
+int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err) SC_WUR;
+/* Parse a non-negative integer option value, or report a usage error. */
+int cli_parse_long(cli_ctx *c, const char *opt, const char *s, long lo, long hi, long *out);
+int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out);
+
+/* Command implementations (one file each under cli/). */
+int cmd_help(cli_ctx *c, int argc, char **argv);
+int cmd_version(cli_ctx *c, int argc, char **argv);
+int cmd_init(cli_ctx *c, int argc, char **argv);
+int cmd_add(cli_ctx *c, int argc, char **argv);
+int cmd_cat(cli_ctx *c, int argc, char **argv);
+int cmd_ls(cli_ctx *c, int argc, char **argv);
+int cmd_show(cli_ctx *c, int argc, char **argv);
+int cmd_checkout(cli_ctx *c, int argc, char **argv);
+int cmd_tag(cli_ctx *c, int argc, char **argv);
+int cmd_fsck(cli_ctx *c, int argc, char **argv);
+int cmd_gc(cli_ctx *c, int argc, char **argv);
+int cmd_provenance(cli_ctx *c, int argc, char **argv);
+int cmd_inspect(cli_ctx *c, int argc, char **argv);
+int cmd_simulate(cli_ctx *c, int argc, char **argv);
+int cmd_run(cli_ctx *c, int argc, char **argv);
+int cmd_runs(cli_ctx *c, int argc, char **argv);
+int cmd_reproduce(cli_ctx *c, int argc, char **argv);
+int cmd_diff(cli_ctx *c, int argc, char **argv);
+int cmd_export(cli_ctx *c, int argc, char **argv);
+int cmd_import(cli_ctx *c, int argc, char **argv);
+int cmd_report(cli_ctx *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * main.c - the sceval command: global options, the table of commands, and
+ * the one place where the process exits. Output on stdout is flushed and
+ * checked before exit, so a full disk or closed pipe is an error, not a
+ * silently truncated result.
+ */
+#include "cli.h"
+#include "util/progress.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One line per command: this table is also what `sceval help` prints. */
+const cli_cmd cli_commands[] = {
+	{ "version", cmd_version, "version, build flags and linked libraries" },
+	{ "help", cmd_help, "list commands, or show a command's usage" },
+	{ NULL, NULL, NULL },
+};
+
+static const char main_usage[] =
+	"usage: sceval [--store DIR] [-q] <command> [options] [args]\n";
+
+static void print_commands(FILE *f)
+{
+	fputs(main_usage, f);
+	fputs("\ncommands:\n", f);
+	for (const cli_cmd *k = cli_commands; k->name; k++)
+		fprintf(f, "  %-12s %s\n", k->name, k->summary);
+	fputs("\nglobal options:\n"
+	      "  --store DIR  use the store in DIR (default: $SCEVAL_DIR, else the nearest\n"
+	      "               .sceval/ in the working directory or above)\n"
+	      "  -q, --quiet  no progress output\n"
+	      "  --json       machine-readable output (commands that report something)\n"
+	      "\n'sceval help CMD' or 'sceval CMD --help' shows a command's usage.\n",
+	      f);
+}
+
+static const cli_cmd *find_cmd(const char *name)
+{
+	for (const cli_cmd *k = cli_commands; k->name; k++)
+		if (!strcmp(k->name, name))
+			return k;
+	return NULL;
+}
+
+static int run_cmd(const cli_cmd *k, int argc, char **argv, const char *store, int quiet)
+{
+	cli_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.name = k->name;
+	c.store_dir = store;
+	c.quiet = quiet;
+	c.stop = -1;
+	c.argc = argc;
+	c.argv = argv;
+	optind = 0; /* full getopt reset, so commands may parse again */
+	return k->fn(&c, argc, argv);
+}
+
+int cmd_help(cli_ctx *c, int argc, char **argv)
+{
+	static const char usage[] = "usage: sceval help [CMD]\n\n"
+				    "Without CMD, list the commands; with CMD, show its usage.\n";
+	int o;
+	while ((o = cli_opt(c, argc, argv, usage, "", NULL, 0)) != -1)
+		return cli_usage_error(c, "unexpected option");
+	CLI_OPTS_END(c);
+	if (c->optind >= argc) {
+		print_commands(stdout);
+		return 0;
+	}
+	const cli_cmd *k = find_cmd(argv[c->optind]);
+	if (!k)
+		return cli_usage_error(c, "'%s' is not a sceval command", argv[c->optind]);
+	char *av[] = { (char *)k->name, "--help", NULL };
+	return run_cmd(k, 2, av, NULL, 1);
+}
+
+static int finish(int rc, const char *name)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (rc == 0 || errno != EPIPE)
+			fprintf(stderr, "sceval %s: cannot write output: %s\n", name, strerror(errno));
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *store = NULL;
+	int quiet = 0;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--store") && i + 1 < argc) {
+			store = argv[++i];
+		} else if (!strncmp(a, "--store=", 8)) {
+			store = a + 8;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_commands(stdout);
+			return finish(0, "help");
+		} else if (!strcmp(a, "--version")) {
+			char *av[] = { "version", NULL };
+			return finish(run_cmd(find_cmd("version"), 1, av, NULL, quiet), "version");
+		} else {
+			fprintf(stderr, "sceval: unknown option '%s'\n", a);
+			fputs(main_usage, stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		print_commands(stderr);
+		return 2;
+	}
+	const cli_cmd *k = find_cmd(argv[i]);
+	if (!k) {
+		fprintf(stderr, "sceval: '%s' is not a sceval command; see 'sceval help'\n", argv[i]);
+		return 2;
+	}
+	sc_progress_enable(!quiet && isatty(2));
+	int rc = run_cmd(k, argc - i, argv + i, store, quiet);
+	return finish(rc, k->name);
+}

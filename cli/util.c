@@ -1,0 +1,134 @@
+/*
+ * util.c - option parsing and output conventions shared by all commands.
+ */
+#include "cli.h"
+#include "util/json.h"
+#include "util/progress.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_STORE = 0x1000, OPT_JSON, OPT_HELP_LONG };
+
+int cli_opt(cli_ctx *c, int argc, char **argv, const char *usage, const char *shortopts,
+	    const struct option *longopts, int json_ok)
+{
+	/* Merge the command's options with the common ones, once per call site. */
+	struct option merged[64];
+	size_t n = 0;
+	for (const struct option *o = longopts; o && o->name; o++) {
+		if (n < 58)
+			merged[n++] = *o;
+	}
+	merged[n++] = (struct option){ "store", required_argument, NULL, OPT_STORE };
+	merged[n++] = (struct option){ "quiet", no_argument, NULL, 'q' };
+	merged[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	if (json_ok)
+		merged[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+	merged[n] = (struct option){ NULL, 0, NULL, 0 };
+	char so[128];
+	snprintf(so, sizeof(so), "+:%sqh", shortopts ? shortopts : "");
+
+	c->usage = usage;
+	for (;;) {
+		int o = getopt_long(argc, argv, so, merged, NULL);
+		c->optind = optind;
+		switch (o) {
+		case -1:
+			return -1;
+		case OPT_STORE:
+			c->store_dir = optarg;
+			continue;
+		case 'q':
+			c->quiet = 1;
+			sc_progress_enable(0);
+			continue;
+		case OPT_JSON:
+			c->json = 1;
+			continue;
+		case 'h':
+			fputs(usage, stdout);
+			c->stop = 0;
+			return -1;
+		case ':':
+			c->stop = cli_usage_error(c, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		case '?':
+			if (optopt)
+				c->stop = cli_usage_error(c, "unknown option '-%c'", optopt);
+			else
+				c->stop = cli_usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		default:
+			return o;
+		}
+	}
+}
+
+int cli_usage_error(cli_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "sceval %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c->usage)
+		fputs(c->usage, stderr);
+	return 2;
+}
+
+int cli_fail(cli_ctx *c, const sc_err *err)
+{
+	sc_progress_line(NULL);
+	fprintf(stderr, "sceval %s: %s\n", c->name,
+		err && err->msg[0] ? err->msg : "failed (no detail)");
+	return 1;
+}
+
+int cli_failf(cli_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	sc_progress_line(NULL);
+	fprintf(stderr, "sceval %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int cli_json_out(cli_ctx *c, json_t *j)
+{
+	(void)c;
+	json_object_set_new(j, "schema", json_integer(1));
+	sc_json_print(stdout, j);
+	json_decref(j);
+	return 0;
+}
+
+int cli_parse_long(cli_ctx *c, const char *opt, const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return cli_usage_error(c, "%s: '%s' is not an integer in [%ld, %ld]", opt, s, lo, hi);
+	*out = v;
+	return 0;
+}
+
+int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end)
+		return cli_usage_error(c, "%s: '%s' is not a number", opt, s);
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Install the Debian packages sceval needs to build and test, and nothing else.
+# Idempotent: when everything is present it only queries dpkg and returns quickly.
+# As root it runs apt-get itself (updating the package lists first); otherwise it
+# prints the exact command to run.
+set -eu
+
+PKGS="gcc make pkg-config git openssl
+libsqlite3-dev libgit2-dev libssl-dev libhdf5-dev libopenblas-dev
+libigraph-dev libyaml-dev libjansson-dev libarchive-dev
+python3 python3-numpy python3-sklearn python3-anndata python3-scipy python3-h5py
+chromium"
+
+missing=""
+for p in $PKGS; do
+  st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$st" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $p" ;;
+  esac
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+echo "deps: missing Debian packages:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  log=$(mktemp)
+  # shellcheck disable=SC2086
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"
+    echo "deps: apt-get failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
+  echo "deps: installed$missing" >&2
+else
+  echo "deps: run as root:  apt-get update && apt-get install -y$missing" >&2
+  exit 1
+fi

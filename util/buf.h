@@ -1,0 +1,34 @@
+/*
+ * buf.h - a growable byte buffer, always NUL-terminated (git's strbuf idea).
+ *
+ * Invariant: b->s is never NULL after sc_buf_init and b->s[b->len] == 0.
+ * The buffer owns b->s; sc_buf_free releases it; sc_buf_detach hands it over.
+ */
+#ifndef SC_BUF_H
+#define SC_BUF_H
+
+#include <stddef.h>
+#include "err.h"
+
+typedef struct sc_buf {
+	char *s;
+	size_t len, cap;
+} sc_buf;
+
+#define SC_BUF_INIT { NULL, 0, 0 }
+
+void sc_buf_init(sc_buf *b);
+void sc_buf_free(sc_buf *b);
+void sc_buf_reset(sc_buf *b);
+void sc_buf_grow(sc_buf *b, size_t extra);
+void sc_buf_add(sc_buf *b, const void *p, size_t n);
+void sc_buf_puts(sc_buf *b, const char *s);
+void sc_buf_putc(sc_buf *b, char c);
+void sc_buf_printf(sc_buf *b, const char *fmt, ...) SC_PRINTF(2, 3);
+char *sc_buf_detach(sc_buf *b);
+/* Append s with HTML special characters escaped (& < > " '). */
+void sc_buf_html(sc_buf *b, const char *s);
+/* Append s as an RFC 4180 CSV field (quoted when it holds , " CR or LF). */
+void sc_buf_csv(sc_buf *b, const char *s);
+
+#endif
