@@ -1,0 +1,33 @@
+/*
+ * pca.h - principal component analysis of the rows of a matrix, equal to
+ * sklearn.decomposition.PCA: centred data, explained_variance = S^2/(n-1),
+ * explained_variance_ratio over the total variance, components' signs fixed
+ * as sklearn's svd_flip (the largest-magnitude entry of each score column is
+ * positive), deterministic for a given input whatever the thread count.
+ * Sparse input is centred implicitly: a large sparse matrix is never densified.
+ */
+#ifndef SC_PCA_H
+#define SC_PCA_H
+
+#include "tasks/core/mat.h"
+#include "util/err.h"
+
+typedef struct sc_pca {
+	size_t n_comps, n_features;
+	double *components;               /* n_comps x n_features, row-major */
+	double *explained_variance;       /* n_comps */
+	double *explained_variance_ratio; /* n_comps */
+	double *singular_values;          /* n_comps */
+	double *mean;                     /* n_features */
+	double total_variance;
+} sc_pca;
+
+/* scores: rows x n_comps (allocated here). model may be NULL. n_comps is
+ * clipped to min(rows, cols) - 1 when larger (an error when that is 0). */
+int sc_pca_dense(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comps,
+		 sc_err *err) SC_WUR;
+int sc_pca_csr(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_comps,
+	       sc_err *err) SC_WUR;
+void sc_pca_free(sc_pca *p);
+
+#endif
