@@ -64,6 +64,9 @@ int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err) SC_WUR;
 int cli_parse_long(cli_ctx *c, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out);
 
+/* `sceval show` of a store object (cli/cmd_ls.c). */
+int cli_show_object(cli_ctx *c, sc_store *s, const char *ref);
+
 /* Command implementations (one file each under cli/). */
 int cmd_help(cli_ctx *c, int argc, char **argv);
 int cmd_version(cli_ctx *c, int argc, char **argv);

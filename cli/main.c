@@ -8,6 +8,7 @@
 #include "util/progress.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,16 @@
 
 /* One line per command: this table is also what `sceval help` prints. */
 const cli_cmd cli_commands[] = {
+	{ "init", cmd_init, "create a store (.sceval/) in a directory" },
+	{ "add", cmd_add, "store files and directories, print their hashes" },
+	{ "cat", cmd_cat, "write an object's bytes to stdout" },
+	{ "ls", cmd_ls, "list stored objects" },
+	{ "show", cmd_show, "describe an object, a run or a result" },
+	{ "checkout", cmd_checkout, "materialise an object at a path (read-only)" },
+	{ "tag", cmd_tag, "list names, name an object, remove a name" },
+	{ "fsck", cmd_fsck, "verify every object against its hash" },
+	{ "gc", cmd_gc, "remove objects nothing refers to" },
+	{ "provenance", cmd_provenance, "git provenance of a path" },
 	{ "version", cmd_version, "version, build flags and linked libraries" },
 	{ "help", cmd_help, "list commands, or show a command's usage" },
 	{ NULL, NULL, NULL },
@@ -123,6 +134,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sceval: '%s' is not a sceval command; see 'sceval help'\n", argv[i]);
 		return 2;
 	}
+	/* A file size limit (ulimit -f) must surface as EFBIG from write(), an
+	 * error we report and clean up after, not as a fatal signal. */
+	signal(SIGXFSZ, SIG_IGN);
 	sc_progress_enable(!quiet && isatty(2));
 	int rc = run_cmd(k, argc - i, argv + i, store, quiet);
 	return finish(rc, k->name);

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "util/json.h"
 #include "util/progress.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +32,7 @@ int cli_opt(cli_ctx *c, int argc, char **argv, const char *usage, const char *sh
 		merged[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
 	merged[n] = (struct option){ NULL, 0, NULL, 0 };
 	char so[128];
-	snprintf(so, sizeof(so), "+:%sqh", shortopts ? shortopts : "");
+	snprintf(so, sizeof(so), ":%sqh", shortopts ? shortopts : "");
 
 	c->usage = usage;
 	for (;;) {
@@ -131,4 +132,9 @@ int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out)
 		return cli_usage_error(c, "%s: '%s' is not a number", opt, s);
 	*out = v;
 	return 0;
+}
+
+int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err)
+{
+	return sc_store_open(out, c->store_dir, err);
 }

@@ -1,0 +1,35 @@
+/*
+ * catalog.h - the SQLite catalog (.sceval/catalog.db): objects and names,
+ * the stat cache, and the runner's runs, steps, inputs, outputs and metrics.
+ *
+ * WAL mode, a busy timeout (concurrent sceval processes wait for each other
+ * rather than fail), foreign keys on, synchronous=FULL (a committed row
+ * survives power loss). The schema version lives in PRAGMA user_version and
+ * is brought forward by the migrations in catalog.c, each in a transaction.
+ * Every write happens inside a transaction begun with sc_db_begin
+ * (BEGIN IMMEDIATE, so two writers queue instead of deadlocking).
+ */
+#ifndef SC_CATALOG_H
+#define SC_CATALOG_H
+
+#include <sqlite3.h>
+#include "util/err.h"
+
+#define SC_CATALOG_VERSION 1
+
+/* Open (and with create, create) the catalog at path and migrate it. */
+int sc_catalog_open(sqlite3 **out, const char *path, int create, sc_err *err) SC_WUR;
+void sc_catalog_close(sqlite3 *db);
+
+int sc_db_exec(sqlite3 *db, const char *sql, sc_err *err) SC_WUR;
+int sc_db_prepare(sqlite3 *db, sqlite3_stmt **out, const char *sql, sc_err *err) SC_WUR;
+int sc_db_begin(sqlite3 *db, sc_err *err) SC_WUR;
+int sc_db_commit(sqlite3 *db, sc_err *err) SC_WUR;
+void sc_db_rollback(sqlite3 *db);
+/* Fill err from the connection's last error; returns SC_EIO for disk
+ * problems (full, I/O), SC_EBUSY for locks, SC_ERR otherwise. */
+int sc_db_err(sqlite3 *db, sc_err *err, const char *what);
+/* Step a statement expected to finish (INSERT/UPDATE): 0 or an error. */
+int sc_db_done(sqlite3 *db, sqlite3_stmt *st, sc_err *err, const char *what) SC_WUR;
+
+#endif
