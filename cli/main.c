@@ -28,6 +28,7 @@ const cli_cmd cli_commands[] = {
 	{ "provenance", cmd_provenance, "git provenance of a path" },
 	{ "version", cmd_version, "version, build flags and linked libraries" },
 	{ "help", cmd_help, "list commands, or show a command's usage" },
+	{ "inspect", cmd_inspect, "describe an .h5ad file: shape, storage, columns, keys" },
 	{ NULL, NULL, NULL },
 };
 

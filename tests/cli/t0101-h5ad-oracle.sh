@@ -1,0 +1,24 @@
+#!/bin/sh
+# sceval inspect --checksum --json against anndata 0.8 (tests/oracle/h5ad_compare.py)
+# on every real file in $SCEVAL_TESTDATA and on generated files in the
+# layouts the real data lacks (pre-0.7, CSC, nullable columns, no X, 0 genes).
+. "$(dirname "$0")/lib.sh"
+
+compare() {
+  f=$1
+  if "$SCEVAL" inspect --checksum --json "$f" >"$T/j.json" 2>"$T/err"; then
+    "$PYTHON" "$TESTS_DIR/oracle/h5ad_compare.py" "$f" "$T/j.json" 2>&1 || fail "$(basename "$f"): oracle crashed"
+  else
+    fail "$(basename "$f"): sceval inspect failed: $(cat "$T/err")"
+  fi
+}
+
+if [ -d "$DATA" ] && ls "$DATA"/*.h5ad >/dev/null 2>&1; then
+  for f in "$DATA"/*.h5ad; do compare "$f"; done
+else
+  skip "real data: $DATA not found"
+fi
+
+"$PYTHON" "$TESTS_DIR/oracle/h5ad_fixtures.py" "$T/fx" || fail "fixtures could not be written"
+for f in legacy variants noX emptyX unsorted; do compare "$T/fx/$f.h5ad"; done
+done_testing
