@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""Oracles for the numerical core's unit tests (tests/unit/test_core_*.c).
+
+usage: core_oracle.py CMD OUTDIR DATADIR [ARGS]
+
+Reads real .h5ad files with anndata, computes the reference results with
+sklearn / scipy, or with the independent numpy transcriptions of scanpy and
+umap-learn in the sibling modules, and writes inputs and outputs as raw
+binaries (layout in tests/unit/core_oracle.h) into OUTDIR.
+"""
+import os
+import sys
+import warnings
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+
+
+def write_d(path, a):
+    a = np.ascontiguousarray(np.asarray(a, dtype=np.float64))
+    if a.ndim == 0:
+        a = a.reshape(1, 1)
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    with open(path, "wb") as f:
+        f.write(b"SCD1")
+        np.array(a.shape, dtype="<i8").tofile(f)
+        a.astype("<f8").tofile(f)
+
+
+def write_i(path, a):
+    a = np.ascontiguousarray(np.asarray(a))
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    with open(path, "wb") as f:
+        f.write(b"SCI1")
+        np.array(a.shape, dtype="<i8").tofile(f)
+        a.astype("<i4").tofile(f)
+
+
+def write_csr(path, m):
+    import scipy.sparse as sp
+    m = sp.csr_matrix(m, dtype=np.float64)
+    m.sort_indices()
+    with open(path, "wb") as f:
+        f.write(b"SCC1")
+        np.array([m.shape[0], m.shape[1], m.nnz], dtype="<i8").tofile(f)
+        m.indptr.astype("<i8").tofile(f)
+        m.indices.astype("<i4").tofile(f)
+        m.data.astype("<f8").tofile(f)
+
+
+def read(datadir, name):
+    import anndata
+    return anndata.read_h5ad(os.path.join(datadir, name))
+
+
+def dense(x):
+    return np.asarray(x.todense() if hasattr(x, "todense") else x, dtype=np.float64)
+
+
+def cmd_knn(out, data, args):
+    from sklearn.neighbors import NearestNeighbors
+    a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
+    x = np.asarray(a.obsm["X_pca"], dtype=np.float64)
+    write_d(f"{out}/pca.bin", x)
+    # cosine on log1p counts of a sparse file, as dense
+    h = read(data, "hlca_subset_Nawijn_2021.h5ad")
+    y = np.log1p(dense(h.X))
+    write_d(f"{out}/hlca.bin", y)
+    for name, m, metric in (("pca", x, "euclidean"), ("pca", x, "cosine"),
+                            ("hlca", y, "euclidean"), ("hlca", y, "cosine")):
+        for k in (15, 50, 90):
+            nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric=metric).fit(m)
+            d, i = nn.kneighbors()  # X=None: self excluded
+            write_d(f"{out}/{name}_{metric}_{k}_d.bin", d)
+            write_i(f"{out}/{name}_{metric}_{k}_i.bin", i)
+        # query mode: the last 200 rows against the others
+        nq = 200
+        nn = NearestNeighbors(n_neighbors=30, algorithm="brute", metric=metric).fit(m[:-nq])
+        d, i = nn.kneighbors(m[-nq:])
+        write_d(f"{out}/{name}_{metric}_q_d.bin", d)
+        write_i(f"{out}/{name}_{metric}_q_i.bin", i)
+
+
+def main():
+    cmd, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
+    fn = globals().get("cmd_" + cmd)
+    if fn is None:
+        sys.exit(f"core_oracle.py: unknown command '{cmd}'")
+    fn(out, data, sys.argv[4:])
+
+
+if __name__ == "__main__":
+    main()
