@@ -84,6 +84,48 @@ def cmd_knn(out, data, args):
         write_i(f"{out}/{name}_{metric}_q_i.bin", i)
 
 
+def lognorm(x):
+    """log1p(normalize_total(x)) with scanpy's default target (median of the
+    non-zero row sums), as a scipy CSR matrix."""
+    import scipy.sparse as sp
+    x = sp.csr_matrix(x, dtype=np.float64)
+    s = np.asarray(x.sum(axis=1)).ravel()
+    target = np.median(s[s > 0])
+    s[s == 0] = 1
+    x = sp.diags(target / s) @ x
+    x.data = np.log1p(x.data)
+    return sp.csr_matrix(x)
+
+
+def cmd_pca(out, data, args):
+    from sklearn.decomposition import PCA
+    a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
+    c = read(data, "cellbench_3cl_celseq2_dropseq.h5ad")
+    h = read(data, "hlca_subset_Nawijn_2021.h5ad")
+    cases = [
+        ("pbmc", dense(a.X), False),             # 700 x 765 dense: Gram path
+        ("pbmc300", dense(a.X)[:, :300], False),  # 700 x 300 dense: covariance path
+        ("cellbench", lognorm(c.X), True),        # 499 x 15073 CSR: Gram path
+        ("hlca", lognorm(h.X), True),             # 1500 x 100 CSR: covariance path
+    ]
+    for name, x, sparse in cases:
+        if sparse:
+            write_csr(f"{out}/{name}_x.bin", x)
+            xd = dense(x)
+        else:
+            write_d(f"{out}/{name}_x.bin", x)
+            xd = x
+        k = min(50, min(xd.shape) - 1)
+        p = PCA(n_components=k, svd_solver="full")
+        s = p.fit_transform(xd)
+        write_d(f"{out}/{name}_scores.bin", s)
+        write_d(f"{out}/{name}_comp.bin", p.components_)
+        write_d(f"{out}/{name}_ev.bin", p.explained_variance_)
+        write_d(f"{out}/{name}_evr.bin", p.explained_variance_ratio_)
+        write_d(f"{out}/{name}_sv.bin", p.singular_values_)
+        write_d(f"{out}/{name}_mean.bin", p.mean_)
+
+
 def main():
     cmd, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
     fn = globals().get("cmd_" + cmd)
