@@ -1,0 +1,174 @@
+/*
+ * par.c - the classifiers' thread pool and their thread-count-independent
+ * tiled dgemm (see par.h for why OpenBLAS's own threading is not used).
+ *
+ * Workload: a neural-network epoch issues a few thousand products of
+ * 128 x 2000 x 512 and smaller, and as many elementwise passes, so the pool
+ * keeps its threads alive between calls and hands out tasks through one
+ * atomic counter; a call costs two condition-variable round trips.
+ */
+#include "tasks/classify/par.h"
+#include "tasks/core/blas.h"
+#include "util/err.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define TILE_M 128
+#define TILE_N 128
+
+struct sc_par {
+	int n;          /* threads including the caller */
+	int started;    /* workers actually running */
+	pthread_t *th;
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned long gen; /* bumped for each job */
+	int quit;
+	int busy; /* workers still in the current job */
+	/* the current job */
+	void (*fn)(void *, size_t);
+	void *ctx;
+	size_t ntasks;
+	atomic_size_t next;
+};
+
+static void drain(sc_par *p)
+{
+	for (;;) {
+		size_t t = atomic_fetch_add(&p->next, 1);
+		if (t >= p->ntasks)
+			break;
+		p->fn(p->ctx, t);
+	}
+}
+
+static void *worker(void *arg)
+{
+	sc_par *p = arg;
+	unsigned long seen = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		drain(p);
+		pthread_mutex_lock(&p->mu);
+		if (--p->busy == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+sc_par *sc_par_new(int nthreads)
+{
+	sc_par *p = sc_xcalloc(1, sizeof(*p));
+	p->n = nthreads < 1 ? 1 : nthreads;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->th = sc_xcalloc((size_t)p->n, sizeof(pthread_t));
+	for (int i = 1; i < p->n; i++) {
+		if (pthread_create(&p->th[p->started], NULL, worker, p) != 0)
+			break;
+		p->started++;
+	}
+	return p;
+}
+
+void sc_par_free(sc_par *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->started; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	free(p->th);
+	free(p);
+}
+
+int sc_par_threads(const sc_par *p)
+{
+	return p ? p->started + 1 : 1;
+}
+
+void sc_par_run(sc_par *p, size_t ntasks, void (*fn)(void *ctx, size_t t), void *ctx)
+{
+	if (!p || p->started == 0 || ntasks < 2) {
+		for (size_t t = 0; t < ntasks; t++)
+			fn(ctx, t);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn;
+	p->ctx = ctx;
+	p->ntasks = ntasks;
+	atomic_store(&p->next, 0);
+	p->busy = p->started;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	drain(p);
+	pthread_mutex_lock(&p->mu);
+	while (p->busy > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+int sc_par_blas_begin(void)
+{
+	int prev = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	return prev > 0 ? prev : 1;
+}
+
+void sc_par_blas_end(int prev)
+{
+	openblas_set_num_threads(prev > 0 ? prev : 1);
+}
+
+typedef struct gemm_job {
+	int ta, tb;
+	size_t m, n, k, tiles_n;
+	double alpha, beta;
+	const double *A, *B;
+	size_t lda, ldb, ldc;
+	double *C;
+} gemm_job;
+
+static void gemm_tile(void *ctx, size_t t)
+{
+	const gemm_job *g = ctx;
+	size_t i0 = (t / g->tiles_n) * TILE_M, j0 = (t % g->tiles_n) * TILE_N;
+	size_t mm = g->m - i0 < TILE_M ? g->m - i0 : TILE_M;
+	size_t nn = g->n - j0 < TILE_N ? g->n - j0 : TILE_N;
+	/* Rows i0.. of op(A) and columns j0.. of op(B). */
+	const double *a = g->ta ? g->A + i0 : g->A + i0 * g->lda;
+	const double *b = g->tb ? g->B + j0 * g->ldb : g->B + j0;
+	cblas_dgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
+		    g->tb ? CblasTrans : CblasNoTrans, (int)mm, (int)nn, (int)g->k, g->alpha, a,
+		    (int)g->lda, b, (int)g->ldb, g->beta, g->C + i0 * g->ldc + j0, (int)g->ldc);
+}
+
+void sc_par_gemm(sc_par *p, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+		 const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,
+		 size_t ldc)
+{
+	if (m == 0 || n == 0)
+		return;
+	gemm_job g = {ta, tb, m, n, k, (n + TILE_N - 1) / TILE_N, alpha, beta, A, B, lda, ldb,
+		      ldc, C};
+	size_t tiles = ((m + TILE_M - 1) / TILE_M) * g.tiles_n;
+	sc_par_run(p, tiles, gemm_tile, &g);
+}
