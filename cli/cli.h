@@ -12,6 +12,8 @@
 
 #include <getopt.h>
 #include <jansson.h>
+#include <stdint.h>
+#include "store/hash.h"
 #include "util/err.h"
 
 typedef struct sc_store sc_store;
@@ -64,8 +66,10 @@ int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err) SC_WUR;
 int cli_parse_long(cli_ctx *c, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out);
 
-/* `sceval show` of a store object (cli/cmd_ls.c). */
+/* `sceval show` of a store object (cli/cmd_ls.c), a run, a result (cmd_run.c). */
 int cli_show_object(cli_ctx *c, sc_store *s, const char *ref);
+int cli_show_run(cli_ctx *c, sc_store *s, int64_t run);
+int cli_show_result(cli_ctx *c, sc_store *s, const sc_oid *result);
 
 /* Command implementations (one file each under cli/). */
 int cmd_help(cli_ctx *c, int argc, char **argv);

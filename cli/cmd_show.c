@@ -1,14 +1,21 @@
 /*
- * cmd_show.c - `sceval show REF`: an object (kind, size, names, sources).
+ * cmd_show.c - `sceval show REF`: a run, a result, or any other object.
  */
 #include "cli.h"
+#include "runner/query.h"
 #include "store/store.h"
 
+#include <string.h>
+
 static const char show_usage[] =
-	"usage: sceval show REF [--json]\n\n"
-	"Describe an object: type, kind, size, names, when and from where it was added,\n"
-	"which runs and steps use it. REF is a full hash, a unique prefix of at least 6\n"
-	"hex digits, or a name.\n";
+	"usage: sceval show RUN|RESULT|REF [--json]\n\n"
+	"RUN (a run number, or run:N): its status, provenance (git commit, branch, dirty\n"
+	"flag, diff object), environment, steps, and its metrics as rows of task, dataset,\n"
+	"method, seed, metric, value.\n"
+	"RESULT (a result hash or unique prefix): the metrics recorded in that result.\n"
+	"Any other object: type, kind, size, names, when and from where it was added, which\n"
+	"runs and steps use it. REF is a full hash, a unique prefix of at least 6 hex\n"
+	"digits, or a name.\n";
 
 int cmd_show(cli_ctx *c, int argc, char **argv)
 {
@@ -16,12 +23,30 @@ int cmd_show(cli_ctx *c, int argc, char **argv)
 		return cli_usage_error(c, "unexpected option");
 	CLI_OPTS_END(c);
 	if (argc - c->optind != 1)
-		return cli_usage_error(c, "expected one REF");
+		return cli_usage_error(c, "expected one RUN, RESULT or REF");
+	const char *ref = argv[c->optind];
 	sc_err err;
 	sc_store *s = NULL;
 	if (cli_open_store(c, &s, &err))
 		return cli_fail(c, &err);
-	int rc = cli_show_object(c, s, argv[c->optind]);
+	int64_t run;
+	sc_oid res;
+	int has;
+	int rc;
+	if (sc_query_resolve(s, ref, &run, &res, &has, &err)) {
+		rc = cli_fail(c, &err);
+	} else if (run > 0) {
+		rc = cli_show_run(c, s, run);
+	} else {
+		json_t *m = NULL;
+		sc_err e2;
+		if (sc_query_result(s, &res, &m, &e2) == 0) {
+			json_decref(m);
+			rc = cli_show_result(c, s, &res);
+		} else {
+			rc = cli_show_object(c, s, ref);
+		}
+	}
 	sc_store_free(s);
 	return rc;
 }

@@ -25,6 +25,8 @@ const cli_cmd cli_commands[] = {
 	{ "tag", cmd_tag, "list names, name an object, remove a name" },
 	{ "fsck", cmd_fsck, "verify every object against its hash" },
 	{ "gc", cmd_gc, "remove objects nothing refers to" },
+	{ "run", cmd_run, "run a spec: cached, deterministic steps, recorded" },
+	{ "runs", cmd_runs, "list recorded runs" },
 	{ "provenance", cmd_provenance, "git provenance of a path" },
 	{ "version", cmd_version, "version, build flags and linked libraries" },
 	{ "help", cmd_help, "list commands, or show a command's usage" },

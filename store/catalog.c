@@ -88,6 +88,7 @@ static const char *const migrations[] = {
 	"  stdout_log TEXT REFERENCES objects (id),"
 	"  stderr_log TEXT REFERENCES objects (id),"
 	"  environment TEXT,"
+	"  notes TEXT,"
 	"  created_at INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"CREATE TABLE step_inputs ("

@@ -1,0 +1,360 @@
+/*
+ * plan_tasks.c - the chain of steps of each task kind.
+ *
+ *   annotation:   [prepare] -> annotation.fit -> annotation.eval
+ *                 external: external -> annotation.fit (on its embedding,
+ *                 or its own predictions) -> annotation.eval
+ *
+ * Options are checked here, against the dataset itself where that is cheap
+ * (does the label column exist?), so a typo is reported with the spec's line
+ * and column before anything runs.
+ */
+#include "plan_tasks.h"
+#include "tasks/core/h5ad.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- option helpers ------------------------------------------------------ */
+
+static const json_t *opt(const sc_spec_task *t, const char *key)
+{
+	return json_object_get(t->node, key);
+}
+
+static int only_opts(sc_plan_ctx *x, const sc_spec_task *t, const char *const *allowed)
+{
+	static const char *const common[] = { "task", "dataset", "methods", "seeds",
+					      "description", NULL };
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)t->node, k, v)
+	{
+		int ok = 0;
+		for (int i = 0; common[i] && !ok; i++)
+			ok = !strcmp(common[i], k);
+		for (int i = 0; allowed[i] && !ok; i++)
+			ok = !strcmp(allowed[i], k);
+		if (ok)
+			continue;
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		for (int i = 0; allowed[i]; i++)
+			sc_buf_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
+		int rc = sc_spec_errf(x->spec, json_is_object(v) || json_is_array(v) || json_is_string(v) ||
+							json_is_number(v)
+						? v
+						: t->node,
+				      x->err, "unknown option '%s' for task '%s' (options: %s)", k,
+				      t->task, b.s);
+		sc_buf_free(&b);
+		return rc;
+	}
+	return 0;
+}
+
+static int opt_str(sc_plan_ctx *x, const sc_spec_task *t, const char *key, int required,
+		   const char *dflt, const char **out)
+{
+	const json_t *v = opt(t, key);
+	if (!v) {
+		if (required)
+			return sc_spec_errf(x->spec, t->node, x->err, "task '%s' needs '%s'", t->task, key);
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_string(v) || !*json_string_value(v))
+		return sc_spec_errf(x->spec, json_is_number(v) ? v : t->node, x->err,
+				    "'%s' must be a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int opt_num(sc_plan_ctx *x, const sc_spec_task *t, const json_t *obj, const char *key,
+		   double lo, double hi, double dflt, double *out)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (!v) {
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= hi))
+		return sc_spec_errf(x->spec, json_is_number(v) || json_is_string(v) ? v : obj, x->err,
+				    "'%s' must be a number in [%g, %g]", key, lo, hi);
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* The dataset's object path, opened to check a column: errors from the
+ * reader ("file: obs/x: no such column; have: ...") get the option's place. */
+static int check_obs_column(sc_plan_ctx *x, const sc_spec_task *t, const json_t *node,
+			    const char *col)
+{
+	const char *path = sc_plan_ctx_dataset_path(x, t->dataset);
+	sc_h5ad *h = NULL;
+	sc_err e;
+	int rc = sc_h5ad_open(&h, path, &e);
+	if (!rc) {
+		sc_labels l;
+		rc = sc_h5ad_read_labels(&l, h, "obs", col, &e);
+		if (!rc)
+			sc_labels_free(&l);
+	}
+	sc_h5ad_close(h);
+	if (rc) {
+		/* The reader names the file (an object's hash): say the dataset's name. */
+		const char *m = strstr(e.msg, ": obs/");
+		return sc_spec_errf(x->spec, node, x->err, "dataset '%s'%s", t->dataset,
+				    m ? m : e.msg);
+	}
+	return 0;
+}
+
+static int check_obs_columns(sc_plan_ctx *x, const sc_spec_task *t, const char *key)
+{
+	const json_t *v = opt(t, key);
+	return v ? check_obs_column(x, t, v, json_string_value(v)) : 0;
+}
+
+/* ---- shared steps ---------------------------------------------------------- */
+
+/* Standard preprocessing of a dataset's counts, shared by every method that
+ * asks for it (deduplicated in the plan). */
+static int plan_prepare(sc_plan_ctx *x, const sc_spec_task *t, size_t *out)
+{
+	const char *counts;
+	double ntop, ncomp;
+	int rc;
+	if ((rc = opt_str(x, t, "counts", 0, "X", &counts)) ||
+	    (rc = opt_num(x, t, t->node, "n_top_genes", 0, 1e6, 2000, &ntop)) ||
+	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)))
+		return rc;
+	json_t *p = json_pack("{s:s, s:f, s:I, s:I, s:s, s:f}", "counts", counts, "target_sum", 1e4,
+			      "n_top_genes", (json_int_t)ntop, "n_comps", (json_int_t)ncomp, "flavor",
+			      "seurat", "max_value", 10.0);
+	size_t st = sc_plan_add(x->plan, "prepare", "1", p, 0, 0);
+	sc_plan_input_obj(x->plan, st, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	sc_plan_label(x->plan, st, t->task, t->dataset, NULL);
+	*out = sc_plan_dedupe_last(x->plan);
+	return 0;
+}
+
+/* ---- annotation ------------------------------------------------------------ */
+
+static int annotation_split(sc_plan_ctx *x, const sc_spec_task *t, json_t **out)
+{
+	const json_t *s = opt(t, "split");
+	if (!s) {
+		*out = json_pack("{s:s, s:f}", "kind", "stratified", "test_size", 0.2);
+		return 0;
+	}
+	if (!json_is_object(s))
+		return sc_spec_errf(x->spec, s, x->err,
+				    "'split' must be {test_size: F} or {by: COLUMN, test: [...]}");
+	static const char *const keys[] = { "test_size", "by", "test", "train", NULL };
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)s, k, v)
+	{
+		int ok = 0;
+		for (int i = 0; keys[i]; i++)
+			ok |= !strcmp(keys[i], k);
+		if (!ok)
+			return sc_spec_errf(x->spec, s, x->err, "unknown split option '%s' (test_size, "
+								"by, test, train)", k);
+	}
+	const json_t *by = json_object_get(s, "by");
+	if (!by) {
+		double ts;
+		int rc = opt_num(x, t, s, "test_size", 1e-9, 1 - 1e-9, 0.2, &ts);
+		if (rc)
+			return rc;
+		*out = json_pack("{s:s, s:f}", "kind", "stratified", "test_size", ts);
+		return 0;
+	}
+	if (!json_is_string(by))
+		return sc_spec_errf(x->spec, s, x->err, "split 'by' must name an obs column");
+	int rc = check_obs_column(x, t, by, json_string_value(by));
+	if (rc)
+		return rc;
+	json_t *sp = json_pack("{s:s, s:s}", "kind", "column", "column", json_string_value(by));
+	static const char *const sides[] = { "test", "train" };
+	for (int i = 0; i < 2; i++) {
+		const json_t *g = json_object_get(s, sides[i]);
+		if (!g) {
+			if (i == 0) {
+				json_decref(sp);
+				return sc_spec_errf(x->spec, s, x->err,
+						    "split by '%s' needs 'test': the categories to test on",
+						    json_string_value(by));
+			}
+			continue;
+		}
+		json_t *arr = json_array();
+		if (json_is_string(g))
+			json_array_append(arr, (json_t *)g);
+		else if (json_is_array(g)) {
+			size_t j;
+			json_t *e;
+			json_array_foreach(g, j, e)
+			{
+				if (!json_is_string(e)) {
+					json_decref(arr);
+					json_decref(sp);
+					return sc_spec_errf(x->spec, g, x->err, "split '%s' must list names",
+							    sides[i]);
+				}
+				json_array_append(arr, e);
+			}
+		}
+		if (!json_array_size(arr)) {
+			json_decref(arr);
+			json_decref(sp);
+			return sc_spec_errf(x->spec, s, x->err, "split '%s' must list category names",
+					    sides[i]);
+		}
+		json_object_set_new(sp, sides[i], arr);
+	}
+	*out = sp;
+	return 0;
+}
+
+static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
+{
+	static const char *const allowed[] = { "label_key", "representation", "split", "counts",
+					       "n_top_genes", "n_comps", "classifier", NULL };
+	static const char *const builtins[] = { "logreg", "knn", "nn", "given", NULL };
+	const char *label_key, *rep_opt, *classifier;
+	json_t *split = NULL;
+	sc_method_list ml = { 0 };
+	int rc;
+	if ((rc = only_opts(x, t, allowed)) || (rc = opt_str(x, t, "label_key", 1, NULL, &label_key)) ||
+	    (rc = check_obs_columns(x, t, "label_key")) ||
+	    (rc = opt_str(x, t, "representation", 0, NULL, &rep_opt)) ||
+	    (rc = opt_str(x, t, "classifier", 0, "logreg", &classifier)))
+		return rc;
+	if (strcmp(classifier, "logreg") && strcmp(classifier, "knn"))
+		return sc_spec_errf(x->spec, opt(t, "classifier"), x->err,
+				    "'classifier' (for models' embeddings) must be logreg or knn");
+	if ((rc = annotation_split(x, t, &split)) || (rc = sc_plan_methods(x, t, builtins, &ml)))
+		goto out;
+	for (size_t mi = 0; mi < ml.n; mi++) {
+		sc_method_inst *m = &ml.v[mi];
+		for (size_t si = 0; si < t->n_seeds; si++) {
+			int64_t seed = t->seeds[si];
+			json_t *fp = json_deep_copy(m->params);
+			json_object_set_new(fp, "label_key", json_string(label_key));
+			json_object_set(fp, "split", split);
+			size_t fit;
+			int rep_from = -1;
+			const char *rep_output = NULL;
+			if (!m->builtin) {
+				size_t ext;
+				if ((rc = sc_plan_external(x, t, m, seed, &ext))) {
+					json_decref(fp);
+					goto out;
+				}
+				const json_t *prov = m->spec->provides;
+				if (json_object_get(prov, "obsm")) {
+					char *w = sc_xasprintf("obsm/%s",
+							       sc_json_str(prov, "obsm", ""));
+					json_object_set_new(fp, "method", json_string(classifier));
+					json_object_set_new(fp, "representation", json_string(w));
+					free(w);
+				} else if (json_object_get(prov, "obs")) {
+					json_object_set_new(fp, "method", json_string("given"));
+					json_object_set_new(fp, "predictions",
+							    json_string(sc_json_str(prov, "obs", "")));
+				} else {
+					json_decref(fp);
+					rc = sc_spec_errf(x->spec, m->spec->node, x->err,
+							  "method '%s' provides %s, which the annotation "
+							  "task cannot use (it needs {obsm: KEY} or {obs: "
+							  "COLUMN})",
+							  m->spec->name,
+							  json_object_get(prov, "varm") ? "varm" : "a file");
+					goto out;
+				}
+				rep_from = (int)ext;
+				rep_output = m->spec->output;
+			} else if (!strcmp(m->builtin, "given")) {
+				if (!json_object_get(fp, "predictions")) {
+					json_decref(fp);
+					rc = sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
+							  "method 'given' needs params: {predictions: "
+							  "COLUMN}");
+					goto out;
+				}
+				if ((rc = check_obs_column(x, t, m->spec ? m->spec->node : t->node,
+							   sc_json_str(fp, "predictions", "")))) {
+					json_decref(fp);
+					goto out;
+				}
+				json_object_set_new(fp, "method", json_string("given"));
+			} else {
+				const char *rep = rep_opt ? rep_opt
+							  : (!strcmp(m->builtin, "nn") ? "hvg" : "pca");
+				json_object_set_new(fp, "method", json_string(m->builtin));
+				if (!strcmp(rep, "pca") || !strcmp(rep, "hvg")) {
+					size_t prep;
+					if ((rc = plan_prepare(x, t, &prep))) {
+						json_decref(fp);
+						goto out;
+					}
+					rep_from = (int)prep;
+					rep_output = "prepared.h5ad";
+					json_object_set_new(fp, "representation",
+							    json_string(!strcmp(rep, "pca") ? "obsm/X_pca"
+											    : "X"));
+				} else {
+					json_object_set_new(fp, "representation", json_string(rep));
+				}
+			}
+			fit = sc_plan_add(x->plan, "annotation.fit", "1", fp, 1, seed);
+			sc_plan_input_obj(x->plan, fit, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+			if (rep_from >= 0)
+				sc_plan_input_step(x->plan, fit, "rep", (size_t)rep_from, rep_output, NULL);
+			sc_plan_label(x->plan, fit, t->task, t->dataset, m->label);
+			fit = sc_plan_dedupe_last(x->plan);
+			size_t ev = sc_plan_add(x->plan, "annotation.eval", "1", json_object(), 1, seed);
+			sc_plan_input_step(x->plan, ev, "predictions", fit, "predictions.h5ad", NULL);
+			sc_plan_label(x->plan, ev, t->task, t->dataset, m->label);
+			sc_plan_dedupe_last(x->plan);
+		}
+	}
+out:
+	json_decref(split);
+	sc_method_list_free(&ml);
+	return rc;
+}
+
+/* ---- the table -------------------------------------------------------------- */
+
+static const sc_task_planner planners[] = {
+	{ "annotation", plan_annotation, "cell-type annotation (classification of held-out cells)" },
+	{ NULL, NULL, NULL },
+};
+
+const sc_task_planner *sc_task_planner_find(const char *name)
+{
+	for (const sc_task_planner *p = planners; p->name; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	return NULL;
+}
+
+const char *sc_planner_tasks(void)
+{
+	static char buf[512];
+	if (!buf[0]) {
+		size_t off = 0;
+		for (const sc_task_planner *p = planners; p->name; p++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s",
+						p == planners ? "" : ", ", p->name);
+	}
+	return buf;
+}

@@ -1,0 +1,413 @@
+/*
+ * planner.c - spec to plan (see planner.h): what is common to every task.
+ * The per-task chains are in plan_tasks.c.
+ */
+#include "planner.h"
+#include "runner/plan_tasks.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- datasets and files into the store ---------------------------------- */
+
+static int ingest_path(sc_store *s, const char *path, const char *kind, sc_oid *out, sc_err *err)
+{
+	sc_ingest_list l = { 0 };
+	int rc = sc_store_ingest(s, path, &l, out, err);
+	if (!rc)
+		rc = sc_store_record(s, &l, kind, NULL, 0, err);
+	sc_ingest_list_free(&l);
+	return rc;
+}
+
+/* In the checking pass a dataset given by path is only checked for being
+ * readable (its content is opened from the source for column checks); in
+ * the real pass it is hashed into the store. */
+static int resolve_datasets(sc_plan_ctx *x)
+{
+	const sc_spec *sp = x->spec;
+	x->data_oid = sc_xcalloc(sp->n_datasets ? sp->n_datasets : 1, sizeof(sc_oid));
+	x->data_path = sc_xcalloc(sp->n_datasets ? sp->n_datasets : 1, sizeof(char *));
+	for (size_t i = 0; i < sp->n_datasets; i++) {
+		const sc_spec_dataset *d = &sp->datasets[i];
+		sc_err e;
+		int rc = 0;
+		if (d->ref) {
+			rc = sc_store_resolve(x->s, d->ref, &x->data_oid[i], &e);
+			if (!rc)
+				x->data_path[i] = sc_store_object_path(x->s, &x->data_oid[i]);
+		} else if (x->dry) {
+			if (access(d->path, R_OK) < 0)
+				rc = sc_errsys(&e, errno, "cannot read '%s'", d->path);
+			x->data_path[i] = sc_xstrdup(d->path);
+		} else {
+			rc = ingest_path(x->s, d->path, "dataset", &x->data_oid[i], &e);
+			if (!rc)
+				x->data_path[i] = sc_store_object_path(x->s, &x->data_oid[i]);
+		}
+		if (rc)
+			return sc_spec_errf(sp, d->node, x->err, "dataset '%s': %s", d->name, e.msg);
+	}
+	return 0;
+}
+
+const char *sc_plan_ctx_dataset_path(const sc_plan_ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->spec->n_datasets; i++)
+		if (!strcmp(x->spec->datasets[i].name, name))
+			return x->data_path[i];
+	return NULL;
+}
+
+const sc_oid *sc_plan_ctx_dataset(const sc_plan_ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->spec->n_datasets; i++)
+		if (!strcmp(x->spec->datasets[i].name, name))
+			return &x->data_oid[i];
+	return NULL;
+}
+
+/* A dataset's file name when materialised for an external command: the
+ * basename of its path, or NAME.h5ad for a store ref. */
+char *sc_plan_ctx_dataset_file(const sc_plan_ctx *x, const char *name)
+{
+	const sc_spec_dataset *d = sc_spec_find_dataset(x->spec, name);
+	if (d && d->path)
+		return sc_xstrdup(sc_path_basename(d->path));
+	return sc_xasprintf("%s.h5ad", name);
+}
+
+/* ---- method instances: grids ------------------------------------------- */
+
+static void add_instance(sc_method_list *l, const char *label, const sc_spec_method *m,
+			 const char *builtin, json_t *params)
+{
+	l->v = sc_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	sc_method_inst *mi = &l->v[l->n++];
+	mi->label = sc_xstrdup(label);
+	mi->spec = m;
+	mi->builtin = builtin ? sc_xstrdup(builtin) : NULL;
+	mi->params = params;
+}
+
+void sc_method_list_free(sc_method_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].label);
+		free(l->v[i].builtin);
+		json_decref(l->v[i].params);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* "name[C=0.1,k=5]" */
+static char *grid_label(const char *name, const json_t *combo)
+{
+	if (!json_object_size(combo))
+		return sc_xstrdup(name);
+	sc_buf b = SC_BUF_INIT;
+	sc_buf_init(&b);
+	sc_buf_printf(&b, "%s[", name);
+	const char **keys = sc_xcalloc(json_object_size(combo), sizeof(char *));
+	size_t nk = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)combo, k, v)
+		keys[nk++] = k;
+	/* Sorted for a stable label. */
+	for (size_t a = 1; a < nk; a++)
+		for (size_t c = a; c > 0 && strcmp(keys[c - 1], keys[c]) > 0; c--) {
+			const char *t = keys[c];
+			keys[c] = keys[c - 1];
+			keys[c - 1] = t;
+		}
+	for (size_t i = 0; i < nk; i++) {
+		char *val = json_dumps(json_object_get(combo, keys[i]),
+				       JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(12));
+		size_t vl = strlen(val);
+		if (vl >= 2 && val[0] == '"') {
+			val[vl - 1] = 0;
+			sc_buf_printf(&b, "%s%s=%s", i ? "," : "", keys[i], val + 1);
+		} else {
+			sc_buf_printf(&b, "%s%s=%s", i ? "," : "", keys[i], val);
+		}
+		free(val);
+	}
+	free(keys);
+	sc_buf_putc(&b, ']');
+	return sc_buf_detach(&b);
+}
+
+/* Expand the task's methods over their grids (cartesian product, keys in
+ * sorted order, values in the order given). Names that are not defined in
+ * 'methods' are built-ins with default parameters. */
+int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *builtins,
+		    sc_method_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	const json_t *mnode = json_object_get(t->node, "methods");
+	if (!t->n_methods)
+		return sc_spec_errf(x->spec, t->node, x->err, "task '%s' lists no methods", t->task);
+	for (size_t i = 0; i < t->n_methods; i++) {
+		const char *name = t->methods[i];
+		const sc_spec_method *m = sc_spec_find_method(x->spec, name);
+		const char *builtin = m ? m->builtin : name;
+		if (builtin) {
+			int ok = 0;
+			for (int k = 0; builtins[k]; k++)
+				if (!strcmp(builtins[k], builtin))
+					ok = 1;
+			if (!ok) {
+				sc_buf b = SC_BUF_INIT;
+				sc_buf_init(&b);
+				for (int k = 0; builtins[k]; k++)
+					sc_buf_printf(&b, "%s%s", k ? ", " : "", builtins[k]);
+				int rc = sc_spec_errf(
+					x->spec, m ? m->node : (mnode ? mnode : t->node), x->err,
+					m ? "method '%s': '%s' is not a built-in method of task '%s' "
+					    "(built-ins: %s)"
+					  : "%sunknown method '%s' for task '%s' (define it under 'methods', "
+					    "or use a built-in: %s)",
+					m ? name : "", builtin, t->task, b.s);
+				sc_buf_free(&b);
+				sc_method_list_free(out);
+				return rc;
+			}
+		}
+		json_t *params = m ? m->params : NULL;
+		json_t *grid = m ? m->grid : NULL;
+		if (!grid) {
+			add_instance(out, name, m, builtin, params ? json_deep_copy(params) : json_object());
+			continue;
+		}
+		/* Odometer over the grid's keys. */
+		size_t nk = json_object_size(grid);
+		const char **keys = sc_xcalloc(nk, sizeof(char *));
+		size_t *pos = sc_xcalloc(nk, sizeof(size_t)), kk = 0;
+		const char *k;
+		json_t *v;
+		json_object_foreach(grid, k, v)
+			keys[kk++] = k;
+		for (size_t a = 1; a < nk; a++)
+			for (size_t c = a; c > 0 && strcmp(keys[c - 1], keys[c]) > 0; c--) {
+				const char *tmp = keys[c];
+				keys[c] = keys[c - 1];
+				keys[c - 1] = tmp;
+			}
+		for (;;) {
+			json_t *p = params ? json_deep_copy(params) : json_object();
+			json_t *combo = json_object();
+			for (size_t g = 0; g < nk; g++) {
+				json_t *val = json_array_get(json_object_get(grid, keys[g]), pos[g]);
+				json_object_set(p, keys[g], val);
+				json_object_set(combo, keys[g], val);
+			}
+			char *label = grid_label(name, combo);
+			add_instance(out, label, m, builtin, p);
+			free(label);
+			json_decref(combo);
+			size_t g = nk;
+			while (g > 0) {
+				g--;
+				if (++pos[g] < json_array_size(json_object_get(grid, keys[g])))
+					break;
+				pos[g] = 0;
+				if (g == 0)
+					goto done;
+			}
+		}
+	done:
+		free(keys);
+		free(pos);
+	}
+	return 0;
+}
+
+/* ---- external commands --------------------------------------------------- */
+
+/* Resolve argv[0] like execvp and, for a Python interpreter, ask its version:
+ * both are recorded with the step and are part of its key. */
+static json_t *describe_interpreter(const char *argv0)
+{
+	char *path = NULL;
+	if (strchr(argv0, '/')) {
+		path = realpath(argv0, NULL);
+	} else {
+		const char *pe = getenv("PATH");
+		char *dirs = sc_xstrdup(pe ? pe : "/usr/bin:/bin");
+		for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !path;
+		     d = strtok_r(NULL, ":", &save)) {
+			char *cand = sc_path_join(*d ? d : ".", argv0);
+			if (access(cand, X_OK) == 0)
+				path = realpath(cand, NULL);
+			free(cand);
+		}
+		free(dirs);
+	}
+	if (!path)
+		return NULL;
+	json_t *j = json_pack("{s:s}", "path", path);
+	const char *base = sc_path_basename(path);
+	if (!strncmp(base, "python", 6)) {
+		int fd[2];
+		if (pipe(fd) == 0) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				dup2(fd[1], 1);
+				dup2(fd[1], 2);
+				close(fd[0]);
+				execl(path, path, "--version", (char *)NULL);
+				_exit(127);
+			}
+			close(fd[1]);
+			char buf[256];
+			ssize_t n = pid > 0 ? read(fd[0], buf, sizeof(buf) - 1) : -1;
+			close(fd[0]);
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+			if (n > 0) {
+				buf[n] = 0;
+				buf[strcspn(buf, "\n")] = 0;
+				json_object_set_new(j, "version", json_string(buf));
+			}
+		}
+	}
+	free(path);
+	return j;
+}
+
+int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
+		     int64_t seed, size_t *out)
+{
+	const sc_spec_method *m = mi->spec;
+	const char *argv0 = json_string_value(json_array_get(m->command, 0));
+	json_t *interp = strchr(argv0, '{') ? json_null() : describe_interpreter(argv0);
+	if (!interp)
+		return sc_spec_errf(x->spec, m->node, x->err,
+				    "method '%s': command '%s' not found in PATH", m->name, argv0);
+	/* Placeholders must name inputs this step will have. */
+	size_t i;
+	json_t *a;
+	json_array_foreach(m->command, i, a)
+	{
+		const char *s = json_string_value(a);
+		for (const char *p = strchr(s, '{'); p; p = strchr(p + 1, '{')) {
+			if (p[1] == '{') {
+				p++;
+				continue;
+			}
+			const char *e = strchr(p, '}');
+			if (!e)
+				return sc_spec_errf(x->spec, m->node, x->err,
+						    "method '%s': unclosed '{' in '%s'", m->name, s);
+			char ph[128];
+			snprintf(ph, sizeof(ph), "%.*s", (int)(e - p - 1), p + 1);
+			int ok = !strcmp(ph, "input") || !strcmp(ph, "output") || !strcmp(ph, "outdir") ||
+				 !strcmp(ph, "seed") || !strcmp(ph, "scratch");
+			if (!strncmp(ph, "file:", 5))
+				for (size_t f = 0; f < m->n_files; f++)
+					if (!strcmp(m->files[f].name, ph + 5))
+						ok = 1;
+			if (!strncmp(ph, "input:", 6) && sc_spec_find_dataset(x->spec, ph + 6))
+				ok = 1;
+			if (!ok)
+				return sc_spec_errf(x->spec, m->node, x->err,
+						    "method '%s': unknown placeholder '{%s}' (use {input}, "
+						    "{input:DATASET}, {file:NAME}, {output}, {outdir}, "
+						    "{seed}, {scratch})",
+						    m->name, ph);
+		}
+	}
+	json_t *params = json_pack("{s:O, s:s, s:O, s:o, s:o}", "command", m->command, "output",
+				   m->output, "provides", m->provides, "env",
+				   m->env ? json_incref(m->env) : json_object(), "interpreter", interp);
+	if (json_object_size(mi->params))
+		json_object_set(params, "params", mi->params);
+	size_t st = sc_plan_add(x->plan, "external", "1", params, 1, seed);
+	const sc_oid *d = sc_plan_ctx_dataset(x, t->dataset);
+	char *dname = sc_plan_ctx_dataset_file(x, t->dataset);
+	sc_plan_input_obj(x->plan, st, "data", d, dname);
+	free(dname);
+	/* Other datasets named by {input:NAME}. */
+	json_array_foreach(m->command, i, a)
+	{
+		const char *s = json_string_value(a);
+		for (const char *p = strstr(s, "{input:"); p; p = strstr(p + 1, "{input:")) {
+			const char *e = strchr(p, '}');
+			char nm[128];
+			snprintf(nm, sizeof(nm), "%.*s", (int)(e - p - 7), p + 7);
+			int have = 0;
+			for (size_t k = 0; k < x->plan->v[st].n_in; k++)
+				if (!strcmp(x->plan->v[st].in[k].role, nm))
+					have = 1;
+			if (!have) {
+				char *fn = sc_plan_ctx_dataset_file(x, nm);
+				sc_plan_input_obj(x->plan, st, nm, sc_plan_ctx_dataset(x, nm), fn);
+				free(fn);
+			}
+		}
+	}
+	for (size_t f = 0; f < m->n_files; f++) {
+		sc_oid fo = { { 0 } };
+		sc_err e;
+		if (x->dry ? (access(m->files[f].path, R_OK) < 0 &&
+			      sc_errsys(&e, errno, "cannot read '%s'", m->files[f].path))
+			   : ingest_path(x->s, m->files[f].path, "config", &fo, &e))
+			return sc_spec_errf(x->spec, m->files[f].node, x->err, "method '%s': file '%s': %s",
+					    m->name, m->files[f].name, e.msg);
+		char *role = sc_xasprintf("file:%s", m->files[f].name);
+		sc_plan_input_obj(x->plan, st, role, &fo, sc_path_basename(m->files[f].path));
+		free(role);
+	}
+	sc_plan_step *ps = &x->plan->v[st];
+	ps->timeout = m->timeout;
+	ps->deterministic = m->deterministic;
+	ps->environment = json_pack("{s:O, s:O}", "interpreter", json_object_get(params, "interpreter"),
+				    "env", json_object_get(params, "env"));
+	sc_plan_label(x->plan, st, t->task, t->dataset, mi->label);
+	*out = sc_plan_dedupe_last(x->plan);
+	return 0;
+}
+
+/* ---- the whole spec ------------------------------------------------------ */
+
+static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_err *err)
+{
+	sc_plan_ctx x = { s, spec, plan, NULL, NULL, dry, err };
+	int rc = resolve_datasets(&x);
+	for (size_t i = 0; i < spec->n_tasks && !rc; i++) {
+		const sc_spec_task *t = &spec->tasks[i];
+		const sc_task_planner *tp = sc_task_planner_find(t->task);
+		if (!tp) {
+			rc = sc_spec_errf(spec, json_object_get(t->node, "task"), err,
+					  "unknown task '%s' (have: %s)", t->task, sc_planner_tasks());
+			break;
+		}
+		rc = tp->plan(&x, t);
+	}
+	for (size_t i = 0; x.data_path && i < spec->n_datasets; i++)
+		free(x.data_path[i]);
+	free(x.data_path);
+	free(x.data_oid);
+	return rc;
+}
+
+int sc_planner_build(sc_store *s, const sc_spec *spec, sc_plan *plan, sc_err *err)
+{
+	/* Check everything first, writing nothing: a bad spec leaves the store
+	 * exactly as it was. Then hash the inputs in and build the real plan. */
+	sc_plan dry = { 0 };
+	int rc = build(s, spec, &dry, 1, err);
+	sc_plan_free(&dry);
+	if (rc)
+		return rc;
+	return build(s, spec, plan, 0, err);
+}

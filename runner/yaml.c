@@ -1,0 +1,308 @@
+/*
+ * yaml.c - libyaml's event stream folded into jansson values, recording the
+ * start mark of each value. Specs are small (kilobytes), so positions are
+ * kept in a flat array searched linearly.
+ */
+#include "yaml.h"
+#include "util/buf.h"
+#include "util/fs.h"
+
+#include <errno.h>
+#include <math.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+typedef struct pos {
+	const json_t *v;
+	int line, col;
+} pos;
+
+typedef struct anchor {
+	char *name;
+	json_t *v;
+} anchor;
+
+struct sc_yaml_doc {
+	char *name;
+	json_t *root;
+	pos *p;
+	size_t np, capp;
+	anchor *a;
+	size_t na, capa;
+};
+
+static void add_pos(sc_yaml_doc *d, const json_t *v, const yaml_mark_t *m)
+{
+	if (d->np == d->capp) {
+		d->capp = d->capp ? d->capp * 2 : 64;
+		d->p = sc_xrealloc(d->p, d->capp * sizeof(*d->p));
+	}
+	d->p[d->np++] = (pos){ v, (int)m->line + 1, (int)m->column + 1 };
+}
+
+static void add_anchor(sc_yaml_doc *d, const char *name, json_t *v)
+{
+	if (!name)
+		return;
+	if (d->na == d->capa) {
+		d->capa = d->capa ? d->capa * 2 : 8;
+		d->a = sc_xrealloc(d->a, d->capa * sizeof(*d->a));
+	}
+	d->a[d->na++] = (anchor){ sc_xstrdup(name), v };
+}
+
+void sc_yaml_pos(const sc_yaml_doc *d, const json_t *v, int *line, int *col)
+{
+	*line = *col = 0;
+	for (size_t i = 0; d && i < d->np; i++)
+		if (d->p[i].v == v) {
+			*line = d->p[i].line;
+			*col = d->p[i].col;
+			return;
+		}
+}
+
+int sc_yaml_errf(const sc_yaml_doc *d, const json_t *v, sc_err *err, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	int line, col;
+	sc_yaml_pos(d, v, &line, &col);
+	if (line)
+		return sc_errf(err, SC_EINVAL, "%s:%d:%d: %s", d->name, line, col, msg);
+	return sc_errf(err, SC_EINVAL, "%s: %s", d->name, msg);
+}
+
+const char *sc_yaml_name(const sc_yaml_doc *d)
+{
+	return d->name;
+}
+
+json_t *sc_yaml_root(const sc_yaml_doc *d)
+{
+	return d->root;
+}
+
+void sc_yaml_free(sc_yaml_doc *d)
+{
+	if (!d)
+		return;
+	json_decref(d->root);
+	for (size_t i = 0; i < d->na; i++)
+		free(d->a[i].name);
+	free(d->a);
+	free(d->p);
+	free(d->name);
+	free(d);
+}
+
+static int match(const char *re, const char *s)
+{
+	regex_t r;
+	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB))
+		return 0;
+	int ok = regexec(&r, s, 0, NULL, 0) == 0;
+	regfree(&r);
+	return ok;
+}
+
+/* The core schema's resolution of a plain scalar. */
+static json_t *plain_scalar(const char *s)
+{
+	if (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	    !strcmp(s, "NULL"))
+		return json_null();
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+		return json_true();
+	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+		return json_false();
+	if (match("^[-+]?[0-9]+$", s)) {
+		errno = 0;
+		long long v = strtoll(s, NULL, 10);
+		if (!errno)
+			return json_integer(v);
+		return json_real(strtod(s, NULL));
+	}
+	if (match("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", s))
+		return json_real(strtod(s, NULL));
+	if (match("^[-+]?\\.(inf|Inf|INF)$", s))
+		return json_real(s[0] == '-' ? -INFINITY : INFINITY);
+	if (match("^\\.(nan|NaN|NAN)$", s))
+		return json_real(NAN);
+	return json_string(s);
+}
+
+typedef struct parser {
+	yaml_parser_t p;
+	yaml_event_t ev;
+	sc_yaml_doc *d;
+	sc_err *err;
+} parser;
+
+static int next(parser *ps)
+{
+	yaml_event_delete(&ps->ev);
+	if (!yaml_parser_parse(&ps->p, &ps->ev)) {
+		const yaml_parser_t *p = &ps->p;
+		return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: %s%s%s", ps->d->name,
+			       (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
+			       p->problem ? p->problem : "syntax error",
+			       p->context ? " " : "", p->context ? p->context : "");
+	}
+	return 0;
+}
+
+static int value(parser *ps, json_t **out);
+
+static int mapping(parser *ps, json_t **out)
+{
+	json_t *m = json_object();
+	yaml_mark_t start = ps->ev.start_mark;
+	const char *anch = (const char *)ps->ev.data.mapping_start.anchor;
+	add_pos(ps->d, m, &start);
+	add_anchor(ps->d, anch, m);
+	for (;;) {
+		if (next(ps))
+			goto fail;
+		if (ps->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		if (ps->ev.type != YAML_SCALAR_EVENT) {
+			sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: mapping keys must be plain strings",
+				ps->d->name, (int)ps->ev.start_mark.line + 1,
+				(int)ps->ev.start_mark.column + 1);
+			goto fail;
+		}
+		char *key = sc_xstrdup((const char *)ps->ev.data.scalar.value);
+		yaml_mark_t km = ps->ev.start_mark;
+		if (json_object_get(m, key)) {
+			sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: duplicate key '%s'", ps->d->name,
+				(int)km.line + 1, (int)km.column + 1, key);
+			free(key);
+			goto fail;
+		}
+		json_t *v = NULL;
+		if (next(ps) || value(ps, &v)) {
+			free(key);
+			goto fail;
+		}
+		json_object_set_new(m, key, v);
+		free(key);
+	}
+	*out = m;
+	return 0;
+fail:
+	json_decref(m);
+	return SC_EINVAL;
+}
+
+static int sequence(parser *ps, json_t **out)
+{
+	json_t *a = json_array();
+	add_pos(ps->d, a, &ps->ev.start_mark);
+	add_anchor(ps->d, (const char *)ps->ev.data.sequence_start.anchor, a);
+	for (;;) {
+		if (next(ps))
+			goto fail;
+		if (ps->ev.type == YAML_SEQUENCE_END_EVENT)
+			break;
+		json_t *v = NULL;
+		if (value(ps, &v))
+			goto fail;
+		json_array_append_new(a, v);
+	}
+	*out = a;
+	return 0;
+fail:
+	json_decref(a);
+	return SC_EINVAL;
+}
+
+static int value(parser *ps, json_t **out)
+{
+	yaml_event_t *e = &ps->ev;
+	switch (e->type) {
+	case YAML_SCALAR_EVENT: {
+		const char *s = (const char *)e->data.scalar.value;
+		json_t *v = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(s)
+									      : json_string(s);
+		if (!v) /* not UTF-8 */
+			return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: text is not valid UTF-8",
+				       ps->d->name, (int)e->start_mark.line + 1,
+				       (int)e->start_mark.column + 1);
+		/* Singletons (null, true, false) cannot carry a position. */
+		if (!json_is_null(v) && !json_is_boolean(v))
+			add_pos(ps->d, v, &e->start_mark);
+		add_anchor(ps->d, (const char *)e->data.scalar.anchor, v);
+		*out = v;
+		return 0;
+	}
+	case YAML_MAPPING_START_EVENT:
+		return mapping(ps, out);
+	case YAML_SEQUENCE_START_EVENT:
+		return sequence(ps, out);
+	case YAML_ALIAS_EVENT: {
+		const char *name = (const char *)e->data.alias.anchor;
+		for (size_t i = ps->d->na; i-- > 0;)
+			if (!strcmp(ps->d->a[i].name, name)) {
+				*out = json_incref(ps->d->a[i].v);
+				return 0;
+			}
+		return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: unknown alias '*%s'", ps->d->name,
+			       (int)e->start_mark.line + 1, (int)e->start_mark.column + 1, name);
+	}
+	default:
+		return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: unexpected YAML event", ps->d->name,
+			       (int)e->start_mark.line + 1, (int)e->start_mark.column + 1);
+	}
+}
+
+int sc_yaml_parse(sc_yaml_doc **out, const char *name, const char *text, size_t len, sc_err *err)
+{
+	parser ps;
+	memset(&ps, 0, sizeof(ps));
+	ps.d = sc_xcalloc(1, sizeof(*ps.d));
+	ps.d->name = sc_xstrdup(name);
+	ps.err = err;
+	yaml_parser_initialize(&ps.p);
+	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, len);
+	ps.ev.type = YAML_NO_EVENT;
+	int rc = 0;
+	/* STREAM-START, then DOCUMENT-START or STREAM-END. */
+	if ((rc = next(&ps)) || (rc = next(&ps)))
+		goto out;
+	if (ps.ev.type == YAML_STREAM_END_EVENT)
+		goto out; /* empty document: root NULL */
+	if ((rc = next(&ps)))
+		goto out;
+	if (ps.ev.type == YAML_DOCUMENT_END_EVENT)
+		goto out;
+	if ((rc = value(&ps, &ps.d->root)))
+		goto out;
+out:
+	yaml_event_delete(&ps.ev);
+	yaml_parser_delete(&ps.p);
+	if (rc) {
+		sc_yaml_free(ps.d);
+		return rc;
+	}
+	*out = ps.d;
+	return 0;
+}
+
+int sc_yaml_load(sc_yaml_doc **out, const char *path, sc_err *err)
+{
+	sc_buf b = SC_BUF_INIT;
+	sc_buf_init(&b);
+	int rc = sc_read_file(&b, path, err);
+	if (!rc)
+		rc = sc_yaml_parse(out, path, b.s, b.len, err);
+	sc_buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * rep.c - representations of cells for the evaluation tasks (see rep.h).
+ */
+#include "rep.h"
+#include "util/fs.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *sc_rep_path(const char *where)
+{
+	if (!strncmp(where, "obsm:", 5))
+		return sc_xasprintf("obsm/%s", where + 5);
+	if (!strncmp(where, "layer:", 6))
+		return sc_xasprintf("layers/%s", where + 6);
+	if (!strncmp(where, "layers:", 7))
+		return sc_xasprintf("layers/%s", where + 7);
+	return sc_xstrdup(where);
+}
+
+int sc_rep_check_finite(const sc_dmat *m, const char *file, const char *what, sc_err *err)
+{
+	size_t n = m->rows * m->cols;
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(m->v[i]))
+			return sc_errf(err, SC_EINVAL, "%s: %s: %s at cell %zu, column %zu",
+				       sc_path_basename(file), what, isnan(m->v[i]) ? "NaN" : "Inf",
+				       i / m->cols, i % m->cols);
+	return 0;
+}
+
+int sc_rep_load(sc_dmat *out, sc_h5ad *h, const char *where, sc_err *err)
+{
+	char *path = sc_rep_path(where);
+	int rc = sc_h5ad_read_dense(out, h, path, 0, err);
+	if (!rc) {
+		size_t n_obs, n_vars;
+		sc_h5ad_shape(h, &n_obs, &n_vars);
+		if (out->rows != n_obs)
+			rc = sc_errf(err, SC_EINVAL, "%s: %s has %zu rows but the file has %zu cells",
+				     sc_path_basename(sc_h5ad_path(h)), path, out->rows, n_obs);
+		else
+			rc = sc_rep_check_finite(out, sc_h5ad_path(h), path, err);
+		if (rc)
+			sc_dmat_free(out);
+	}
+	free(path);
+	return rc;
+}

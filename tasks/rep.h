@@ -1,0 +1,20 @@
+/*
+ * rep.h - reading what tasks evaluate from .h5ad files: a representation of
+ * the cells (an embedding in obsm, a layer, X) as a dense matrix checked for
+ * NaN and Inf, and a label column with a clear error naming what exists.
+ */
+#ifndef SC_REP_H
+#define SC_REP_H
+
+#include "tasks/core/h5ad.h"
+#include "tasks/core/mat.h"
+#include "util/err.h"
+
+/* where: "X", "raw/X", "layers/NAME", "obsm/KEY" (also "obsm:KEY", "layer:NAME"). */
+int sc_rep_load(sc_dmat *out, sc_h5ad *h, const char *where, sc_err *err) SC_WUR;
+/* Normalise "obsm:KEY" / "layer:NAME" / "layers:NAME" spellings to h5ad paths. Caller frees. */
+char *sc_rep_path(const char *where);
+/* Every value finite; else an error naming the file, element, row and column. */
+int sc_rep_check_finite(const sc_dmat *m, const char *file, const char *what, sc_err *err) SC_WUR;
+
+#endif
