@@ -368,6 +368,12 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 		free(role);
 	}
 	sc_plan_step *ps = &x->plan->v[st];
+	/* The names inputs get in the command's folder are part of what it sees,
+	 * so they are parameters (and reproduce restores them). */
+	json_t *names = json_object();
+	for (size_t k = 0; k < ps->n_in; k++)
+		json_object_set_new(names, ps->in[k].role, json_string(ps->in[k].name));
+	json_object_set_new(ps->params, "input_names", names);
 	ps->timeout = m->timeout;
 	ps->deterministic = m->deterministic;
 	ps->environment = json_pack("{s:O, s:O}", "interpreter", json_object_get(params, "interpreter"),

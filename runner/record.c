@@ -148,7 +148,10 @@ int sc_run_finish(sc_store *s, int64_t run, const char *status, const sc_oid *re
 	char rid[SC_OID_IDLEN] = "";
 	if (result) {
 		sc_oid_id(result, rid);
-		if ((rc = sc_store_note(s, result, SC_OBJ_BLOB, 0, "result", 0, NULL, err)))
+		int type;
+		uint64_t size;
+		if ((rc = sc_store_stat(s, result, &type, &size, err)) ||
+		    (rc = sc_store_note(s, result, SC_OBJ_BLOB, size, "result", 0, NULL, err)))
 			goto fail;
 	}
 	sqlite3_stmt *q;
@@ -475,9 +478,10 @@ char *sc_result_manifest(const sc_plan *p)
 		json_t *m;
 		json_object_foreach(st->metrics, name, m)
 			json_object_set(mv, name, m);
-		json_t *e = json_pack("{s:s, s:s, s:s, s:o, s:O, s:o, s:b}", "key", st->key, "kind",
-				      st->kind, "version", st->version, "inputs", in, "outputs",
-				      st->outputs, "metrics", mv, "deterministic", st->deterministic);
+		json_t *e = json_pack("{s:s, s:s, s:s, s:O, s:o, s:O, s:o, s:b}", "key", st->key,
+				      "kind", st->kind, "version", st->version, "params", st->params,
+				      "inputs", in, "outputs", st->outputs, "metrics", mv,
+				      "deterministic", st->deterministic);
 		json_object_set_new(e, "task", st->task ? json_string(st->task) : json_null());
 		json_object_set_new(e, "dataset", st->dataset ? json_string(st->dataset) : json_null());
 		json_object_set_new(e, "method", st->method ? json_string(st->method) : json_null());

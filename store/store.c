@@ -437,6 +437,16 @@ static int write_stream(sc_store *s, int src_fd, uint64_t expect, const char *la
 	return rc;
 }
 
+int sc_store_adopt(sc_store *s, const char *path, const sc_oid *id, sc_err *err)
+{
+	tmpobj t = { -1, NULL };
+	t.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (t.fd < 0)
+		return sc_errsys(err, errno, "cannot open '%s'", path);
+	t.name = sc_xstrdup(path);
+	return tmp_place(s, &t, id, err);
+}
+
 int sc_store_put_buf(sc_store *s, const void *p, size_t n, sc_oid *out, sc_err *err)
 {
 	sc_hash_buf(out, p, n);

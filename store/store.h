@@ -75,6 +75,10 @@ void sc_ingest_list_free(sc_ingest_list *l);
  * stat cache. Writes no catalog row: pass the list to sc_store_record. */
 int sc_store_ingest(sc_store *s, const char *path, sc_ingest_list *list, sc_oid *out,
 		    sc_err *err) SC_WUR;
+/* Move a file whose content is already verified to hash to id into the
+ * store (fsync, read-only, link into place; the file's name is removed).
+ * For imports that stage and check every object before adopting any. */
+int sc_store_adopt(sc_store *s, const char *path, const sc_oid *id, sc_err *err) SC_WUR;
 /* Write bytes as a blob object (no catalog row). */
 int sc_store_put_buf(sc_store *s, const void *p, size_t n, sc_oid *out, sc_err *err) SC_WUR;
 /* Record the ingested objects with a kind, optionally naming the top-level

@@ -1,0 +1,244 @@
+/*
+ * cmd_repro.c - reproduce a result, diff two runs or results.
+ */
+#include "cli.h"
+#include "reports/diffpage.h"
+#include "reports/table.h"
+#include "runner/diff.h"
+#include "runner/reproduce.h"
+#include "store/store.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char repro_usage[] =
+	"usage: sceval reproduce RESULT [--tolerance T] [-j N] [--json]\n\n"
+	"Re-execute every step of a result without the cache, each on its recorded\n"
+	"inputs, and report per output and metric: identical, within tolerance, or\n"
+	"different (with both values). Steps declared not bit-reproducible (external\n"
+	"commands with 'deterministic: false') are named as such. Exit 0 only when\n"
+	"nothing differs. The result and its inputs must be in the store (see import).\n\n"
+	"options:\n"
+	"  --tolerance T   metrics count as reproduced when |a - b| <= T * max(1, |a|) [0]\n"
+	"  -j, --jobs N    steps at once [1]\n";
+
+int cmd_reproduce(cli_ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = { { "tolerance", required_argument, NULL, 't' },
+					    { "jobs", required_argument, NULL, 'j' },
+					    { NULL, 0, NULL, 0 } };
+	sc_repro_opts o = { 0, 1, 0 };
+	int opt;
+	long v;
+	while ((opt = cli_opt(c, argc, argv, repro_usage, "t:j:", lo, 1)) != -1) {
+		if (opt == 't') {
+			if (cli_parse_double(c, "--tolerance", optarg, &o.tolerance))
+				return 2;
+			if (!(o.tolerance >= 0))
+				return cli_usage_error(c, "--tolerance must be >= 0");
+		} else if (opt == 'j') {
+			if (cli_parse_long(c, "--jobs", optarg, 1, 1024, &v))
+				return 2;
+			o.jobs = (int)v;
+		} else
+			return cli_usage_error(c, "unexpected option");
+	}
+	CLI_OPTS_END(c);
+	if (argc - c->optind != 1)
+		return cli_usage_error(c, "expected one RESULT");
+	o.progress = !c->quiet && isatty(2);
+	sc_err err;
+	sc_store *s = NULL;
+	sc_oid res;
+	json_t *r = NULL;
+	if (cli_open_store(c, &s, &err) || sc_store_lock(s, 0, 1, &err) ||
+	    sc_store_resolve(s, argv[c->optind], &res, &err) || sc_reproduce(s, &res, &o, &r, &err)) {
+		sc_store_free(s);
+		return cli_fail(c, &err);
+	}
+	sc_store_free(s);
+	long long nd = sc_json_int(r, "different", 0), nf = sc_json_int(r, "failed", 0);
+	int bad = nd || nf;
+	if (c->json) {
+		cli_json_out(c, r);
+		return bad ? 1 : 0;
+	}
+	static const char *const hdr[] = { "step", "what", "name", "verdict", "recorded",
+					   "reproduced" };
+	sc_table *t = sc_table_new(6, hdr);
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(r, "steps"), i, st)
+	{
+		char label[512];
+		snprintf(label, sizeof(label), "%s%s", sc_json_str(st, "label", ""),
+			 json_is_true(json_object_get(st, "deterministic")) ? ""
+									     : " (declared not bit-reproducible)");
+		if (strcmp(sc_json_str(st, "status", ""), "done")) {
+			const char *cells[] = { label, "step", "", "failed", "",
+						sc_json_str(st, "error", "") };
+			sc_table_row(t, cells);
+			continue;
+		}
+		size_t k;
+		json_t *x;
+		json_array_foreach(json_object_get(st, "outputs"), k, x)
+		{
+			char a[16], b[16];
+			snprintf(a, sizeof(a), "%.12s", sc_json_str(x, "recorded", ""));
+			snprintf(b, sizeof(b), "%.12s", sc_json_str(x, "reproduced", ""));
+			const char *cells[] = { label, "output", sc_json_str(x, "name", ""),
+						sc_json_str(x, "verdict", ""), a, b };
+			sc_table_row(t, cells);
+		}
+		json_array_foreach(json_object_get(st, "metrics"), k, x)
+		{
+			char a[32] = "nan", b[32] = "nan";
+			if (json_is_number(json_object_get(x, "recorded")))
+				snprintf(a, sizeof(a), "%.17g", json_number_value(json_object_get(x, "recorded")));
+			if (json_is_number(json_object_get(x, "reproduced")))
+				snprintf(b, sizeof(b), "%.17g", json_number_value(json_object_get(x, "reproduced")));
+			const char *cells[] = { label, "metric", sc_json_str(x, "name", ""),
+						sc_json_str(x, "verdict", ""), a, b };
+			sc_table_row(t, cells);
+		}
+	}
+	sc_table_print(t, stdout);
+	sc_table_free(t);
+	printf("\n%lld identical, %lld within tolerance, %lld different, %lld steps failed\n",
+	       sc_json_int(r, "identical", 0), sc_json_int(r, "within", 0), nd, nf);
+	json_decref(r);
+	if (bad)
+		fprintf(stderr, "sceval reproduce: the result was not reproduced: %lld different, "
+				"%lld steps failed\n", nd, nf);
+	return bad ? 1 : 0;
+}
+
+static const char diff_usage[] =
+	"usage: sceval diff A B [--json | --csv | --html FILE]\n\n"
+	"Compare two runs (numbers) or results (hashes): metric deltas (A, B, B-A,\n"
+	"relative), then what differed in inputs (datasets, files), parameters, code\n"
+	"(git commit, branch, dirty flag, diff object) and environment (sceval and\n"
+	"library versions, machine, threads).\n\n"
+	"options:\n"
+	"  --csv         the metric rows as CSV\n"
+	"  --html FILE   the whole diff as one self-contained HTML page\n";
+
+static void fmt_num(char *buf, size_t n, const json_t *v, const char *fmt)
+{
+	if (json_is_number(v))
+		snprintf(buf, n, fmt, json_number_value(v));
+	else
+		snprintf(buf, n, "%s", json_is_null(v) ? "" : "nan");
+}
+
+static void print_changes(const char *title, const json_t *arr)
+{
+	if (!json_array_size(arr))
+		return;
+	printf("\n%s:\n", title);
+	size_t i;
+	json_t *r;
+	json_array_foreach(arr, i, r)
+	{
+		char *a = json_dumps(json_object_get(r, "a"), JSON_ENCODE_ANY | JSON_COMPACT);
+		char *b = json_dumps(json_object_get(r, "b"), JSON_ENCODE_ANY | JSON_COMPACT);
+		printf("  %s: %s -> %s\n", sc_json_str(r, "what", ""), a, b);
+		free(a);
+		free(b);
+	}
+}
+
+int cmd_diff(cli_ctx *c, int argc, char **argv)
+{
+	static const struct option lo[] = { { "csv", no_argument, NULL, 'c' },
+					    { "html", required_argument, NULL, 'H' },
+					    { NULL, 0, NULL, 0 } };
+	int csv = 0, opt;
+	const char *html = NULL;
+	while ((opt = cli_opt(c, argc, argv, diff_usage, "", lo, 1)) != -1) {
+		if (opt == 'c')
+			csv = 1;
+		else if (opt == 'H')
+			html = optarg;
+		else
+			return cli_usage_error(c, "unexpected option");
+	}
+	CLI_OPTS_END(c);
+	if (argc - c->optind != 2)
+		return cli_usage_error(c, "expected two runs or results");
+	if (csv + !!html + c->json > 1)
+		return cli_usage_error(c, "choose one of --json, --csv, --html");
+	sc_err err;
+	sc_store *s = NULL;
+	json_t *d = NULL;
+	if (cli_open_store(c, &s, &err) || sc_diff(s, argv[c->optind], argv[c->optind + 1], &d, &err)) {
+		sc_store_free(s);
+		return cli_fail(c, &err);
+	}
+	sc_store_free(s);
+	if (c->json)
+		return cli_json_out(c, d);
+	static const char *const hdr[] = { "task", "dataset", "method", "seed", "metric", "A", "B",
+					   "B-A", "relative", "change" };
+	sc_table *t = sc_table_new(10, hdr);
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(d, "metrics"), i, r)
+	{
+		char seed[32] = "", a[32], b[32], dl[32], rel[32];
+		if (json_is_integer(json_object_get(r, "seed")))
+			snprintf(seed, sizeof(seed), "%lld", sc_json_int(r, "seed", 0));
+		const char *f = csv ? "%.17g" : "%.6g";
+		fmt_num(a, sizeof(a), json_object_get(r, "a"), f);
+		fmt_num(b, sizeof(b), json_object_get(r, "b"), f);
+		fmt_num(dl, sizeof(dl), json_object_get(r, "delta"), csv ? "%.17g" : "%+.4g");
+		fmt_num(rel, sizeof(rel), json_object_get(r, "relative"), csv ? "%.17g" : "%+.2f%%");
+		if (!csv && json_is_number(json_object_get(r, "relative")))
+			snprintf(rel, sizeof(rel), "%+.2f%%", 100 * json_number_value(json_object_get(r, "relative")));
+		const char *cells[] = { sc_json_str(r, "task", ""), sc_json_str(r, "dataset", ""),
+					sc_json_str(r, "method", ""), seed, sc_json_str(r, "metric", ""),
+					a, b, dl, rel, sc_json_str(r, "change", "") };
+		sc_table_row(t, cells);
+	}
+	int rc = 0;
+	if (csv) {
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		sc_table_csv(t, &b);
+		fwrite(b.s, 1, b.len, stdout);
+		sc_buf_free(&b);
+	} else if (html) {
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		sc_diff_page(&b, d);
+		if (sc_write_file_atomic(html, b.s, b.len, 0644, &err))
+			rc = cli_fail(c, &err);
+		else
+			printf("%s\n", html);
+		sc_buf_free(&b);
+	} else {
+		json_t *A = json_object_get(d, "a"), *B = json_object_get(d, "b");
+		printf("A: %s%s%s\nB: %s%s%s\n\n", sc_json_str(A, "ref", ""),
+		       json_is_string(json_object_get(A, "result")) ? "  result " : "",
+		       sc_json_str(A, "result", ""), sc_json_str(B, "ref", ""),
+		       json_is_string(json_object_get(B, "result")) ? "  result " : "",
+		       sc_json_str(B, "result", ""));
+		if (sc_table_rows(t))
+			sc_table_print(t, stdout);
+		else
+			printf("(no metrics)\n");
+		print_changes("inputs", json_object_get(d, "inputs"));
+		print_changes("parameters", json_object_get(d, "params"));
+		print_changes("code", json_object_get(d, "code"));
+		print_changes("environment", json_object_get(d, "environment"));
+	}
+	sc_table_free(t);
+	json_decref(d);
+	return rc;
+}

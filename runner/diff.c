@@ -1,0 +1,331 @@
+/*
+ * diff.c - comparing two runs or results (see diff.h).
+ *
+ * Steps are matched across the two sides by what they are for (kind, task,
+ * dataset, method, seed), not by key: a changed input gives a new key, and
+ * the point of the diff is to say which input.
+ */
+#include "diff.h"
+#include "runner/query.h"
+#include "util/buf.h"
+#include "util/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct side {
+	int64_t run;
+	sc_oid result;
+	int has_result;
+	json_t *metrics; /* rows */
+	json_t *steps;   /* [{kind, task, dataset, method, seed, params, inputs}] */
+	json_t *info;    /* the run (or NULL for a bare result) */
+} side;
+
+static void side_free(side *x)
+{
+	json_decref(x->metrics);
+	json_decref(x->steps);
+	json_decref(x->info);
+}
+
+static int load_side(sc_store *s, const char *ref, side *x, sc_err *err)
+{
+	memset(x, 0, sizeof(*x));
+	int rc = sc_query_resolve(s, ref, &x->run, &x->result, &x->has_result, err);
+	if (rc)
+		return rc;
+	if (x->run > 0) {
+		if ((rc = sc_query_run(s, x->run, &x->info, err)) ||
+		    (rc = sc_query_run_metrics(s, x->run, &x->metrics, err)))
+			return rc;
+		x->steps = json_incref(json_object_get(x->info, "step_list"));
+		return 0;
+	}
+	json_t *m;
+	if ((rc = sc_query_result(s, &x->result, &m, err)))
+		return rc;
+	x->metrics = sc_query_result_metrics(m);
+	x->steps = json_incref(json_object_get(m, "steps"));
+	json_decref(m);
+	return 0;
+}
+
+static char *row_key(const json_t *r, int with_metric)
+{
+	char *seed = json_dumps(json_object_get(r, "seed") ? json_object_get(r, "seed") : json_null(),
+				JSON_ENCODE_ANY);
+	char *k = sc_xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", sc_json_str(r, "kind", ""),
+			       sc_json_str(r, "task", ""), sc_json_str(r, "dataset", ""),
+			       sc_json_str(r, "method", ""), seed,
+			       with_metric ? sc_json_str(r, "metric", "") : "");
+	free(seed);
+	return k;
+}
+
+static json_t *find_row(const json_t *rows, const char *key, int with_metric, int is_step)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+	{
+		char *k = row_key(r, with_metric);
+		int eq = !strcmp(k, key);
+		free(k);
+		if (eq)
+			return r;
+	}
+	(void)is_step;
+	return NULL;
+}
+
+static double num(const json_t *v)
+{
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static json_t *metric_rows(const side *A, const side *B)
+{
+	json_t *out = json_array();
+	for (int pass = 0; pass < 2; pass++) {
+		const side *X = pass ? B : A, *Y = pass ? A : B;
+		size_t i;
+		json_t *r;
+		json_array_foreach(X->metrics, i, r)
+		{
+			/* metric rows carry no kind: match on the rest */
+			char *k = row_key(r, 1);
+			json_t *o = find_row(Y->metrics, k, 1, 0);
+			free(k);
+			if (pass && o)
+				continue; /* already reported from A's side */
+			json_t *ra = pass ? o : r, *rb = pass ? r : o;
+			double a = ra ? num(json_object_get(ra, "value")) : NAN;
+			double b = rb ? num(json_object_get(rb, "value")) : NAN;
+			int hib = json_is_true(json_object_get(r, "higher_is_better"));
+			json_t *row = json_pack("{s:O, s:O, s:O, s:O, s:O}", "task",
+						json_object_get(r, "task"), "dataset",
+						json_object_get(r, "dataset"), "method",
+						json_object_get(r, "method"), "seed",
+						json_object_get(r, "seed"), "metric",
+						json_object_get(r, "metric"));
+			json_object_set_new(row, "a", ra ? sc_json_real(a) : json_null());
+			json_object_set_new(row, "b", rb ? sc_json_real(b) : json_null());
+			json_object_set_new(row, "higher_is_better", json_boolean(hib));
+			const char *change;
+			if (!ra)
+				change = "only b";
+			else if (!rb)
+				change = "only a";
+			else if (a == b || (isnan(a) && isnan(b)))
+				change = "same";
+			else if (isnan(a) || isnan(b))
+				change = "changed";
+			else
+				change = (b > a) == hib ? "better" : "worse";
+			json_object_set_new(row, "change", json_string(change));
+			if (ra && rb && isfinite(a) && isfinite(b)) {
+				json_object_set_new(row, "delta", json_real(b - a));
+				json_object_set_new(row, "relative",
+						    a != 0 ? json_real((b - a) / fabs(a)) : json_null());
+			} else {
+				json_object_set_new(row, "delta", json_null());
+				json_object_set_new(row, "relative", json_null());
+			}
+			json_array_append_new(out, row);
+		}
+	}
+	return out;
+}
+
+static void add_change(json_t *arr, const char *what, const json_t *a, const json_t *b)
+{
+	/* Deduplicate: the same dataset change shows in many steps. */
+	size_t i;
+	json_t *r;
+	json_array_foreach(arr, i, r)
+		if (!strcmp(sc_json_str(r, "what", ""), what) && json_equal(json_object_get(r, "a"), a) &&
+		    json_equal(json_object_get(r, "b"), b))
+			return;
+	json_array_append_new(arr, json_pack("{s:s, s:O, s:O}", "what", what, "a", a ? a : json_null(),
+					     "b", b ? b : json_null()));
+}
+
+static const char *bare(const char *id)
+{
+	return strncmp(id, "sha256:", 7) ? id : id + 7;
+}
+
+/* Is id an output of one of the steps? Then it is an intermediate, not a cause. */
+static int produced(const json_t *steps, const char *id)
+{
+	size_t i;
+	json_t *st;
+	json_array_foreach(steps, i, st)
+	{
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(st, "outputs"), k, v)
+			if (json_is_string(v) && !strcmp(bare(json_string_value(v)), bare(id)))
+				return 1;
+	}
+	return 0;
+}
+
+static void step_changes(const side *A, const side *B, json_t *inputs, json_t *params)
+{
+	size_t i;
+	json_t *sa;
+	json_array_foreach(A->steps, i, sa)
+	{
+		char *k = row_key(sa, 0);
+		json_t *sb = find_row(B->steps, k, 0, 1);
+		free(k);
+		if (!sb)
+			continue;
+		char *label = sc_xasprintf("%s %s%s%s", sc_json_str(sa, "kind", ""),
+					   sc_json_str(sa, "dataset", ""),
+					   json_is_string(json_object_get(sa, "method")) ? "/" : "",
+					   sc_json_str(sa, "method", ""));
+		json_t *ia = json_object_get(sa, "inputs"), *ib = json_object_get(sb, "inputs");
+		const char *role;
+		json_t *v;
+		json_object_foreach(ia, role, v)
+		{
+			json_t *w = json_object_get(ib, role);
+			if (w && json_equal(v, w))
+				continue;
+			/* Only inputs that no step produced are causes; intermediate
+			 * outputs change because something upstream did. */
+			if (produced(A->steps, json_string_value(v)) ||
+			    (w && produced(B->steps, json_string_value(w))))
+				continue;
+			char *what;
+			if (!strcmp(role, "data"))
+				what = sc_xasprintf("dataset '%s'", sc_json_str(sa, "dataset", ""));
+			else if (!strncmp(role, "file:", 5))
+				what = sc_xasprintf("file '%s' of method '%s'", role + 5,
+						    sc_json_str(sa, "method", ""));
+			else
+				what = sc_xasprintf("input '%s' of %s", role, label);
+			json_t *a = json_string(bare(json_string_value(v)));
+			json_t *b = w ? json_string(bare(json_string_value(w))) : json_null();
+			add_change(inputs, what, a, b);
+			json_decref(a);
+			json_decref(b);
+			free(what);
+		}
+		json_t *pa = json_object_get(sa, "params"), *pb = json_object_get(sb, "params");
+		const char *key;
+		json_object_foreach(pa, key, v)
+		{
+			json_t *w = json_object_get(pb, key);
+			if (w && json_equal(v, w))
+				continue;
+			char *what = sc_xasprintf("%s: %s", label, key);
+			add_change(params, what, v, w);
+			free(what);
+		}
+		json_object_foreach(pb, key, v)
+		{
+			if (json_object_get(pa, key))
+				continue;
+			char *what = sc_xasprintf("%s: %s", label, key);
+			add_change(params, what, NULL, v);
+			free(what);
+		}
+		json_t *va = json_object_get(sa, "version"), *vb = json_object_get(sb, "version");
+		if (va && vb && !json_equal(va, vb)) {
+			char *what = sc_xasprintf("%s: implementation version", label);
+			add_change(params, what, va, vb);
+			free(what);
+		}
+		free(label);
+	}
+}
+
+static void compare(json_t *arr, const char *what, const json_t *a, const json_t *b)
+{
+	if (json_equal(a ? a : json_null(), b ? b : json_null()))
+		return;
+	add_change(arr, what, a ? a : json_null(), b ? b : json_null());
+}
+
+static void code_env(const side *A, const side *B, json_t *code, json_t *env)
+{
+	if (!A->info || !B->info)
+		return;
+	json_t *pa = json_object_get(A->info, "provenance"), *pb = json_object_get(B->info, "provenance");
+	static const char *const pk[] = { "repo", "commit", "branch", "dirty", "diff", "remote" };
+	for (size_t i = 0; i < 6; i++)
+		compare(code, pk[i], json_object_get(pa, pk[i]), json_object_get(pb, pk[i]));
+	compare(code, "dirty files", json_object_get(pa, "dirty_files"),
+		json_object_get(pb, "dirty_files"));
+	compare(env, "sceval", json_object_get(A->info, "sceval_version"),
+		json_object_get(B->info, "sceval_version"));
+	json_t *la = json_object_get(A->info, "libraries"), *lb = json_object_get(B->info, "libraries");
+	const char *k;
+	json_t *v;
+	json_object_foreach(la, k, v)
+	{
+		json_t *w = json_object_get(lb, k);
+		if (json_is_object(v)) {
+			char *what = sc_xasprintf("%s version", k);
+			compare(env, what, json_object_get(v, "version"), json_object_get(w, "version"));
+			free(what);
+			what = sc_xasprintf("%s threads", k);
+			compare(env, what, json_object_get(v, "threads"), json_object_get(w, "threads"));
+			free(what);
+		} else {
+			compare(env, k, v, w);
+		}
+	}
+	json_t *ma = json_object_get(A->info, "machine"), *mb = json_object_get(B->info, "machine");
+	static const char *const mk[] = { "host", "os", "cpu", "cores" };
+	for (size_t i = 0; i < 4; i++)
+		compare(env, mk[i], json_object_get(ma, mk[i]), json_object_get(mb, mk[i]));
+	compare(env, "jobs (-j)", json_object_get(A->info, "jobs"), json_object_get(B->info, "jobs"));
+	compare(env, "compiler flags", json_object_get(json_object_get(A->info, "build"), "cflags"),
+		json_object_get(json_object_get(B->info, "build"), "cflags"));
+}
+
+static json_t *side_json(const side *x, const char *ref)
+{
+	json_t *j = json_pack("{s:s}", "ref", ref);
+	json_object_set_new(j, "run", x->run > 0 ? json_integer(x->run) : json_null());
+	if (x->has_result) {
+		char hex[SC_OID_HEXLEN + 1];
+		sc_oid_hex(&x->result, hex);
+		json_object_set_new(j, "result", json_string(hex));
+	} else {
+		json_object_set_new(j, "result", json_null());
+	}
+	return j;
+}
+
+int sc_diff(sc_store *s, const char *a, const char *b, json_t **out, sc_err *err)
+{
+	side A, B;
+	int rc = load_side(s, a, &A, err);
+	if (rc) {
+		side_free(&A);
+		return rc;
+	}
+	if ((rc = load_side(s, b, &B, err))) {
+		side_free(&A);
+		side_free(&B);
+		return rc;
+	}
+	json_t *inputs = json_array(), *params = json_array(), *code = json_array(),
+	       *env = json_array();
+	step_changes(&A, &B, inputs, params);
+	code_env(&A, &B, code, env);
+	*out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "a", side_json(&A, a), "b",
+			 side_json(&B, b), "metrics", metric_rows(&A, &B), "inputs", inputs, "params",
+			 params, "code", code, "environment", env);
+	side_free(&A);
+	side_free(&B);
+	return 0;
+}
