@@ -45,12 +45,9 @@ static int only_opts(sc_plan_ctx *x, const sc_spec_task *t, const char *const *a
 		sc_buf_init(&b);
 		for (int i = 0; allowed[i]; i++)
 			sc_buf_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
-		int rc = sc_spec_errf(x->spec, json_is_object(v) || json_is_array(v) || json_is_string(v) ||
-							json_is_number(v)
-						? v
-						: t->node,
-				      x->err, "unknown option '%s' for task '%s' (options: %s)", k,
-				      t->task, b.s);
+		int rc = sc_yaml_key_errf(x->spec->doc, t->node, k, x->err,
+					  "unknown option '%s' for task '%s' (options: %s)", k, t->task,
+					  b.s);
 		sc_buf_free(&b);
 		return rc;
 	}
@@ -164,8 +161,8 @@ static int annotation_split(sc_plan_ctx *x, const sc_spec_task *t, json_t **out)
 		for (int i = 0; keys[i]; i++)
 			ok |= !strcmp(keys[i], k);
 		if (!ok)
-			return sc_spec_errf(x->spec, s, x->err, "unknown split option '%s' (test_size, "
-								"by, test, train)", k);
+			return sc_yaml_key_errf(x->spec->doc, s, k, x->err,
+						"unknown split option '%s' (test_size, by, test, train)", k);
 	}
 	const json_t *by = json_object_get(s, "by");
 	if (!by) {

@@ -25,6 +25,7 @@ int sc_run_spec(sc_store *s, const char *spec_path, const sc_run_opts *o, sc_run
 	if ((rc = sc_store_lock(s, 0, 1, err)))
 		goto out;
 	sc_runs_mark_stale(s);
+	sc_store_clean_tmp(s);
 	if ((rc = sc_planner_build(s, spec, &plan, err)))
 		goto out;
 	sc_oid spec_oid;

@@ -48,11 +48,8 @@ static int only_keys(const sc_spec *s, const json_t *obj, const char *const *all
 			sc_buf_init(&b);
 			for (int i = 0; allowed[i]; i++)
 				sc_buf_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
-			int rc = sc_spec_errf(s, json_is_object(v) || json_is_array(v) ||
-							 json_is_string(v) || json_is_number(v)
-						 ? v
-						 : obj,
-					      err, "unknown key '%s' in %s (allowed: %s)", k, what, b.s);
+			int rc = sc_yaml_key_errf(s->doc, obj, k, err,
+						  "unknown key '%s' in %s (allowed: %s)", k, what, b.s);
 			sc_buf_free(&b);
 			return rc;
 		}

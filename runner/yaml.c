@@ -21,6 +21,12 @@ typedef struct pos {
 	int line, col;
 } pos;
 
+typedef struct keypos {
+	const json_t *obj;
+	char *key;
+	int line, col;
+} keypos;
+
 typedef struct anchor {
 	char *name;
 	json_t *v;
@@ -33,6 +39,8 @@ struct sc_yaml_doc {
 	size_t np, capp;
 	anchor *a;
 	size_t na, capa;
+	keypos *k;
+	size_t nk, capk;
 };
 
 static void add_pos(sc_yaml_doc *d, const json_t *v, const yaml_mark_t *m)
@@ -42,6 +50,43 @@ static void add_pos(sc_yaml_doc *d, const json_t *v, const yaml_mark_t *m)
 		d->p = sc_xrealloc(d->p, d->capp * sizeof(*d->p));
 	}
 	d->p[d->np++] = (pos){ v, (int)m->line + 1, (int)m->column + 1 };
+}
+
+static void add_keypos(sc_yaml_doc *d, const json_t *obj, const char *key, const yaml_mark_t *m)
+{
+	if (d->nk == d->capk) {
+		d->capk = d->capk ? d->capk * 2 : 64;
+		d->k = sc_xrealloc(d->k, d->capk * sizeof(*d->k));
+	}
+	d->k[d->nk++] = (keypos){ obj, sc_xstrdup(key), (int)m->line + 1, (int)m->column + 1 };
+}
+
+void sc_yaml_key_pos(const sc_yaml_doc *d, const json_t *obj, const char *key, int *line, int *col)
+{
+	*line = *col = 0;
+	for (size_t i = 0; d && i < d->nk; i++)
+		if (d->k[i].obj == obj && !strcmp(d->k[i].key, key)) {
+			*line = d->k[i].line;
+			*col = d->k[i].col;
+			return;
+		}
+}
+
+int sc_yaml_key_errf(const sc_yaml_doc *d, const json_t *obj, const char *key, sc_err *err,
+		     const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	int line, col;
+	sc_yaml_key_pos(d, obj, key, &line, &col);
+	if (!line)
+		sc_yaml_pos(d, obj, &line, &col);
+	if (line)
+		return sc_errf(err, SC_EINVAL, "%s:%d:%d: %s", d->name, line, col, msg);
+	return sc_errf(err, SC_EINVAL, "%s: %s", d->name, msg);
 }
 
 static void add_anchor(sc_yaml_doc *d, const char *name, json_t *v)
@@ -98,6 +143,9 @@ void sc_yaml_free(sc_yaml_doc *d)
 	for (size_t i = 0; i < d->na; i++)
 		free(d->a[i].name);
 	free(d->a);
+	for (size_t i = 0; i < d->nk; i++)
+		free(d->k[i].key);
+	free(d->k);
 	free(d->p);
 	free(d->name);
 	free(d);
@@ -193,6 +241,7 @@ static int mapping(parser *ps, json_t **out)
 			goto fail;
 		}
 		json_object_set_new(m, key, v);
+		add_keypos(ps->d, m, key, &km);
 		free(key);
 	}
 	*out = m;

@@ -25,6 +25,11 @@ void sc_yaml_free(sc_yaml_doc *d);
 json_t *sc_yaml_root(const sc_yaml_doc *d);
 /* 1-based line and column of a value of this document (0, 0 if unknown). */
 void sc_yaml_pos(const sc_yaml_doc *d, const json_t *v, int *line, int *col);
+/* Position of key in mapping obj (0, 0 if unknown). */
+void sc_yaml_key_pos(const sc_yaml_doc *d, const json_t *obj, const char *key, int *line, int *col);
+/* Fill err with "name:LINE:COL: message" about key in obj. Returns SC_EINVAL. */
+int sc_yaml_key_errf(const sc_yaml_doc *d, const json_t *obj, const char *key, sc_err *err,
+		     const char *fmt, ...) SC_PRINTF(5, 6);
 /* Fill err with "name:LINE:COL: message" about v. Returns SC_EINVAL. */
 int sc_yaml_errf(const sc_yaml_doc *d, const json_t *v, sc_err *err, const char *fmt, ...)
 	SC_PRINTF(4, 5);

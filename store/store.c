@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -211,6 +212,42 @@ int sc_store_lock(sc_store *s, int exclusive, int wait, sc_err *err)
 		return sc_errsys(err, errno, "cannot lock the store");
 	}
 	return 0;
+}
+
+/* ---- temporary files of dead processes --------------------------------- */
+
+static long tmp_owner(const char *name)
+{
+	const char *p = NULL;
+	if (!strncmp(name, "obj-", 4) || !strncmp(name, "import-", 7))
+		p = strchr(name, '-') + 1;
+	else if (!strncmp(name, "step-", 5)) {
+		p = strchr(name + 5, '-');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p || *p < '0' || *p > '9')
+		return -1;
+	return strtol(p, NULL, 10);
+}
+
+void sc_store_clean_tmp(sc_store *s)
+{
+	DIR *d = opendir(s->tmp);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long pid = tmp_owner(de->d_name);
+		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		char *p = sc_path_join(s->tmp, de->d_name);
+		sc_err e;
+		if (sc_rm_rf(p, &e)) {
+			/* fsck will report it; gc removes it */
+		}
+		free(p);
+	}
+	closedir(d);
 }
 
 /* ---- object files ----------------------------------------------------- */

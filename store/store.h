@@ -43,6 +43,11 @@ sqlite3 *sc_store_db(sc_store *s);
  * SC_EBUSY when it cannot be taken at once. Released by sc_store_free. */
 int sc_store_lock(sc_store *s, int exclusive, int wait, sc_err *err) SC_WUR;
 
+/* Remove temporary files and scratch folders under tmp/ left by sceval
+ * processes that no longer exist (killed ones); those of live processes
+ * stay. Names carry their pid: obj-PID-*, step-KEY-PID-*, import-PID. */
+void sc_store_clean_tmp(sc_store *s);
+
 /* Path of an object's file (whether or not it exists). Caller frees. */
 char *sc_store_object_path(const sc_store *s, const sc_oid *id);
 int sc_store_has(const sc_store *s, const sc_oid *id);

@@ -19,6 +19,7 @@
 #include "tasks/classify/metrics.h"
 #include "tasks/classify/split.h"
 #include "tasks/core/h5ad.h"
+#include "tasks/npy.h"
 #include "tasks/rep.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -296,7 +297,9 @@ static int annotation_fit(sc_step_ctx *c)
 	int rc = sc_h5ad_open(&data, pd, c->err);
 	if (rc)
 		goto out;
-	if (pr && (rc = sc_h5ad_open(&rep, pr, c->err)))
+	/* A model's embedding may come as a .npy array instead of an .h5ad. */
+	int rep_npy = pr && sc_npy_is(pr);
+	if (pr && !rep_npy && (rc = sc_h5ad_open(&rep, pr, c->err)))
 		goto out;
 	if ((rc = sc_h5ad_read_labels(&lab, data, "obs", label_key, c->err)))
 		goto out;
@@ -331,11 +334,20 @@ static int annotation_fit(sc_step_ctx *c)
 	}
 	pred = sc_xcalloc(sp.ntest, sizeof(int32_t));
 	if (!strcmp(method, "given")) {
+		if (rep_npy) {
+			rc = sc_errf(c->err, SC_EINVAL, "predictions must come in an .h5ad obs column");
+			goto out;
+		}
 		if ((rc = given_predictions(c, rep ? rep : data, &lab, &sp, pred)))
 			goto out;
 	} else {
-		if ((rc = sc_rep_load(&x, rep ? rep : data, where, c->err)))
+		if (rep_npy) {
+			if ((rc = sc_npy_read(&x, pr, c->err)) ||
+			    (rc = sc_rep_check_finite(&x, pr, "embedding", c->err)))
+				goto out;
+		} else if ((rc = sc_rep_load(&x, rep ? rep : data, where, c->err))) {
 			goto out;
+		}
 		if (x.rows != lab.n) {
 			rc = sc_errf(c->err, SC_EINVAL,
 				     "the representation '%s' has %zu rows but the dataset has %zu cells",

@@ -50,3 +50,6 @@ store_state() {
     "$SCEVAL" --store "$1" ls --all 2>/dev/null ) | sha256sum | cut -c1-64
 }
 done_testing() { exit 0; }
+# jq-like: pyjson 'EXPR' < file   (EXPR sees the parsed JSON as d)
+pyjson() { "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); v=($1); print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
+PBMC=scanpy_pbmc68k_reduced_with_counts.h5ad
