@@ -35,10 +35,11 @@ typedef struct sc_hvg_opts {
 } sc_hvg_opts;
 
 void sc_hvg_opts_default(sc_hvg_opts *o, sc_hvg_flavor flavor);
-/* selected[j] = 1 for the chosen genes. Ties of the ranking statistics are
- * broken by gene index; seurat_v3's loess is the direct fit (loess.h), not
- * skmisc's interpolated surface; cells with batch code -1 are in no batch. Input as scanpy expects it: log-
+/* selected[j] = 1 for the chosen genes. Input as scanpy expects it: log-
  * normalised data for seurat and cell_ranger, raw counts for seurat_v3.
+ * Ties of the ranking statistics are broken by gene index; seurat_v3's
+ * loess is the direct fit (loess.h), not skmisc's interpolated surface;
+ * cells with batch code -1 belong to no batch.
  * score (optional, n_vars): normalised dispersion or, for seurat_v3, the
  * normalised variance used for ranking. */
 int sc_hvg(uint8_t *selected, double *score, const sc_csr *m, const sc_hvg_opts *o,
