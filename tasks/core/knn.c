@@ -44,7 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { QB = 64, RB = 2048 };
+enum { QB = 64, RB = 1024 };
 
 typedef double v2d __attribute__((vector_size(16)));
 typedef long long v2l __attribute__((vector_size(16)));
