@@ -79,7 +79,7 @@ static pthread_mutex_t leiden_lock = PTHREAD_MUTEX_INITIALIZER;
 int sc_leiden(int32_t *membership, size_t *n_clusters, const sc_csr *graph, double resolution,
 	      uint64_t seed, sc_err *err)
 {
-	size_t n = graph->rows, nnz = sc_csr_nnz(graph);
+	size_t n = graph->rows;
 	int rc = 0;
 	if (graph->cols != n)
 		return sc_errf(err, SC_EINVAL, "leiden needs a square graph, got %zu x %zu", n, graph->cols);
@@ -124,7 +124,6 @@ int sc_leiden(int32_t *membership, size_t *n_clusters, const sc_csr *graph, doub
 			m2 += 2 * v;
 			e++;
 		}
-	(void)nnz;
 
 	pthread_mutex_lock(&leiden_lock);
 	igraph_error_handler_t *old_handler = igraph_set_error_handler(igraph_error_handler_ignore);

@@ -6,8 +6,12 @@
  * idx and dist are n_query x k row-major arrays, sorted by distance. With
  * include_self the query point is its own first neighbour (scanpy's
  * convention); without, it is excluded (sklearn's kneighbors() with X=None).
- * Cosine distance is 1 - cos; Euclidean distances are true distances (not
- * squared), recomputed exactly for the chosen neighbours.
+ * Cosine distance is 1 - cos (a zero row is at distance 1 from everything);
+ * Euclidean distances are true distances (not squared), recomputed exactly
+ * for the chosen neighbours. The result is the exact k nearest under the
+ * order (distance, index), so it does not depend on the thread count.
+ * Threads: as many as OpenBLAS is set to use; OpenBLAS is set to one thread
+ * for the duration of the call (process-wide) and restored after.
  */
 #ifndef SC_KNN_H
 #define SC_KNN_H

@@ -5,6 +5,9 @@
  * as sklearn's svd_flip (the largest-magnitude entry of each score column is
  * positive), deterministic for a given input whatever the thread count.
  * Sparse input is centred implicitly: a large sparse matrix is never densified.
+ * Method (pca.c): eigenvectors of the smaller of Xc^T Xc and Xc Xc^T, built
+ * by dsyrk from centred dense blocks; min(rows, cols) above 12000 is refused
+ * (SC_EINVAL: select genes first), there is no iterative solver yet.
  */
 #ifndef SC_PCA_H
 #define SC_PCA_H
