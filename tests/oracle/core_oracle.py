@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""Oracles for the numerical core's unit tests (tests/unit/test_core_*.c).
+
+usage: core_oracle.py CMD OUTDIR DATADIR [ARGS]
+
+Reads real .h5ad files with anndata, computes the reference results with
+sklearn / scipy, or with the independent numpy transcriptions of scanpy and
+umap-learn in the sibling modules, and writes inputs and outputs as raw
+binaries (layout in tests/unit/core_oracle.h) into OUTDIR.
+"""
+import os
+import sys
+import warnings
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+
+
+def write_d(path, a):
+    a = np.ascontiguousarray(np.asarray(a, dtype=np.float64))
+    if a.ndim == 0:
+        a = a.reshape(1, 1)
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    with open(path, "wb") as f:
+        f.write(b"SCD1")
+        np.array(a.shape, dtype="<i8").tofile(f)
+        a.astype("<f8").tofile(f)
+
+
+def write_i(path, a):
+    a = np.ascontiguousarray(np.asarray(a))
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    with open(path, "wb") as f:
+        f.write(b"SCI1")
+        np.array(a.shape, dtype="<i8").tofile(f)
+        a.astype("<i4").tofile(f)
+
+
+def write_csr(path, m):
+    import scipy.sparse as sp
+    m = sp.csr_matrix(m, dtype=np.float64)
+    m.sort_indices()
+    with open(path, "wb") as f:
+        f.write(b"SCC1")
+        np.array([m.shape[0], m.shape[1], m.nnz], dtype="<i8").tofile(f)
+        m.indptr.astype("<i8").tofile(f)
+        m.indices.astype("<i4").tofile(f)
+        m.data.astype("<f8").tofile(f)
+
+
+def read(datadir, name):
+    import anndata
+    return anndata.read_h5ad(os.path.join(datadir, name))
+
+
+def dense(x):
+    return np.asarray(x.todense() if hasattr(x, "todense") else x, dtype=np.float64)
+
+
+def cmd_knn(out, data, args):
+    from sklearn.neighbors import NearestNeighbors
+    a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
+    x = np.asarray(a.obsm["X_pca"], dtype=np.float64)
+    write_d(f"{out}/pca.bin", x)
+    # cosine on log1p counts of a sparse file, as dense
+    h = read(data, "hlca_subset_Nawijn_2021.h5ad")
+    y = np.log1p(dense(h.X))
+    write_d(f"{out}/hlca.bin", y)
+    for name, m, metric in (("pca", x, "euclidean"), ("pca", x, "cosine"),
+                            ("hlca", y, "euclidean"), ("hlca", y, "cosine")):
+        for k in (15, 50, 90):
+            nn = NearestNeighbors(n_neighbors=k, algorithm="brute", metric=metric).fit(m)
+            d, i = nn.kneighbors()  # X=None: self excluded
+            write_d(f"{out}/{name}_{metric}_{k}_d.bin", d)
+            write_i(f"{out}/{name}_{metric}_{k}_i.bin", i)
+        # query mode: the last 200 rows against the others
+        nq = 200
+        nn = NearestNeighbors(n_neighbors=30, algorithm="brute", metric=metric).fit(m[:-nq])
+        d, i = nn.kneighbors(m[-nq:])
+        write_d(f"{out}/{name}_{metric}_q_d.bin", d)
+        write_i(f"{out}/{name}_{metric}_q_i.bin", i)
+
+
+def lognorm(x):
+    """log1p(normalize_total(x)) with scanpy's default target (median of the
+    non-zero row sums), as a scipy CSR matrix."""
+    import scipy.sparse as sp
+    x = sp.csr_matrix(x, dtype=np.float64)
+    s = np.asarray(x.sum(axis=1)).ravel()
+    target = np.median(s[s > 0])
+    s[s == 0] = 1
+    x = sp.diags(target / s) @ x
+    x.data = np.log1p(x.data)
+    return sp.csr_matrix(x)
+
+
+def cmd_pca(out, data, args):
+    from sklearn.decomposition import PCA
+    a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
+    c = read(data, "cellbench_3cl_celseq2_dropseq.h5ad")
+    h = read(data, "hlca_subset_Nawijn_2021.h5ad")
+    cases = [
+        ("pbmc", dense(a.X), False),             # 700 x 765 dense: Gram path
+        ("pbmc300", dense(a.X)[:, :300], False),  # 700 x 300 dense: covariance path
+        ("cellbench", lognorm(c.X), True),        # 499 x 15073 CSR: Gram path
+        ("hlca", lognorm(h.X), True),             # 1500 x 100 CSR: covariance path
+    ]
+    for name, x, sparse in cases:
+        if sparse:
+            write_csr(f"{out}/{name}_x.bin", x)
+            xd = dense(x)
+        else:
+            write_d(f"{out}/{name}_x.bin", x)
+            xd = x
+        k = min(50, min(xd.shape) - 1)
+        p = PCA(n_components=k, svd_solver="full")
+        s = p.fit_transform(xd)
+        write_d(f"{out}/{name}_scores.bin", s)
+        write_d(f"{out}/{name}_comp.bin", p.components_)
+        write_d(f"{out}/{name}_ev.bin", p.explained_variance_)
+        write_d(f"{out}/{name}_evr.bin", p.explained_variance_ratio_)
+        write_d(f"{out}/{name}_sv.bin", p.singular_values_)
+        write_d(f"{out}/{name}_mean.bin", p.mean_)
+
+
+def modularity(g, memb, res):
+    """Modularity with resolution of a partition of a symmetric weighted
+    graph (scipy CSR): (1/2m) sum_ij (A_ij - res k_i k_j / 2m) [c_i = c_j]."""
+    k = np.asarray(g.sum(axis=1)).ravel()
+    m2 = k.sum()
+    q = 0.0
+    coo = g.tocoo()
+    same = memb[coo.row] == memb[coo.col]
+    q = coo.data[same].sum()
+    for c in np.unique(memb):
+        kc = k[memb == c].sum()
+        q -= res * kc * kc / m2
+    return q / m2
+
+
+def cmd_cluster(out, data, args):
+    from sklearn.cluster import KMeans
+    import igraph as ig
+    import leidenalg
+    a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
+    x = np.asarray(a.obsm["X_pca"], dtype=np.float64)
+    h = read(data, "hlca_subset_Nawijn_2021.h5ad")
+    y = np.log1p(dense(h.X))
+    for name, m, k in (("pca", x, 10), ("hlca", y, 8)):
+        write_d(f"{out}/{name}.bin", m)
+        km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(m)
+        write_d(f"{out}/{name}_inertia.bin", km.inertia_)
+    g = a.obsp["connectivities"].tocsr().astype(np.float64)
+    write_csr(f"{out}/graph.bin", g)
+    for res in (0.5, 1.0, 2.0):
+        src, dst = g.nonzero()
+        keep = src < dst
+        gg = ig.Graph(n=g.shape[0], edges=list(zip(src[keep], dst[keep])), directed=False)
+        gg.es["weight"] = np.asarray(g[src[keep], dst[keep]]).ravel()
+        # as scanpy.tl.leiden: RBConfiguration, iterate until stable, seed 0
+        p = leidenalg.find_partition(gg, leidenalg.RBConfigurationVertexPartition,
+                                     weights="weight", resolution_parameter=res,
+                                     n_iterations=-1, seed=0)
+        write_d(f"{out}/leiden_q_{res}.bin", modularity(g, np.array(p.membership), res))
+
+
+def main():
+    cmd, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
+    fn = globals().get("cmd_" + cmd)
+    if fn is None:
+        sys.exit(f"core_oracle.py: unknown command '{cmd}'")
+    fn(out, data, sys.argv[4:])
+
+
+if __name__ == "__main__":
+    main()
