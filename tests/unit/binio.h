@@ -14,7 +14,7 @@
 
 /* Read a file of the given dtype; *out (malloc'd) holds rows * cols values.
  * Returns 0, or -1 with a message on stderr. */
-static int binio_read(const char *path, int dtype, void **out, size_t *rows, size_t *cols)
+__attribute__((unused)) static int binio_read(const char *path, int dtype, void **out, size_t *rows, size_t *cols)
 {
 	FILE *f = fopen(path, "rb");
 	uint64_t h[3];
@@ -45,7 +45,7 @@ static int binio_read(const char *path, int dtype, void **out, size_t *rows, siz
 	return 0;
 }
 
-static int binio_write(const char *path, int dtype, const void *v, size_t rows, size_t cols)
+__attribute__((unused)) static int binio_write(const char *path, int dtype, const void *v, size_t rows, size_t cols)
 {
 	FILE *f = fopen(path, "wb");
 	uint64_t h[3] = { rows, cols, (uint64_t)dtype };
@@ -58,7 +58,7 @@ static int binio_write(const char *path, int dtype, const void *v, size_t rows, 
 }
 
 /* path = dir/name in a static buffer (one of four, rotating). */
-static const char *binio_path(const char *dir, const char *name)
+__attribute__((unused)) static const char *binio_path(const char *dir, const char *name)
 {
 	static char buf[4][4096];
 	static int k;
@@ -68,7 +68,7 @@ static const char *binio_path(const char *dir, const char *name)
 }
 
 /* Run "PYTHON tests/oracle/SCRIPT ARGS"; returns its exit status (0 ok). */
-static int binio_oracle(const char *python, const char *script, const char *args)
+__attribute__((unused)) static int binio_oracle(const char *python, const char *script, const char *args)
 {
 	size_t len = strlen(python) + strlen(script) + strlen(args) + 32;
 	char *cmd = malloc(len);
@@ -79,7 +79,7 @@ static int binio_oracle(const char *python, const char *script, const char *args
 }
 
 /* A fresh scratch directory under TMPDIR (or /tmp), in a static buffer. */
-static const char *binio_tmpdir(void)
+__attribute__((unused)) static const char *binio_tmpdir(void)
 {
 	static char buf[4096];
 	const char *t = getenv("TMPDIR");
@@ -87,7 +87,7 @@ static const char *binio_tmpdir(void)
 	return mkdtemp(buf);
 }
 
-static void binio_rmdir(const char *dir)
+__attribute__((unused)) static void binio_rmdir(const char *dir)
 {
 	char cmd[4200];
 	if (!dir)
