@@ -167,6 +167,110 @@ def cmd_cluster(out, data, args):
         write_d(f"{out}/leiden_q_{res}.bin", modularity(g, np.array(p.membership), res))
 
 
+def umap_smooth_knn_dist(dist, k, n_iter=64, local_connectivity=1.0):
+    """umap-learn's smooth_knn_dist (float64 here; umap uses float32)."""
+    tol, min_scale = 1e-5, 1e-3
+    target = np.log2(k)
+    n = dist.shape[0]
+    rho = np.zeros(n)
+    sigma = np.zeros(n)
+    mean_all = dist.mean()
+    for i in range(n):
+        row = dist[i]
+        nz = row[row > 0.0]
+        if nz.shape[0] >= local_connectivity:
+            idx = int(np.floor(local_connectivity))
+            frac = local_connectivity - idx
+            if idx > 0:
+                rho[i] = nz[idx - 1]
+                if frac > tol:
+                    rho[i] += frac * (nz[idx] - nz[idx - 1])
+            else:
+                rho[i] = frac * nz[0]
+        elif nz.shape[0] > 0:
+            rho[i] = nz.max()
+        lo, hi, mid = 0.0, np.inf, 1.0
+        for _ in range(n_iter):
+            d = row[1:] - rho[i]
+            psum = np.sum(np.where(d > 0, np.exp(-(np.maximum(d, 0) / mid)), 1.0))
+            if abs(psum - target) < tol:
+                break
+            if psum > target:
+                hi = mid
+                mid = (lo + hi) / 2
+            else:
+                lo = mid
+                mid = mid * 2 if hi == np.inf else (lo + hi) / 2
+        sigma[i] = mid
+        floor = min_scale * (row.mean() if rho[i] > 0 else mean_all)
+        if sigma[i] < floor:
+            sigma[i] = floor
+    return sigma, rho
+
+
+def umap_connectivities(idx, dist):
+    """umap-learn's fuzzy_simplicial_set from a precomputed kNN (self
+    included), set_op_mix_ratio 1: A + A^T - A o A^T."""
+    import scipy.sparse as sp
+    n, k = idx.shape
+    sigma, rho = umap_smooth_knn_dist(dist, float(k))
+    rows = np.repeat(np.arange(n), k)
+    cols = idx.ravel()
+    d = dist.ravel()
+    r = np.repeat(rho, k)
+    s = np.repeat(sigma, k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        val = np.where((d - r <= 0) | (s == 0), 1.0, np.exp(-((d - r) / s)))
+    val[cols == rows] = 0.0
+    a = sp.coo_matrix((val, (rows, cols)), shape=(n, n)).tocsr()
+    a.eliminate_zeros()
+    t = a.T.tocsr()
+    out = a + t - a.multiply(t)
+    out = sp.csr_matrix(out)
+    out.eliminate_zeros()
+    return out
+
+
+def knn_with_self(x, k):
+    from sklearn.neighbors import NearestNeighbors
+    d, i = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(x).kneighbors(x)
+    for r in range(x.shape[0]):  # a duplicate may displace self from the front
+        if i[r, 0] != r:
+            pos = np.where(i[r] == r)[0]
+            j = pos[0] if len(pos) else k - 1
+            i[r, 1:j + 1] = i[r, 0:j].copy()
+            d[r, 1:j + 1] = d[r, 0:j].copy()
+            i[r, 0], d[r, 0] = r, 0.0
+    return i, d
+
+
+def cmd_graph(out, data, args):
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+    a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
+    x = np.asarray(a.obsm["X_pca"], dtype=np.float64)
+    for k in (15, 30):
+        i, d = knn_with_self(x, k)
+        write_i(f"{out}/knn{k}_i.bin", i)
+        write_d(f"{out}/knn{k}_d.bin", d)
+        write_csr(f"{out}/conn{k}.bin", umap_connectivities(i, d))
+        # scanpy's distances: self column removed, zeros eliminated
+        n = x.shape[0]
+        dg = sp.csr_matrix((d[:, 1:].ravel(), i[:, 1:].ravel(),
+                            np.arange(0, n * (k - 1) + 1, k - 1)), shape=(n, n))
+        dg.eliminate_zeros()
+        write_csr(f"{out}/dist{k}.bin", dg)
+    # components of the nearest-neighbour graph of the HLCA cells (many)
+    h = read(data, "hlca_subset_Nawijn_2021.h5ad")
+    y = np.log1p(dense(h.X))
+    i, d = knn_with_self(y, 2)
+    n = y.shape[0]
+    g = sp.csr_matrix((np.ones(n), i[:, 1:].ravel(), np.arange(0, n + 1)), shape=(n, n))
+    write_csr(f"{out}/cc_graph.bin", g)
+    nc, lab = connected_components(g, directed=False)
+    write_i(f"{out}/cc_labels.bin", lab)
+
+
 def main():
     cmd, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
     fn = globals().get("cmd_" + cmd)
