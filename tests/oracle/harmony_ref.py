@@ -87,7 +87,11 @@ class Run:
     def update_r(self):
         sd = -self.dist / self.sigma[:, None]
         sd = np.exp(sd - sd.max(axis=0))
-        order = self.orders[self.calls]
+        if self.orders is None:  # harmonypy's own draw
+            order = np.arange(self.N)
+            np.random.shuffle(order)
+        else:
+            order = self.orders[self.calls]
         self.calls += 1
         for cells in np.array_split(order, int(math.ceil(1 / BLOCK))):
             self.E -= np.outer(self.R[:, cells].sum(axis=1), self.pr)
@@ -133,6 +137,21 @@ class Run:
             if (old - new) / abs(old) < EPS_H:
                 break
         return self.zcorr.T
+
+
+def harmonypy_default(pcs, batch, random_state=0):
+    """harmonypy's run_harmony defaults end to end: sklearn KMeans centroids
+    on the cosine-normalised PCs, numpy.random.seed(random_state) shuffles."""
+    from sklearn.cluster import KMeans
+
+    np.random.seed(random_state)
+    K = n_clusters(pcs.shape[0])
+    zcos = cosine_input(pcs.T)
+    km = KMeans(n_clusters=K, init="k-means++", n_init=10, max_iter=25,
+                random_state=random_state)
+    cen = km.fit(zcos.T).cluster_centers_
+    run = Run(pcs.T.copy(), batch, cen, None)
+    return run.harmonize(), run
 
 
 def prep(h5ad, outdir):
