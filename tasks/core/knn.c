@@ -7,9 +7,11 @@
  * augmented so that the product is already |r|^2 - 2 q.r (queries get a
  * trailing 1, references -2r and |r|^2), which ranks the references like
  * the squared distance. Each query row keeps the best kk = k + margin
- * candidates in a max-heap; a vectorisable pre-check skips runs of the
- * block that cannot enter the heap, so the selection costs little next to
- * the dgemm.
+ * candidates: values under the row's threshold are appended to a buffer of
+ * 2 kk, and a full buffer is cut back to its kk smallest by quickselect,
+ * which lowers the threshold (cheaper than a heap insertion per candidate
+ * for k near 100); an SSE2 pre-check skips runs of 8 values that cannot
+ * enter, so the selection costs little next to the dgemm.
  *
  * The product carries rounding error, so the candidates are then re-ranked
  * by distances recomputed exactly with a plain loop, and the result is
@@ -43,6 +45,9 @@
 #include <string.h>
 
 enum { QB = 64, RB = 2048 };
+
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2l __attribute__((vector_size(16)));
 
 typedef struct knn_job {
 	const double *qa, *ra; /* augmented rows, stride d + 1 */
@@ -129,6 +134,48 @@ typedef struct cand {
 	int32_t id;
 } cand;
 
+/* A row's candidates: buf[0..n), capacity 2 kk; thr bounds what may enter. */
+typedef struct rowbuf {
+	cand *buf;
+	size_t n;
+	double thr;
+} rowbuf;
+
+static inline int cand_less(const cand *a, const cand *b)
+{
+	return a->key < b->key || (a->key == b->key && a->id < b->id);
+}
+
+/* Moves the m smallest of c[0..n) (order: key, then id) to c[0..m). */
+static void select_smallest(cand *c, size_t n, size_t m)
+{
+	size_t lo = 0, hi = n; /* the m-th smallest lies in [lo, hi) */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		/* median of three as the pivot, moved to hi - 1 */
+		cand *a = &c[lo], *b = &c[mid], *z = &c[hi - 1], t;
+		if (cand_less(b, a)) { t = *a; *a = *b; *b = t; }
+		if (cand_less(z, a)) { t = *a; *a = *z; *z = t; }
+		if (cand_less(b, z)) { t = *b; *b = *z; *z = t; }
+		cand piv = c[hi - 1];
+		size_t st = lo;
+		for (size_t i = lo; i + 1 < hi; i++)
+			if (cand_less(&c[i], &piv)) {
+				t = c[i];
+				c[i] = c[st];
+				c[st++] = t;
+			}
+		c[hi - 1] = c[st];
+		c[st] = piv;
+		if (st == m - 1 || st == m)
+			return; /* c[0..st) are all smaller than c[st] */
+		if (st < m)
+			lo = st + 1;
+		else
+			hi = st;
+	}
+}
+
 static int cand_cmp(const void *a, const void *b)
 {
 	const cand *x = a, *y = b;
@@ -151,14 +198,15 @@ static void exact_row(const knn_job *J, size_t i, heap *h)
 	}
 }
 
-static void finish_row(const knn_job *J, size_t i, heap *h, cand *c)
+static void finish_row(const knn_job *J, size_t i, const rowbuf *r, heap *h, cand *c)
 {
-	size_t n = h->n, k = J->k;
+	size_t n = r->n, k = J->k;
 	int full = n == J->kk && J->nr - (size_t)J->self > J->kk;
-	double top = n ? h->key[0] : 0;
+	double top = n ? r->buf[0].key : 0;
 	for (size_t t = 0; t < n; t++) {
-		c[t].id = h->id[t];
-		c[t].key = exact_sq(J, i, (size_t)h->id[t]);
+		top = r->buf[t].key > top ? r->buf[t].key : top;
+		c[t].id = r->buf[t].id;
+		c[t].key = exact_sq(J, i, (size_t)r->buf[t].id);
 	}
 	qsort(c, n, sizeof(*c), cand_cmp);
 	int ok = !(J->cosine && J->qzero[i]);
@@ -181,15 +229,34 @@ static void finish_row(const knn_job *J, size_t i, heap *h, cand *c)
 	}
 }
 
-static void do_block(knn_job *J, size_t blk, double *g, heap *hs, double *hkey,
-		     int32_t *hid, cand *c)
+static void compact(rowbuf *r, size_t kk)
 {
-	size_t q0 = blk * QB, bq = J->nq - q0 < QB ? J->nq - q0 : QB, da = J->d + 1;
+	if (r->n <= kk)
+		return;
+	select_smallest(r->buf, r->n, kk);
+	r->n = kk;
+	double top = r->buf[0].key;
+	for (size_t t = 1; t < kk; t++)
+		top = r->buf[t].key > top ? r->buf[t].key : top;
+	r->thr = top;
+}
+
+static inline void offer(rowbuf *r, double key, int32_t id, size_t kk)
+{
+	r->buf[r->n].key = key;
+	r->buf[r->n++].id = id;
+	if (r->n == 2 * kk)
+		compact(r, kk);
+}
+
+static void do_block(knn_job *J, size_t blk, double *g, rowbuf *rb, cand *pool, cand *scratch,
+		     heap *h, cand *c)
+{
+	size_t q0 = blk * QB, bq = J->nq - q0 < QB ? J->nq - q0 : QB, da = J->d + 1, kk = J->kk;
 	for (size_t i = 0; i < bq; i++) {
-		hs[i].key = hkey + i * J->kk;
-		hs[i].id = hid + i * J->kk;
-		hs[i].n = 0;
-		hs[i].cap = J->kk;
+		rb[i].buf = pool + i * 2 * kk;
+		rb[i].n = 0;
+		rb[i].thr = INFINITY;
 	}
 	for (size_t r0 = 0; r0 < J->nr; r0 += RB) {
 		size_t br = J->nr - r0 < RB ? J->nr - r0 : RB;
@@ -197,54 +264,80 @@ static void do_block(knn_job *J, size_t blk, double *g, heap *hs, double *hkey,
 			    J->qa + q0 * da, (int)da, J->ra + r0 * da, (int)da, 0.0, g, (int)br);
 		for (size_t i = 0; i < bq; i++) {
 			double *row = g + i * br;
-			heap *h = &hs[i];
+			rowbuf *r = &rb[i];
 			size_t qi = q0 + i;
 			if (J->self && qi >= r0 && qi < r0 + br)
 				row[qi - r0] = INFINITY;
-			double thr = h->n < h->cap ? INFINITY : h->key[0];
+			if (r->thr == INFINITY) {
+				/* nothing to compare against yet: select from the whole run */
+				size_t m = r->n;
+				memcpy(scratch, r->buf, m * sizeof(cand));
+				for (size_t t = 0; t < br; t++)
+					if (row[t] < INFINITY) {
+						scratch[m].key = row[t];
+						scratch[m++].id = (int32_t)(r0 + t);
+					}
+				if (m > kk) {
+					select_smallest(scratch, m, kk);
+					m = kk;
+					double top = scratch[0].key;
+					for (size_t t = 1; t < kk; t++)
+						top = scratch[t].key > top ? scratch[t].key : top;
+					r->thr = top;
+				}
+				memcpy(r->buf, scratch, m * sizeof(cand));
+				r->n = m;
+				continue;
+			}
 			size_t j = 0;
 			for (; j + 8 <= br; j += 8) {
-				int any = 0;
-				for (size_t t = 0; t < 8; t++)
-					any |= row[j + t] < thr;
-				if (!any)
+				/* SSE2 compares: most runs of 8 are rejected here */
+				v2d tv = { r->thr, r->thr }, a, b, cc, e;
+				memcpy(&a, row + j, 16);
+				memcpy(&b, row + j + 2, 16);
+				memcpy(&cc, row + j + 4, 16);
+				memcpy(&e, row + j + 6, 16);
+				v2l any = (a < tv) | (b < tv) | (cc < tv) | (e < tv);
+				if (!(any[0] | any[1]))
 					continue;
 				for (size_t t = 0; t < 8; t++)
-					if (row[j + t] < thr) {
-						heap_push(h, row[j + t], (int32_t)(r0 + j + t));
-						thr = h->n < h->cap ? INFINITY : h->key[0];
-					}
+					if (row[j + t] < r->thr)
+						offer(r, row[j + t], (int32_t)(r0 + j + t), kk);
 			}
 			for (; j < br; j++)
-				if (row[j] < thr) {
-					heap_push(h, row[j], (int32_t)(r0 + j));
-					thr = h->n < h->cap ? INFINITY : h->key[0];
-				}
+				if (row[j] < r->thr)
+					offer(r, row[j], (int32_t)(r0 + j), kk);
 		}
 	}
-	for (size_t i = 0; i < bq; i++)
-		finish_row(J, q0 + i, &hs[i], c);
+	for (size_t i = 0; i < bq; i++) {
+		compact(&rb[i], kk);
+		finish_row(J, q0 + i, &rb[i], h, c);
+	}
 }
 
 static void *worker(void *arg)
 {
 	knn_job *J = arg;
-	size_t bqk = (size_t)QB * J->kk;
 	double *g = sc_xmalloc(sc_mulsz((size_t)QB * RB, sizeof(double)));
-	heap *hs = sc_xmalloc(QB * sizeof(heap));
-	double *hkey = sc_xmalloc(sc_mulsz(bqk, sizeof(double)));
-	int32_t *hid = sc_xmalloc(sc_mulsz(bqk, sizeof(int32_t)));
+	rowbuf *rb = sc_xmalloc(QB * sizeof(rowbuf));
+	cand *pool = sc_xmalloc(sc_mulsz((size_t)QB * 2 * J->kk, sizeof(cand)));
+	cand *scratch = sc_xmalloc(sc_mulsz(RB + 2 * J->kk, sizeof(cand)));
+	heap h;
+	h.key = sc_xmalloc(J->k * sizeof(double) + 8);
+	h.id = sc_xmalloc(J->k * sizeof(int32_t) + 4);
 	cand *c = sc_xmalloc(sc_mulsz(J->kk > J->k ? J->kk : J->k, sizeof(cand)));
 	for (;;) {
 		size_t b = atomic_fetch_add(&J->next, 1);
 		if (b >= J->nblocks)
 			break;
-		do_block(J, b, g, hs, hkey, hid, c);
+		do_block(J, b, g, rb, pool, scratch, &h, c);
 	}
 	free(g);
-	free(hs);
-	free(hkey);
-	free(hid);
+	free(rb);
+	free(pool);
+	free(scratch);
+	free(h.key);
+	free(h.id);
 	free(c);
 	return NULL;
 }

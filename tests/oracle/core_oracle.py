@@ -271,6 +271,43 @@ def cmd_graph(out, data, args):
     write_i(f"{out}/cc_labels.bin", lab)
 
 
+def cmd_preprocess(out, data, args):
+    import scipy.sparse as sp
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import hvg_ref as H
+    c = read(data, "cellbench_3cl_celseq2_dropseq.h5ad")
+    x = sp.csr_matrix(c.X, dtype=np.float64)
+    keep = np.asarray((x > 0).sum(axis=0)).ravel() >= 3  # as sc.pp.filter_genes(min_cells=3)
+    x = x[:, keep]
+    write_csr(f"{out}/counts.bin", x)
+    batch = c.obs["batch"].cat.codes.to_numpy()
+    write_i(f"{out}/batch.bin", batch)
+    ln = H.log1p(H.normalize_total(x))
+    write_csr(f"{out}/lognorm.bin", ln)
+    write_csr(f"{out}/norm1e4.bin", H.normalize_total(x, 1e4))
+    a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
+    pc = H.log1p(H.normalize_total(a.layers["counts"]))
+    write_d(f"{out}/pbmc_lognorm.bin", dense(pc))
+    write_d(f"{out}/pbmc_scaled.bin", H.scale(dense(pc), max_value=10))
+    write_d(f"{out}/pbmc_scaled_nc.bin", H.scale(dense(pc), zero_center=False, max_value=2))
+    for flavor in ("seurat", "cell_ranger"):
+        for ntop in (0, 2000):
+            for b in (None, batch):
+                sel, score = H.hvg_dispersion(ln, flavor, n_top=ntop or None, batch=b)
+                tag = f"{flavor}_{ntop}_{'b' if b is not None else 'n'}"
+                write_i(f"{out}/hvg_{tag}.bin", sel.astype(int))
+                write_d(f"{out}/score_{tag}.bin", score)
+    for b in (None, batch):
+        sel, score, fits = H.hvg_seurat_v3(x, 2000, batch=b)
+        if b is None:  # the loess on its own
+            write_d(f"{out}/loess_x.bin", fits[0][0])
+            write_d(f"{out}/loess_y.bin", fits[0][1])
+            write_d(f"{out}/loess_fit.bin", fits[0][2])
+        tag = f"v3_{'b' if b is not None else 'n'}"
+        write_i(f"{out}/hvg_{tag}.bin", sel.astype(int))
+        write_d(f"{out}/score_{tag}.bin", score)
+
+
 def main():
     cmd, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
     fn = globals().get("cmd_" + cmd)
