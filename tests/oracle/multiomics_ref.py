@@ -9,7 +9,8 @@ usage:
       (cell_name codes, -1 = NaN), tfidf.bin (muon TF-IDF), lsi.bin (50 LSI
       components, z-scored, sign: largest |u| positive), sv.bin
   multiomics_ref.py cite H5AD OUTDIR
-      rna.bin, protein.bin (dense counts), clr_cell.bin, clr_feature.bin
+      rna.bin, protein.bin (dense counts), clr_cell.bin, clr_feature.bin,
+      protein_emb.bin (CLR per cell, scale clipped at 10, sklearn PCA 20)
   multiomics_ref.py wnn OUTDIR
       Seurat v4's weighted nearest neighbours (FindModalityWeights +
       MultiModalNN, as tasks/integrate/wnn.h states them) on OUTDIR/m1.bin
@@ -74,8 +75,14 @@ def cite(h5ad, out):
     import anndata
     ad = anndata.read_h5ad(h5ad)
     prot = np.asarray(ad.obsm["protein_expression"], dtype=np.float64)
+    from sklearn.decomposition import PCA
+    z = clr(prot, 1)
+    sd = z.std(axis=0, ddof=1)
+    sd[sd == 0] = 1
+    z = np.clip((z - z.mean(axis=0)) / sd, -10, 10)
+    emb = PCA(n_components=20, svd_solver="full").fit_transform(z)
     for name, arr in (("rna", dense(ad.X)), ("protein", prot), ("clr_cell", clr(prot, 1)),
-                      ("clr_feature", clr(prot, 0))):
+                      ("clr_feature", clr(prot, 0)), ("protein_emb", emb)):
         binio.write(os.path.join(out, name + ".bin"), arr)
 
 

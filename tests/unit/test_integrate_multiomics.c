@@ -160,6 +160,9 @@ out:
 	sc_wnn_graph_free(&g);
 }
 
+static void test_separation(const char *dir, const double *rna, size_t rr, size_t rc_,
+			    const double *atac, size_t ar, size_t ac);
+
 static void test_scicar(void)
 {
 	const char *h5 = unit_datafile("openproblems_scicar_kidney_rna_atac_sample.h5ad");
@@ -231,6 +234,7 @@ static void test_scicar(void)
 				sc_dmat_free(&J);
 			}
 			test_wnn_oracle(dir, &R, &L1, "sci-CAR RNA + ATAC");
+			test_separation(dir, rna, rr, rc_, atac, ar, ac);
 			sc_dmat_free(&R);
 		} else {
 			OK(0, "rna pcs for the concatenation test");
@@ -246,6 +250,64 @@ out:
 	free(sv);
 	free(rna);
 	binio_rmdir(dir);
+}
+
+/* The real pipelines on sci-CAR; the joint representations must separate
+ * the annotated cell types at least as well as the worse single modality
+ * (judged by the oracle: 5-fold nearest-centroid accuracy for embeddings,
+ * 20-neighbour majority vote for graphs). */
+static void test_separation(const char *dir, const double *rna, size_t rr, size_t rc_,
+			    const double *atac, size_t ar, size_t ac)
+{
+	sc_csr rx, ax;
+	dense_to_csr(&rx, rna, rr, rc_);
+	dense_to_csr(&ax, atac, ar, ac);
+	sc_dmat R, A, J;
+	sc_err err = { 0 };
+	int rc = sc_modality_embedding(&R, &rx, SC_MODALITY_RNA, 30, &err);
+	OK(rc == 0 && R.cols == 30, "RNA embedding of sci-CAR (%s)", rc ? err.msg : "ok");
+	int rc2 = sc_modality_embedding(&A, &ax, SC_MODALITY_ATAC, 50, &err);
+	OK(rc2 == 0 && A.cols == 49, "ATAC embedding of sci-CAR: 49 LSI components (%s)",
+	   rc2 ? err.msg : "ok");
+	sc_csr_free(&rx);
+	sc_csr_free(&ax);
+	if (rc || rc2)
+		return;
+	sc_dmat blocks[2] = { R, A };
+	sc_wnn_opts o;
+	sc_wnn_opts_default(&o);
+	sc_wnn_graph g;
+	if (sc_concat_embeddings(&J, blocks, NULL, 2, &err) != 0 ||
+	    sc_wnn_build(&g, &R, &A, &o, &err) != 0) {
+		OK(0, "joint representations of sci-CAR (%s)", err.msg);
+		goto out;
+	}
+	binio_write(binio_path(dir, "emb_rna.bin"), 1, R.v, R.rows, R.cols);
+	binio_write(binio_path(dir, "emb_atac.bin"), 1, A.v, A.rows, A.cols);
+	binio_write(binio_path(dir, "emb_concat.bin"), 1, J.v, J.rows, J.cols);
+	binio_write(binio_path(dir, "wnn.idx.bin"), 2, g.idx, g.n, g.k);
+	char args[4400];
+	snprintf(args, sizeof(args), "separation '%s' emb_rna emb_atac emb_concat wnn", dir);
+	size_t sr, sc;
+	double *sep;
+	if (binio_oracle(unit_python(), "multiomics_ref.py", args) != 0 ||
+	    !(sep = load(dir, "separation.bin", &sr, &sc)) || sr != 4 || sc != 2) {
+		OK(0, "the separation oracle ran");
+	} else {
+		double worse_nc = fmin(sep[0], sep[2]), worse_vote = fmin(sep[1], sep[3]);
+		OK(sep[4] >= worse_nc, "concatenation separates cell types at least as well as the "
+				       "worse modality: nearest centroid %.3f (RNA %.3f, ATAC %.3f)",
+		   sep[4], sep[0], sep[2]);
+		OK(sep[7] >= worse_vote, "the WNN graph separates cell types at least as well as the "
+					 "worse modality: 20-NN vote %.3f (RNA %.3f, ATAC %.3f)",
+		   sep[7], sep[1], sep[3]);
+		free(sep);
+	}
+	sc_dmat_free(&J);
+	sc_wnn_graph_free(&g);
+out:
+	sc_dmat_free(&R);
+	sc_dmat_free(&A);
 }
 
 static void test_cite(void)
@@ -280,6 +342,20 @@ static void test_cite(void)
 	   max_rel(a.v, e1, pr * pc));
 	OK(rc == 0 && max_rel(b.v, e2, pr * pc) <= 1e-13,
 	   "CLR per protein equals muon's axis=0 formula (max rel %.3g)", max_rel(b.v, e2, pr * pc));
+	/* the protein pipeline: CLR per cell, scale, PCA */
+	size_t er, ec;
+	double *pe = load(dir, "protein_emb.bin", &er, &ec);
+	sc_csr pcsr;
+	dense_to_csr(&pcsr, prot, pr, pc);
+	sc_dmat pemb;
+	rc = sc_modality_embedding(&pemb, &pcsr, SC_MODALITY_PROTEIN, 20, &err);
+	OK(rc == 0 && pe && pemb.rows == er && pemb.cols == ec && max_rel(pemb.v, pe, er * ec) <= 1e-8,
+	   "the protein embedding equals CLR + scale + sklearn PCA (max rel %.3g)",
+	   rc == 0 && pe && pemb.cols == ec ? max_rel(pemb.v, pe, er * ec) : NAN);
+	if (rc == 0)
+		sc_dmat_free(&pemb);
+	sc_csr_free(&pcsr);
+	free(pe);
 	/* WNN of RNA and protein: RNA PCs, protein PCs of the per-cell CLR */
 	size_t rr, rcn;
 	double *rna = load(dir, "rna.bin", &rr, &rcn);
