@@ -6,7 +6,8 @@ pp.pca via sklearn's full-SVD PCA), float64 throughout.
 
 usage: standard_ref.py H5AD OUTDIR N_TOP N_COMPS
   -> OUTDIR/counts.bin (dense raw counts of X), hvg.bin (0/1 per gene),
-     expected.bin (PCA scores, cells x N_COMPS)
+     expected.bin (PCA scores, cells x N_COMPS), and when obs has them,
+     batch.bin (obs['batch'] codes) and labels.bin (obs['cell_line'] codes)
 """
 import os
 import sys
@@ -69,6 +70,10 @@ def main(argv):
     binio.write(os.path.join(out, "counts.bin"), counts)
     binio.write(os.path.join(out, "hvg.bin"), keep.astype(np.int32))
     binio.write(os.path.join(out, "expected.bin"), scores)
+    for col, name in (("batch", "batch"), ("cell_line", "labels")):
+        if col in ad.obs:
+            codes = ad.obs[col].astype("category").cat.codes.to_numpy().astype(np.int32)
+            binio.write(os.path.join(out, name + ".bin"), codes)
     return 0
 
 

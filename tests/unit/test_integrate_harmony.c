@@ -8,6 +8,7 @@
  */
 #include "unit.h"
 #include "binio.h"
+#include "integrate_checks.h"
 #include "tasks/core/blas.h"
 #include "tasks/integrate/harmony.h"
 
@@ -32,79 +33,6 @@ static void labels_from_codes(sc_labels *l, const int32_t *codes, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mx = codes[i] > mx ? codes[i] : mx;
 	l->ncat = (size_t)(mx + 1);
-}
-
-/* Naive references for the checks: the share of each cell's 15 nearest
- * neighbours (Euclidean, self excluded, ties by index) from another batch,
- * averaged; and the resubstitution accuracy of the nearest label centroid. */
-static double other_batch_share(const sc_dmat *x, const int32_t *batch)
-{
-	size_t n = x->rows, d = x->cols, k = 15;
-	double *dist = malloc(n * sizeof(double)), share = 0;
-	size_t *idx = malloc(n * sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < n; j++) {
-			double s = 0;
-			for (size_t c = 0; c < d; c++) {
-				double t = SC_AT(x, i, c) - SC_AT(x, j, c);
-				s += t * t;
-			}
-			dist[j] = j == i ? INFINITY : s;
-			idx[j] = j;
-		}
-		size_t other = 0;
-		for (size_t t = 0; t < k; t++) { /* selection of the k smallest */
-			size_t best = t;
-			for (size_t j = t + 1; j < n; j++)
-				if (dist[idx[j]] < dist[idx[best]] ||
-				    (dist[idx[j]] == dist[idx[best]] && idx[j] < idx[best]))
-					best = j;
-			size_t tmp = idx[t];
-			idx[t] = idx[best];
-			idx[best] = tmp;
-			other += batch[idx[t]] != batch[i];
-		}
-		share += (double)other / (double)k;
-	}
-	free(dist);
-	free(idx);
-	return share / (double)n;
-}
-
-static double centroid_accuracy(const sc_dmat *x, const int32_t *lab)
-{
-	size_t n = x->rows, d = x->cols, L = 0, ok = 0;
-	for (size_t i = 0; i < n; i++)
-		L = (size_t)lab[i] + 1 > L ? (size_t)lab[i] + 1 : L;
-	double *c = calloc(L * d, sizeof(double));
-	size_t *cnt = calloc(L, sizeof(size_t));
-	for (size_t i = 0; i < n; i++) {
-		cnt[lab[i]]++;
-		for (size_t j = 0; j < d; j++)
-			c[lab[i] * d + j] += SC_AT(x, i, j);
-	}
-	for (size_t l = 0; l < L; l++)
-		for (size_t j = 0; j < d; j++)
-			c[l * d + j] /= (double)(cnt[l] ? cnt[l] : 1);
-	for (size_t i = 0; i < n; i++) {
-		size_t best = 0;
-		double bd = INFINITY;
-		for (size_t l = 0; l < L; l++) {
-			double s = 0;
-			for (size_t j = 0; j < d; j++) {
-				double t = SC_AT(x, i, j) - c[l * d + j];
-				s += t * t;
-			}
-			if (cnt[l] && s < bd) {
-				bd = s;
-				best = l;
-			}
-		}
-		ok += (int32_t)best == lab[i];
-	}
-	free(c);
-	free(cnt);
-	return (double)ok / (double)n;
 }
 
 static int load(data *D, const char *dir)

@@ -6,6 +6,8 @@
  */
 #include "unit.h"
 #include "binio.h"
+#include "integrate_checks.h"
+#include "tasks/integrate/baseline.h"
 #include "tasks/integrate/standard.h"
 
 #include <math.h>
@@ -99,6 +101,45 @@ static void test_cellbench(void)
 	sc_dmat_free(&pcs);
 	sc_dmat_free(&pcs2);
 	sc_dmat_free(&x);
+
+	/* the three batch baselines: ComBat and Harmony must mix the two
+	 * protocols far better than the unintegrated PCs, keeping cell lines */
+	void *bv = NULL, *lv = NULL;
+	size_t br, bc, lr, lc;
+	if (binio_read(binio_path(dir, "batch.bin"), 2, &bv, &br, &bc) == 0 &&
+	    binio_read(binio_path(dir, "labels.bin"), 2, &lv, &lr, &lc) == 0 && br == r && lr == r) {
+		sc_labels lab = { r, bv, 2, NULL };
+		double share[3], acc[3];
+		for (int b = 0; b < 3; b++) {
+			sc_dmat e;
+			rc = sc_batch_baseline_embed(&e, &counts, &lab, (sc_batch_baseline)b, NULL, 1,
+						     &err);
+			OK(rc == 0 && e.rows == r && e.cols == 50, "baseline %s runs (%s)",
+			   sc_batch_baseline_name((sc_batch_baseline)b), rc ? err.msg : "ok");
+			share[b] = rc ? NAN : other_batch_share(&e, bv);
+			acc[b] = rc ? NAN : centroid_accuracy(&e, lv);
+			if (rc == 0)
+				sc_dmat_free(&e);
+		}
+		printf("# other-batch share of 15-NN: unintegrated %.3f, combat %.3f, harmony %.3f\n",
+		       share[0], share[1], share[2]);
+		printf("# cell-line nearest-centroid accuracy: %.3f, %.3f, %.3f\n", acc[0], acc[1],
+		       acc[2]);
+		OK(share[0] < 0.05 && share[1] > 0.25 && share[2] > 0.25,
+		   "ComBat and Harmony mix the protocols (15-NN other-batch share %.3f -> %.3f, %.3f)",
+		   share[0], share[1], share[2]);
+		OK(acc[1] >= 0.95 && acc[2] >= 0.95,
+		   "and keep the cell lines apart (nearest-centroid accuracy %.3f, %.3f)", acc[1],
+		   acc[2]);
+		sc_batch_baseline bb;
+		OK(sc_batch_baseline_parse(&bb, "harmony", &err) == 0 && bb == SC_BASELINE_HARMONY &&
+			   sc_batch_baseline_parse(&bb, "mnn", &err) == SC_EINVAL,
+		   "baseline names parse: %s", err.msg);
+	} else {
+		OK(0, "read the batch and cell-line labels");
+	}
+	free(bv);
+	free(lv);
 
 	o.n_top_genes = 0;
 	rc = sc_standard_lognorm_hvg(&x, sel, &counts, &o, &err);
