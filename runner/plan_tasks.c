@@ -28,7 +28,7 @@ static const json_t *opt(const sc_spec_task *t, const char *key)
 
 static int only_opts(sc_plan_ctx *x, const sc_spec_task *t, const char *const *allowed)
 {
-	static const char *const common[] = { "task", "dataset", "methods", "seeds",
+	static const char *const common[] = { "task", "name", "dataset", "methods", "seeds",
 					      "description", NULL };
 	const char *k;
 	json_t *v;
@@ -87,9 +87,10 @@ static int opt_num(sc_plan_ctx *x, const sc_spec_task *t, const json_t *obj, con
 }
 
 /* The dataset's object path, opened to check a column: errors from the
- * reader ("file: obs/x: no such column; have: ...") get the option's place. */
-static int check_obs_column(sc_plan_ctx *x, const sc_spec_task *t, const json_t *node,
-			    const char *col)
+ * reader ("file: obs/x: no such column; have: ...") get the option's place.
+ * With names, each must be a category of the column that has cells. */
+static int check_obs_values(sc_plan_ctx *x, const sc_spec_task *t, const json_t *node,
+			    const char *col, const json_t *names)
 {
 	const char *path = sc_plan_ctx_dataset_path(x, t->dataset);
 	sc_h5ad *h = NULL;
@@ -98,8 +99,38 @@ static int check_obs_column(sc_plan_ctx *x, const sc_spec_task *t, const json_t 
 	if (!rc) {
 		sc_labels l;
 		rc = sc_h5ad_read_labels(&l, h, "obs", col, &e);
-		if (!rc)
+		if (!rc) {
+			size_t *cnt = sc_xcalloc(l.ncat + 1, sizeof(size_t));
+			sc_labels_counts(&l, cnt);
+			size_t i;
+			json_t *nm;
+			json_array_foreach((json_t *)names, i, nm)
+			{
+				size_t k;
+				for (k = 0; k < l.ncat; k++)
+					if (cnt[k] && !strcmp(l.names[k], json_string_value(nm)))
+						break;
+				if (k < l.ncat)
+					continue;
+				sc_buf b = SC_BUF_INIT;
+				sc_buf_init(&b);
+				size_t shown = 0;
+				for (k = 0; k < l.ncat && shown < 40; k++)
+					if (cnt[k])
+						sc_buf_printf(&b, "%s%s", shown++ ? ", " : "", l.names[k]);
+				rc = sc_spec_errf(x->spec, node, x->err,
+						  "dataset '%s': column '%s' has no cells in '%s'; have: %s",
+						  t->dataset, col, json_string_value(nm), b.s);
+				sc_buf_free(&b);
+				break;
+			}
+			free(cnt);
 			sc_labels_free(&l);
+			if (rc) {
+				sc_h5ad_close(h);
+				return rc;
+			}
+		}
 	}
 	sc_h5ad_close(h);
 	if (rc) {
@@ -109,6 +140,12 @@ static int check_obs_column(sc_plan_ctx *x, const sc_spec_task *t, const json_t 
 				    m ? m : e.msg);
 	}
 	return 0;
+}
+
+static int check_obs_column(sc_plan_ctx *x, const sc_spec_task *t, const json_t *node,
+			    const char *col)
+{
+	return check_obs_values(x, t, node, col, NULL);
 }
 
 static int check_obs_columns(sc_plan_ctx *x, const sc_spec_task *t, const char *key)
@@ -214,10 +251,22 @@ static int annotation_split(sc_plan_ctx *x, const sc_spec_task *t, json_t **out)
 			return sc_spec_errf(x->spec, s, x->err, "split '%s' must list category names",
 					    sides[i]);
 		}
+		if ((rc = check_obs_values(x, t, g, json_string_value(by), arr))) {
+			json_decref(arr);
+			json_decref(sp);
+			return rc;
+		}
 		json_object_set_new(sp, sides[i], arr);
 	}
 	*out = sp;
 	return 0;
+}
+
+/* The label a task's steps carry: its 'name', else its kind. */
+static const char *task_label(const sc_spec_task *t)
+{
+	const json_t *n = json_object_get(t->node, "name");
+	return json_is_string(n) ? json_string_value(n) : t->task;
 }
 
 static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
@@ -315,11 +364,11 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 			sc_plan_input_obj(x->plan, fit, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
 			if (rep_from >= 0)
 				sc_plan_input_step(x->plan, fit, "rep", (size_t)rep_from, rep_output, NULL);
-			sc_plan_label(x->plan, fit, t->task, t->dataset, m->label);
+			sc_plan_label(x->plan, fit, task_label(t), t->dataset, m->label);
 			fit = sc_plan_dedupe_last(x->plan);
 			size_t ev = sc_plan_add(x->plan, "annotation.eval", "1", json_object(), 1, seed);
 			sc_plan_input_step(x->plan, ev, "predictions", fit, "predictions.h5ad", NULL);
-			sc_plan_label(x->plan, ev, t->task, t->dataset, m->label);
+			sc_plan_label(x->plan, ev, task_label(t), t->dataset, m->label);
 			sc_plan_dedupe_last(x->plan);
 		}
 	}

@@ -378,7 +378,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	ps->deterministic = m->deterministic;
 	ps->environment = json_pack("{s:O, s:O}", "interpreter", json_object_get(params, "interpreter"),
 				    "env", json_object_get(params, "env"));
-	sc_plan_label(x->plan, st, t->task, t->dataset, mi->label);
+	const json_t *tn = json_object_get(t->node, "name");
+	sc_plan_label(x->plan, st, json_is_string(tn) ? json_string_value(tn) : t->task, t->dataset,
+		      mi->label);
 	*out = sc_plan_dedupe_last(x->plan);
 	return 0;
 }
@@ -397,7 +399,26 @@ static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_er
 					  "unknown task '%s' (have: %s)", t->task, sc_planner_tasks());
 			break;
 		}
-		rc = tp->plan(&x, t);
+		const json_t *nm = json_object_get(t->node, "name");
+		if (nm && (!json_is_string(nm) || !*json_string_value(nm))) {
+			rc = sc_spec_errf(spec, t->node, err, "a task's 'name' must be a string");
+			break;
+		}
+		/* Metric rows are told apart by (task label, dataset, method, seed):
+		 * two tasks of one kind on one dataset need distinct names. */
+		const char *label = nm ? json_string_value(nm) : t->task;
+		for (size_t k = 0; k < i && !rc; k++) {
+			const sc_spec_task *o = &spec->tasks[k];
+			const json_t *on = json_object_get(o->node, "name");
+			const char *ol = json_is_string(on) ? json_string_value(on) : o->task;
+			if (!strcmp(ol, label) && !strcmp(o->dataset, t->dataset))
+				rc = sc_spec_errf(spec, t->node, err,
+						  "task %zu and task %zu are both '%s' on dataset '%s': "
+						  "give them distinct 'name's",
+						  k + 1, i + 1, label, t->dataset);
+		}
+		if (!rc)
+			rc = tp->plan(&x, t);
 	}
 	for (size_t i = 0; x.data_path && i < spec->n_datasets; i++)
 		free(x.data_path[i]);

@@ -572,6 +572,19 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 		free_names(t, nt);
 	}
 	free(tmp);
+	/* Step lock files: no run holds one while gc has the store exclusively. */
+	char *locks = sc_path_join(sc_store_root(s), "locks");
+	size_t nl;
+	char **lk = sorted_dir(locks, &nl, &e2);
+	if (lk) {
+		for (size_t i = 0; i < nl && !dry_run; i++) {
+			char *p = sc_path_join(locks, lk[i]);
+			unlink(p);
+			free(p);
+		}
+		free_names(lk, nl);
+	}
+	free(locks);
 	r->kept = g.live.n;
 out:
 	set_free(&g.live);

@@ -44,8 +44,12 @@ static int codes_of(int32_t **out, size_t *n, const sc_labels *l, const json_t *
 		if (!nm || k == l->ncat) {
 			sc_buf b = SC_BUF_INIT;
 			sc_buf_init(&b);
-			for (size_t j = 0; j < l->ncat && j < 30; j++)
-				sc_buf_printf(&b, "%s%s", j ? ", " : "", l->names[j]);
+			size_t *cnt = sc_xcalloc(l->ncat + 1, sizeof(size_t));
+			sc_labels_counts(l, cnt);
+			for (size_t j = 0, shown = 0; j < l->ncat && shown < 40; j++)
+				if (cnt[j])
+					sc_buf_printf(&b, "%s%s", shown++ ? ", " : "", l->names[j]);
+			free(cnt);
 			int rc = sc_errf(err, SC_EINVAL, "split column '%s' has no category '%s'; have: %s",
 					 col, nm ? nm : "?", b.s);
 			sc_buf_free(&b);

@@ -4,10 +4,12 @@
  */
 #include "step.h"
 #include "tasks/annotation.h"
+#include "tasks/prepare.h"
 
 #include <string.h>
 
 const sc_step_kind *const sc_step_kinds[] = {
+	&sc_prepare_kind,
 	&sc_annotation_fit_kind,
 	&sc_annotation_eval_kind,
 	NULL,
