@@ -23,6 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define COLS_PER_TASK 32
 #define ADAM_CHUNK 65536
 #define EVAL_ROWS 1024
@@ -35,7 +39,7 @@ typedef struct layer {
 	double *rmean, *rvar;             /* views into buffers */
 	double *Z;    /* rows x out: Linear output, later its gradient */
 	double *xhat; /* rows x out: normalised */
-	double *Y;    /* rows x out: BatchNorm output (Mish input) */
+	double *D;    /* rows x out: Mish derivative at the BatchNorm output */
 	double *A;    /* rows x out: Mish output (next layer's input) */
 	double *dA;   /* rows x out: gradient of the loss wrt A */
 	double *invstd;
@@ -92,23 +96,32 @@ void sc_nn_stats_free(sc_nn_stats *s)
 
 /* ---- Mish ---- */
 
-/* tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2): one exp. Above 20
- * softplus(x) is x to double precision (PyTorch's threshold) and tanh 1. */
-double sc_nn_mish(double x)
+/* tanh(softplus(x)) = n / (n + 2) with n = e^x (e^x + 2), so one exp gives
+ * both Mish and its derivative, tanh(sp) + x sech^2(sp) sigmoid(x) =
+ * t + x 4 e^x (1 + e^x) / (n + 2)^2. Above 20 softplus(x) is x to double
+ * precision (PyTorch's threshold) and tanh 1. */
+static inline double mish2(double x, double *grad)
 {
-	if (x > 20)
+	if (x > 20) {
+		*grad = 1.0;
 		return x;
-	double e = exp(x), n = e * (e + 2);
-	return x * n / (n + 2);
+	}
+	double e = exp(x), n = e * (e + 2), q = n + 2;
+	*grad = n / q + x * 4.0 * e * (1.0 + e) / (q * q);
+	return x * n / q;
 }
 
-/* d/dx = tanh(sp) + x sech^2(sp) sigmoid(x) = t + x 4 e^x (1 + e^x) / (n + 2)^2 */
+double sc_nn_mish(double x)
+{
+	double g;
+	return mish2(x, &g);
+}
+
 double sc_nn_mish_grad(double x)
 {
-	if (x > 20)
-		return 1.0;
-	double e = exp(x), n = e * (e + 2), q = n + 2;
-	return n / q + x * 4.0 * e * (1.0 + e) / (q * q);
+	double g;
+	mish2(x, &g);
+	return g;
 }
 
 /* ---- construction ---- */
@@ -119,7 +132,7 @@ void sc_nn_free(sc_nn *net)
 		return;
 	for (size_t l = 0; l < net->nl; l++) {
 		layer *L = &net->L[l];
-		free(L->Z), free(L->xhat), free(L->Y), free(L->A), free(L->dA), free(L->invstd);
+		free(L->Z), free(L->xhat), free(L->D), free(L->A), free(L->dA), free(L->invstd);
 	}
 	free(net->params), free(net->grads), free(net->m), free(net->v), free(net->buffers);
 	free(net->classes);
@@ -139,7 +152,7 @@ static void ensure_rows(sc_nn *net, size_t rows)
 		L->dA = sc_xrealloc(L->dA, sz);
 		if (L->bn) {
 			L->xhat = sc_xrealloc(L->xhat, sz);
-			L->Y = sc_xrealloc(L->Y, sz);
+			L->D = sc_xrealloc(L->D, sz);
 			L->A = sc_xrealloc(L->A, sz);
 		}
 	}
@@ -261,47 +274,63 @@ size_t sc_nn_group(const sc_nn *net, size_t g, const char **name, size_t *off, s
 
 /* ---- forward and backward ---- */
 
-/* Bias, BatchNorm and Mish for a range of columns of layer net->cur. */
+/* Bias, BatchNorm and Mish for a range of columns of layer net->cur. The
+ * rows are walked in the outer loop (contiguous memory); each column's sums
+ * still run over the rows in order. */
 static void fwd_cols(void *ctx, size_t t)
 {
 	sc_nn *net = ctx;
 	layer *L = &net->L[net->cur];
 	size_t nb = net->nb, out = L->out;
 	size_t j0 = t * COLS_PER_TASK, j1 = j0 + COLS_PER_TASK < out ? j0 + COLS_PER_TASK : out;
+	size_t w = j1 - j0;
 	double eps = net->o.bn_eps, mom = net->o.bn_momentum;
-	for (size_t j = j0; j < j1; j++) {
-		double mean, is;
-		for (size_t i = 0; i < nb; i++)
-			L->Z[i * out + j] += L->b[j];
-		if (net->training) {
-			double s = 0;
-			for (size_t i = 0; i < nb; i++)
-				s += L->Z[i * out + j];
-			mean = s / (double)nb;
-			double ss = 0;
-			for (size_t i = 0; i < nb; i++) {
-				double c = L->Z[i * out + j] - mean;
-				ss += c * c;
-			}
-			double var = ss / (double)nb;
-			is = 1.0 / sqrt(var + eps);
-			L->invstd[j] = is;
-			if (net->update_running) {
-				double unb = nb > 1 ? ss / (double)(nb - 1) : var;
-				L->rmean[j] = (1.0 - mom) * L->rmean[j] + mom * mean;
-				L->rvar[j] = (1.0 - mom) * L->rvar[j] + mom * unb;
-			}
-		} else {
-			mean = L->rmean[j];
-			is = 1.0 / sqrt(L->rvar[j] + eps);
+	double mean[COLS_PER_TASK], is[COLS_PER_TASK], s[COLS_PER_TASK], ss[COLS_PER_TASK];
+	for (size_t j = 0; j < w; j++)
+		s[j] = ss[j] = 0;
+	for (size_t i = 0; i < nb; i++) {
+		double *z = L->Z + i * out + j0;
+		const double *b = L->b + j0;
+		for (size_t j = 0; j < w; j++) {
+			z[j] += b[j];
+			s[j] += z[j];
 		}
+	}
+	if (net->training) {
+		for (size_t j = 0; j < w; j++)
+			mean[j] = s[j] / (double)nb;
 		for (size_t i = 0; i < nb; i++) {
-			size_t q = i * out + j;
-			double xh = (L->Z[q] - mean) * is;
-			double y = L->gamma[j] * xh + L->beta[j];
-			L->xhat[q] = xh;
-			L->Y[q] = y;
-			L->A[q] = sc_nn_mish(y);
+			const double *z = L->Z + i * out + j0;
+			for (size_t j = 0; j < w; j++) {
+				double c = z[j] - mean[j];
+				ss[j] += c * c;
+			}
+		}
+		for (size_t j = 0; j < w; j++) {
+			double var = ss[j] / (double)nb;
+			is[j] = 1.0 / sqrt(var + eps);
+			L->invstd[j0 + j] = is[j];
+			if (net->update_running) {
+				double unb = nb > 1 ? ss[j] / (double)(nb - 1) : var;
+				L->rmean[j0 + j] = (1.0 - mom) * L->rmean[j0 + j] + mom * mean[j];
+				L->rvar[j0 + j] = (1.0 - mom) * L->rvar[j0 + j] + mom * unb;
+			}
+		}
+	} else {
+		for (size_t j = 0; j < w; j++) {
+			mean[j] = L->rmean[j0 + j];
+			is[j] = 1.0 / sqrt(L->rvar[j0 + j] + eps);
+		}
+	}
+	const double *gamma = L->gamma + j0, *beta = L->beta + j0;
+	for (size_t i = 0; i < nb; i++) {
+		size_t q = i * out + j0;
+		const double *z = L->Z + q;
+		double *xhat = L->xhat + q, *A = L->A + q, *D = L->D + q;
+		for (size_t j = 0; j < w; j++) {
+			double xh = (z[j] - mean[j]) * is[j];
+			xhat[j] = xh;
+			A[j] = mish2(gamma[j] * xh + beta[j], &D[j]);
 		}
 	}
 }
@@ -345,34 +374,47 @@ static double forward(sc_nn *net, const double *x, size_t nb, const int32_t *yi)
 	return loss / (double)nb;
 }
 
-/* Mish, BatchNorm and bias gradients for a range of columns: dA -> dZ (in Z). */
+/* Mish, BatchNorm and bias gradients for a range of columns: dA -> dZ (in
+ * Z), rows in the outer loop as in fwd_cols. */
 static void bwd_cols(void *ctx, size_t t)
 {
 	sc_nn *net = ctx;
 	layer *L = &net->L[net->cur];
 	size_t nb = net->nb, out = L->out;
 	size_t j0 = t * COLS_PER_TASK, j1 = j0 + COLS_PER_TASK < out ? j0 + COLS_PER_TASK : out;
-	for (size_t j = j0; j < j1; j++) {
-		double sdy = 0, sdyx = 0;
-		for (size_t i = 0; i < nb; i++) {
-			size_t q = i * out + j;
-			double dy = L->dA[q] * sc_nn_mish_grad(L->Y[q]);
-			L->dA[q] = dy;
-			sdy += dy;
-			sdyx += dy * L->xhat[q];
+	size_t w = j1 - j0;
+	double sdy[COLS_PER_TASK], sdyx[COLS_PER_TASK], c[COLS_PER_TASK], db[COLS_PER_TASK];
+	for (size_t j = 0; j < w; j++)
+		sdy[j] = sdyx[j] = db[j] = 0;
+	for (size_t i = 0; i < nb; i++) {
+		size_t q = i * out + j0;
+		double *dA = L->dA + q;
+		const double *D = L->D + q, *xhat = L->xhat + q;
+		for (size_t j = 0; j < w; j++) {
+			double dy = dA[j] * D[j];
+			dA[j] = dy;
+			sdy[j] += dy;
+			sdyx[j] += dy * xhat[j];
 		}
-		L->dbeta[j] = sdy;
-		L->dgamma[j] = sdyx;
-		/* dZ = gamma invstd / B (B dY - sum dY - xhat sum(dY xhat)) */
-		double c = L->gamma[j] * L->invstd[j] / (double)nb, db = 0;
-		for (size_t i = 0; i < nb; i++) {
-			size_t q = i * out + j;
-			double dz = c * ((double)nb * L->dA[q] - sdy - L->xhat[q] * sdyx);
-			L->Z[q] = dz;
-			db += dz;
-		}
-		L->db[j] = db;
 	}
+	for (size_t j = 0; j < w; j++) {
+		L->dbeta[j0 + j] = sdy[j];
+		L->dgamma[j0 + j] = sdyx[j];
+		c[j] = L->gamma[j0 + j] * L->invstd[j0 + j] / (double)nb;
+	}
+	/* dZ = gamma invstd / B (B dY - sum dY - xhat sum(dY xhat)) */
+	for (size_t i = 0; i < nb; i++) {
+		size_t q = i * out + j0;
+		const double *dA = L->dA + q, *xhat = L->xhat + q;
+		double *Z = L->Z + q;
+		for (size_t j = 0; j < w; j++) {
+			double dz = c[j] * ((double)nb * dA[j] - sdy[j] - xhat[j] * sdyx[j]);
+			Z[j] = dz;
+			db[j] += dz;
+		}
+	}
+	for (size_t j = 0; j < w; j++)
+		L->db[j0 + j] = db[j];
 }
 
 static void backward(sc_nn *net, const int32_t *yi)
@@ -431,13 +473,36 @@ static void adam_chunk(void *ctx, size_t t)
 	adam_job *a = ctx;
 	sc_nn *net = a->net;
 	double b1 = net->o.beta1, b2 = net->o.beta2, eps = net->o.adam_eps;
+	double step = a->step_size, bc2s = a->bc2_sqrt;
 	size_t i0 = t * ADAM_CHUNK, i1 = i0 + ADAM_CHUNK < net->np ? i0 + ADAM_CHUNK : net->np;
-	for (size_t i = i0; i < i1; i++) {
-		double g = net->grads[i];
-		net->m[i] = net->m[i] * b1 + (1.0 - b1) * g;
-		net->v[i] = net->v[i] * b2 + (1.0 - b2) * g * g;
-		double denom = sqrt(net->v[i]) / a->bc2_sqrt + eps;
-		net->params[i] += -a->step_size * (net->m[i] / denom);
+	double *restrict p = net->params, *restrict m = net->m, *restrict v = net->v;
+	const double *restrict gr = net->grads;
+	size_t i = i0;
+#ifdef __SSE2__
+	/* Adam touches every weight each step, so its sqrt and two divisions
+	 * cost as much as a product unless done two at a time (gcc -O2 keeps
+	 * sqrt scalar for errno). Same operations in the same order as the
+	 * scalar loop below, so the result is the same bits. */
+	const __m128d vb1 = _mm_set1_pd(b1), vc1 = _mm_set1_pd(1.0 - b1);
+	const __m128d vb2 = _mm_set1_pd(b2), vc2 = _mm_set1_pd(1.0 - b2);
+	const __m128d vbc = _mm_set1_pd(bc2s), veps = _mm_set1_pd(eps), vst = _mm_set1_pd(-step);
+	for (; i + 2 <= i1; i += 2) {
+		__m128d g = _mm_loadu_pd(gr + i);
+		__m128d mm = _mm_add_pd(_mm_mul_pd(_mm_loadu_pd(m + i), vb1), _mm_mul_pd(vc1, g));
+		__m128d vv = _mm_add_pd(_mm_mul_pd(_mm_loadu_pd(v + i), vb2),
+					_mm_mul_pd(_mm_mul_pd(vc2, g), g));
+		_mm_storeu_pd(m + i, mm);
+		_mm_storeu_pd(v + i, vv);
+		__m128d den = _mm_add_pd(_mm_div_pd(_mm_sqrt_pd(vv), vbc), veps);
+		_mm_storeu_pd(p + i, _mm_add_pd(_mm_loadu_pd(p + i), _mm_mul_pd(vst, _mm_div_pd(mm, den))));
+	}
+#endif
+	for (; i < i1; i++) {
+		double g = gr[i];
+		m[i] = m[i] * b1 + (1.0 - b1) * g;
+		v[i] = v[i] * b2 + (1.0 - b2) * g * g;
+		double denom = sqrt(v[i]) / bc2s + eps;
+		p[i] += -step * (m[i] / denom);
 	}
 }
 
