@@ -46,8 +46,8 @@ static size_t count_code(const int32_t *y, size_t n, int32_t c)
 }
 
 /* Checks a split's structure against a naive recount; returns 1 when sound. */
-static int split_sound(const sc_split *s, const int32_t *y, size_t n, double frac, int small_to_train,
-		       const char *what)
+static int split_sound(const sc_split *s, const int32_t *y, size_t n, double frac,
+		       int small_to_train, const char *what)
 {
 	int ok = 1;
 	unsigned char *side = calloc(n, 1);

@@ -82,7 +82,8 @@ int main(void)
 
 	/* malformed label tables */
 	p = put("short.tsv", "gene\tset\tnote\nA\tx\ty\nB\tz\n");
-	OK(fails_with(sc_table_read_labels(&g, p, "gene", "set", &err), &err, "short.tsv:3: expected 3 fields, got 2"),
+	OK(fails_with(sc_table_read_labels(&g, p, "gene", "set", &err), &err,
+		      "short.tsv:3: expected 3 fields, got 2"),
 	   "short line: %s", err.msg);
 	p = put("nocol.tsv", "gene\tset\nA\tx\n");
 	rc = sc_table_read_labels(&g, p, "gene", "phase", &err);
@@ -124,7 +125,8 @@ int main(void)
 	   "R-style header (one field short) names the value columns");
 	sc_named_matrix_free(&m);
 	p = put("nan.csv", ",a,b\ng1,1,x2\n");
-	OK(fails_with(sc_table_read_matrix(&m, p, &err), &err, "nan.csv:2: field 3 ('x2') is not a number"),
+	OK(fails_with(sc_table_read_matrix(&m, p, &err), &err,
+		      "nan.csv:2: field 3 ('x2') is not a number"),
 	   "non-number: %s", err.msg);
 	p = put("dup.csv", ",a\ng1,1\ng2,2\ng1,3\n");
 	OK(fails_with(sc_table_read_matrix(&m, p, &err), &err, "row id 'g1' appears twice"),
