@@ -76,7 +76,9 @@ size_t sc_nn_nclass(const sc_nn *net);
 const int32_t *sc_nn_classes(const sc_nn *net); /* sorted codes, nclass entries */
 
 /*
- * Lower level, for tests and for callers that drive training themselves.
+ * Lower level, for tests and for callers that drive training themselves
+ * (who wrap it in sc_par_blas_begin/end, par.h, to keep the bytes
+ * independent of the thread count; the pool has o->threads threads, 1 if 0).
  * All parameters live in one flat vector in the order, per hidden layer,
  * W (out x in, row-major), b, gamma, beta, then the output layer's W and b;
  * gradients use the same layout.
