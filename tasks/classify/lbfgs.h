@@ -29,7 +29,9 @@ typedef struct sc_lbfgs_opts {
 	int max_iter; /* iterations (scipy's maxiter): 15000 */
 	int max_ls;   /* evaluations per line search (scipy's maxls): 20 */
 	double gtol;  /* stop when max |g_i| <= gtol (scipy's gtol/pgtol): 1e-5 */
-	double ftol;  /* stop when f_old - f <= ftol * max(|f_old|, |f|, 1): 2.220446049250313e-09 (scipy's default factr 1e7 times eps) */
+	/* stop when f_old - f <= ftol * max(|f_old|, |f|, 1): 2.220446049250313e-09,
+	 * scipy's default (factr 1e7 times the machine epsilon) */
+	double ftol;
 } sc_lbfgs_opts;
 
 void sc_lbfgs_opts_init(sc_lbfgs_opts *o);

@@ -13,6 +13,7 @@
  * single-threaded.
  */
 #include "tasks/classify/metrics.h"
+#include "util/buf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -171,6 +172,44 @@ out:
 	if (rc)
 		sc_cls_report_free(out);
 	return rc;
+}
+
+static void note_list(sc_buf *out, const sc_cls_report *r, const uint8_t *flag, char *const *names,
+		      size_t nnames)
+{
+	size_t shown = 0;
+	for (size_t c = 0; c < r->nclass; c++) {
+		if (!flag[c])
+			continue;
+		if (shown++ == 10) {
+			sc_buf_puts(out, ", ...");
+			break;
+		}
+		int32_t code = r->labels[c];
+		if (shown > 1)
+			sc_buf_puts(out, ", ");
+		if (names && (size_t)code < nnames)
+			sc_buf_printf(out, "'%s'", names[code]);
+		else
+			sc_buf_printf(out, "%d", code);
+	}
+}
+
+void sc_cls_report_note(sc_buf *out, const sc_cls_report *r, char *const *names, size_t nnames)
+{
+	if (!r->n_prec_undef && !r->n_rec_undef)
+		return;
+	if (r->n_prec_undef) {
+		sc_buf_puts(out, "precision undefined for ");
+		note_list(out, r, r->prec_undef, names, nnames);
+		sc_buf_puts(out, " (never predicted); ");
+	}
+	if (r->n_rec_undef) {
+		sc_buf_puts(out, "recall undefined for ");
+		note_list(out, r, r->rec_undef, names, nnames);
+		sc_buf_puts(out, " (not in the truth); ");
+	}
+	sc_buf_puts(out, "zero division -> 0 (sklearn default)");
 }
 
 /* ---- binary ranking metrics ---- */

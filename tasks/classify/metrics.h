@@ -58,6 +58,15 @@ int sc_cls_report_compute(sc_cls_report *out, const int32_t *y_true, const int32
 			  size_t n, sc_err *err) SC_WUR;
 void sc_cls_report_free(sc_cls_report *r);
 
+/* Appends one line saying which classes had an undefined precision or
+ * recall, e.g. "precision undefined for 'B cell' (never predicted);
+ * recall undefined for 'pDC' (not in the truth); zero division -> 0
+ * (sklearn default)", or nothing when all are defined. names[code] names a
+ * class when code < nnames (else the code is printed). */
+struct sc_buf;
+void sc_cls_report_note(struct sc_buf *out, const sc_cls_report *r, char *const *names,
+			size_t nnames);
+
 /*
  * Binary ranking metrics from scores (higher = more positive). Cells with
  * y[i] == pos are positives, all others negatives. NaN or infinite scores

@@ -40,9 +40,10 @@ void sc_par_blas_end(int prev);
 
 /*
  * C = alpha op(A) op(B) + beta C, row-major, op = transpose when ta/tb.
- * m x n output in tiles of at most 64 rows x 128 columns, each computed by
- * one dgemm call; identical bytes for any pool size provided OpenBLAS is
- * single-threaded (between sc_par_blas_begin and _end).
+ * The m x n output is cut into tiles fixed by (m, n) alone (up to 128 rows,
+ * columns so that there are about 8 tiles, at least 128 wide), each
+ * computed by one dgemm call; identical bytes for any pool size provided
+ * OpenBLAS is single-threaded (between sc_par_blas_begin and _end).
  */
 void sc_par_gemm(sc_par *p, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
 		 const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,

@@ -390,3 +390,16 @@ void sc_folds_get(sc_split *out, const sc_folds *folds, size_t f)
 			out->train[out->ntrain++] = i;
 	}
 }
+
+void sc_split_gather(sc_dmat *out, int32_t *yout, const sc_dmat *x, const int32_t *y,
+		     const size_t *rows, size_t n)
+{
+	size_t d = x->cols;
+	sc_dmat_alloc(out, n, d);
+	for (size_t i = 0; i < n; i++) {
+		assert(rows[i] < x->rows);
+		memcpy(out->v + i * d, x->v + rows[i] * d, d * sizeof(double));
+		if (y && yout)
+			yout[i] = y[rows[i]];
+	}
+}

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "tasks/core/mat.h"
 #include "util/err.h"
 
 typedef struct sc_split {
@@ -96,5 +97,10 @@ int sc_split_kfold(sc_folds *out, const int32_t *labels, size_t n, size_t k, uin
 /* Rows of fold f as the test set, the other labelled rows as training. */
 void sc_folds_get(sc_split *out, const sc_folds *folds, size_t f);
 void sc_folds_free(sc_folds *f);
+
+/* The listed rows of x (allocated into out, n x x->cols) and, when y and
+ * yout are given, their labels into yout (n entries, caller's array). */
+void sc_split_gather(sc_dmat *out, int32_t *yout, const sc_dmat *x, const int32_t *y,
+		     const size_t *rows, size_t n);
 
 #endif

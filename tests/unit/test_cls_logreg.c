@@ -337,9 +337,9 @@ static void test_errors(void)
 	OK(sc_logreg_fit(&m, &x, ok, &o, &err) == SC_EINVAL, "C = 0 rejected");
 	o.C = 1;
 	OK(sc_logreg_fit(&m, &x, ok, &o, &err) == 0, "constant data fits");
-	sc_dmat y;
+	sc_dmat y, py;
 	sc_dmat_alloc(&y, 2, 3);
-	OK(sc_logreg_predict_proba(&y, &m, &y, &err) == SC_EINVAL, "wrong feature count rejected");
+	OK(sc_logreg_predict_proba(&py, &m, &y, &err) == SC_EINVAL, "wrong feature count rejected");
 	sc_logreg_free(&m);
 	sc_dmat_free(&y);
 	/* the scaler keeps constant columns at scale 1, as StandardScaler */

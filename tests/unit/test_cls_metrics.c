@@ -7,6 +7,7 @@
 #include "tests/unit/cls_oracle.h"
 
 #include "tasks/classify/metrics.h"
+#include "util/buf.h"
 #include "tasks/core/rng.h"
 
 #define TOL 1e-12
@@ -38,6 +39,13 @@ static void test_hand(void)
 	NEAR(r.kappa, (0.6 - 0.4) / 0.6, TOL, "hand: kappa");
 	OK(r.confusion[0 * 3 + 1] == 1 && r.confusion[2 * 3 + 0] == 1 && r.confusion[1 * 3 + 1] == 2,
 	   "hand: confusion cells");
+	sc_buf note;
+	sc_buf_init(&note);
+	char *names[] = {"T", "B", "NK"};
+	sc_cls_report_note(&note, &r, names, 3);
+	OK(!strcmp(note.s, "precision undefined for 'NK' (never predicted); zero division -> 0 "
+			   "(sklearn default)"),
+	   "note names the class: %s", note.s);
 	sc_cls_report_free(&r);
 	sc_cls_report_free(&r); /* double free of a zeroed report is a no-op */
 
@@ -47,6 +55,12 @@ static void test_hand(void)
 	OK(rc == 0 && r.nclass == 3 && r.labels[0] == 5 && r.labels[1] == 7 && r.labels[2] == 9,
 	   "sparse codes: sorted union 5 7 9");
 	OK(r.rec_undef[1] && r.n_rec_undef == 1, "code only predicted: recall flagged undefined");
+	sc_buf_reset(&note);
+	sc_cls_report_note(&note, &r, NULL, 0);
+	OK(!strcmp(note.s, "recall undefined for 7 (not in the truth); zero division -> 0 (sklearn "
+			   "default)"),
+	   "note without names gives codes: %s", note.s);
+	sc_buf_free(&note);
 	NEAR(r.balanced_accuracy, (0.5 + 1.0) / 2.0, TOL, "balanced accuracy over true classes");
 	sc_cls_report_free(&r);
 

@@ -58,7 +58,8 @@ int main(void)
 	OK(openblas_get_num_threads() == 1, "OpenBLAS single-threaded inside begin/end");
 	sc_rng r;
 	sc_rng_seed(&r, 1);
-	size_t shapes[][3] = {{128, 512, 300}, {20, 256, 128}, {7, 30, 5000}, {300, 130, 1}, {129, 257, 65}, {1, 1, 1}};
+	size_t shapes[][3] = {{128, 512, 300}, {20, 256, 128}, {7, 30, 5000},  {300, 130, 1},
+			      {129, 257, 65},  {300, 1500, 8}, {1, 1, 1}};
 	int match = 1, same = 1;
 	double worst = 0;
 	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {

@@ -46,8 +46,8 @@ static size_t count_code(const int32_t *y, size_t n, int32_t c)
 }
 
 /* Checks a split's structure against a naive recount; returns 1 when sound. */
-static int split_sound(const sc_split *s, const int32_t *y, size_t n, double frac, int small_to_train,
-		       const char *what)
+static int split_sound(const sc_split *s, const int32_t *y, size_t n, double frac,
+		       int small_to_train, const char *what)
 {
 	int ok = 1;
 	unsigned char *side = calloc(n, 1);
@@ -168,6 +168,19 @@ static void test_stratified(void)
 	OK(s.ntest == 4 && t0 == 3 && t2 == 1 && s.ntrain == 10, "hand: 3 + 1 test cells");
 	OK(s.nsmall == 1 && s.small[0] == 1 && s.nsmall_cells == 1 && s.nmissing == 1,
 	   "hand: class 1 reported as too small, one missing label");
+	sc_dmat hx, gx;
+	sc_dmat_alloc(&hx, 16, 2);
+	for (size_t i = 0; i < 16; i++)
+		SC_AT(&hx, i, 0) = (double)i, SC_AT(&hx, i, 1) = -(double)i;
+	int32_t gy[16];
+	sc_split_gather(&gx, gy, &hx, h, s.test, s.ntest);
+	int gathered = gx.rows == s.ntest && gx.cols == 2;
+	for (size_t i = 0; gathered && i < s.ntest; i++)
+		gathered = SC_AT(&gx, i, 0) == (double)s.test[i] &&
+			   SC_AT(&gx, i, 1) == -(double)s.test[i] && gy[i] == h[s.test[i]];
+	OK(gathered, "gather copies the listed rows and their labels");
+	sc_dmat_free(&gx);
+	sc_dmat_free(&hx);
 	sc_split_free(&s);
 
 	OK(sc_split_stratified(&s, h, 16, 1.0, 1, &err) == SC_EINVAL, "fraction 1 rejected: %s",

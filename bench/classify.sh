@@ -1,0 +1,138 @@
+#!/bin/sh
+# bench/classify.sh - the classification baselines against their Python
+# peers on the same synthetic data in the same run, with ratios:
+#   logistic regression fit + predict vs sklearn LogisticRegression
+#     (multinomial, lbfgs, same C and tol, both on StandardScaler'd input,
+#     fit on the first 80% of cells, predict the rest), accuracies compared;
+#   the neural network's epoch time (2000 features, batches of 128);
+#   the kNN classifier vs sklearn KNeighborsClassifier, only when the
+#     core's sc_knn_query links (it lives on another branch until merged).
+#
+# Data: N cells x D features (logreg, kNN: a 50-PC-sized problem) and
+# N x NN_D (network), K Gaussian classes, written once and read by both
+# sides. Sizes and repeats come from the environment:
+#   N=100000 D=50 NN_D=2000 K=20 C=1.0 TOL=1e-4 REPEAT=3 EPOCHS=1 KNN_K=15
+# Each timing is the best of REPEAT runs (the machine is shared).
+# Usage: sh bench/classify.sh      (from anywhere; builds what it needs)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+: "${N:=100000}" "${D:=50}" "${NN_D:=2000}" "${K:=20}" "${C:=1.0}" "${TOL:=1e-4}"
+: "${REPEAT:=3}" "${EPOCHS:=1}" "${KNN_K:=15}" "${PYTHON:=/usr/bin/python3}"
+: "${PKG_CONFIG:=pkg-config}" "${CC:=cc}"
+
+make -s all >/dev/null
+PKGS="sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive"
+CFLAGS="-O2 -g -std=gnu11 -D_GNU_SOURCE -I. -Ibuild $($PKG_CONFIG --cflags $PKGS)"
+LIBS="$($PKG_CONFIG --libs $PKGS) -lm -pthread"
+mkdir -p build/bench
+# shellcheck disable=SC2086
+$CC $CFLAGS -o build/bench/classify_bench bench/classify_bench.c build/libsceval.a $LIBS
+have_knn=0
+# shellcheck disable=SC2086
+if $CC $CFLAGS -o build/bench/classify_knn_bench bench/classify_knn_bench.c build/libsceval.a \
+	$LIBS 2>/dev/null; then
+	have_knn=1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+data=$tmp/data.bin
+build/bench/classify_bench gen "$data" "$N" "$D" "$K" 7
+
+# value KEY FILE: the KEY=value line's value
+value() { sed -n "s/^$1=//p" "$2"; }
+# best RUNS... : run a command REPEAT times, keep the output with the lowest total_s
+best() {
+	out=$1; shift
+	i=0
+	while [ "$i" -lt "$REPEAT" ]; do
+		"$@" >"$tmp/run" 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+		if [ ! -f "$out" ] || awk -v a="$(value total_s "$tmp/run")" -v b="$(value total_s "$out")" \
+			'BEGIN { exit !(a < b) }'; then
+			cp "$tmp/run" "$out"
+		fi
+		i=$((i + 1))
+	done
+}
+
+cat >"$tmp/sk_logreg.py" <<'EOF'
+import sys, time, warnings
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.preprocessing import StandardScaler
+warnings.simplefilter("ignore")
+f, C, tol = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+n, d, k = map(int, np.fromfile(f, dtype=np.int64, count=3))
+y = np.fromfile(f, dtype=np.int32, count=n, offset=24)
+X = np.fromfile(f, dtype=np.float64, count=n * d, offset=24 + 4 * n).reshape(n, d)
+ntr = n * 8 // 10
+t0 = time.perf_counter()
+sc = StandardScaler().fit(X[:ntr])
+Xtr, Xte = sc.transform(X[:ntr]), sc.transform(X[ntr:])
+m = LogisticRegression(multi_class="multinomial", solver="lbfgs", C=C, tol=tol,
+                       max_iter=10000).fit(Xtr, y[:ntr])
+t1 = time.perf_counter()
+p = m.predict(Xte)
+t2 = time.perf_counter()
+print("fit_s=%.3f\npredict_s=%.3f\ntotal_s=%.3f\nn_iter=%d\naccuracy=%.6f\nf1_macro=%.6f" % (
+    t1 - t0, t2 - t1, t2 - t0, m.n_iter_[0], accuracy_score(y[ntr:], p),
+    f1_score(y[ntr:], p, average="macro")))
+EOF
+cat >"$tmp/sk_knn.py" <<'EOF'
+import sys, time
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.neighbors import KNeighborsClassifier
+f, k = sys.argv[1], int(sys.argv[2])
+n, d, _ = map(int, np.fromfile(f, dtype=np.int64, count=3))
+y = np.fromfile(f, dtype=np.int32, count=n, offset=24)
+X = np.fromfile(f, dtype=np.float64, count=n * d, offset=24 + 4 * n).reshape(n, d)
+ntr = n * 8 // 10
+t0 = time.perf_counter()
+p = KNeighborsClassifier(n_neighbors=k).fit(X[:ntr], y[:ntr]).predict(X[ntr:])
+t1 = time.perf_counter()
+print("total_s=%.3f\naccuracy=%.6f\nf1_macro=%.6f" % (t1 - t0, accuracy_score(y[ntr:], p),
+      f1_score(y[ntr:], p, average="macro")))
+EOF
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
+points() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", 100 * (a - b) }'; }
+
+echo "classification benchmark: $N cells, $K classes; threads: OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-default}, $(nproc) cores; best of $REPEAT"
+echo
+echo "logistic regression ($D features, C=$C, tol=$TOL, fit on 80%, predict 20%)"
+best "$tmp/c_lr" build/bench/classify_bench logreg "$data" "$C" "$TOL"
+best "$tmp/py_lr" "$PYTHON" "$tmp/sk_logreg.py" "$data" "$C" "$TOL"
+printf '  %-8s fit %7ss  predict %6ss  total %7ss  iterations %4s  accuracy %s  macro F1 %s\n' \
+	sceval "$(value fit_s "$tmp/c_lr")" "$(value predict_s "$tmp/c_lr")" "$(value total_s "$tmp/c_lr")" \
+	"$(value n_iter "$tmp/c_lr")" "$(value accuracy "$tmp/c_lr")" "$(value f1_macro "$tmp/c_lr")"
+printf '  %-8s fit %7ss  predict %6ss  total %7ss  iterations %4s  accuracy %s  macro F1 %s\n' \
+	sklearn "$(value fit_s "$tmp/py_lr")" "$(value predict_s "$tmp/py_lr")" "$(value total_s "$tmp/py_lr")" \
+	"$(value n_iter "$tmp/py_lr")" "$(value accuracy "$tmp/py_lr")" "$(value f1_macro "$tmp/py_lr")"
+echo "  speed-up (sklearn / sceval, fit + predict): $(ratio "$(value total_s "$tmp/c_lr")" "$(value total_s "$tmp/py_lr")")x;" \
+	"accuracy difference $(points "$(value accuracy "$tmp/c_lr")" "$(value accuracy "$tmp/py_lr")") points"
+
+echo
+echo "neural network ($NN_D features -> 512 -> 256 -> $K, batch 128, 90% train / 10% validation)"
+build/bench/classify_bench nn "$N" "$NN_D" "$K" "$EPOCHS" 3 >"$tmp/nn"
+printf '  sceval   %s epoch(s) on %s cells: %ss per epoch (incl. validation), validation accuracy %s\n' \
+	"$(value epochs "$tmp/nn")" "$(value train_cells "$tmp/nn")" "$(value epoch_s "$tmp/nn")" \
+	"$(value val_accuracy "$tmp/nn")"
+echo "  (no Python peer here: PyTorch is not installed)"
+
+echo
+if [ "$have_knn" = 1 ]; then
+	echo "kNN classifier ($D features, k=$KNN_K, Euclidean, 80% reference, 20% queries)"
+	best "$tmp/c_knn" build/bench/classify_knn_bench "$data" "$KNN_K"
+	best "$tmp/py_knn" "$PYTHON" "$tmp/sk_knn.py" "$data" "$KNN_K"
+	printf '  %-8s total %7ss  accuracy %s  macro F1 %s\n' sceval "$(value total_s "$tmp/c_knn")" \
+		"$(value accuracy "$tmp/c_knn")" "$(value f1_macro "$tmp/c_knn")"
+	printf '  %-8s total %7ss  accuracy %s  macro F1 %s\n' sklearn "$(value total_s "$tmp/py_knn")" \
+		"$(value accuracy "$tmp/py_knn")" "$(value f1_macro "$tmp/py_knn")"
+	echo "  speed-up: $(ratio "$(value total_s "$tmp/c_knn")" "$(value total_s "$tmp/py_knn")")x;" \
+		"accuracy difference $(points "$(value accuracy "$tmp/c_knn")" "$(value accuracy "$tmp/py_knn")") points"
+else
+	echo "kNN classifier: skipped (sc_knn_query is not linked in this build)"
+fi
