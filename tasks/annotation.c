@@ -15,7 +15,7 @@
  * predictions, built-in or external, are scored by the same code.
  */
 #include "annotation.h"
-#include "tasks/classify/logreg.h"
+#include "tasks/classifier.h"
 #include "tasks/classify/metrics.h"
 #include "tasks/classify/split.h"
 #include "tasks/core/h5ad.h"
@@ -88,13 +88,6 @@ static void note_split(sc_step_ctx *c, const sc_split *sp, const sc_labels *lab)
 			     sp->nmissing == 1 ? "" : "s");
 }
 
-static void take_rows(sc_dmat *out, const sc_dmat *x, const size_t *rows, size_t n)
-{
-	sc_dmat_alloc(out, n, x->cols);
-	for (size_t i = 0; i < n; i++)
-		memcpy(out->v + i * x->cols, x->v + rows[i] * x->cols, x->cols * sizeof(double));
-}
-
 static int do_split(sc_step_ctx *c, sc_split *sp, sc_h5ad *h, const sc_labels *lab)
 {
 	const json_t *split = json_object_get(c->params, "split");
@@ -123,62 +116,15 @@ static int do_split(sc_step_ctx *c, sc_split *sp, sc_h5ad *h, const sc_labels *l
 	return sc_errf(c->err, SC_EINVAL, "unknown split kind '%s'", kind);
 }
 
-/* Fit on the training rows of x and predict the test rows: pred (ntest) and
- * proba (ntest x lab->ncat, columns = label categories, NaN when the method
- * has no probabilities). */
+/* Fit on the training rows of x and predict the test rows. */
 static int fit_predict(sc_step_ctx *c, const char *method, const sc_dmat *x, const sc_labels *lab,
 		       const sc_split *sp, int32_t *pred, sc_dmat *proba)
 {
-	sc_dmat xtr = { 0 }, xte = { 0 }, pr = { 0 };
+	sc_dmat xtr = { 0 }, xte = { 0 };
 	int32_t *ytr = sc_xmalloc((sp->ntrain ? sp->ntrain : 1) * sizeof(int32_t));
-	for (size_t i = 0; i < sp->ntrain; i++)
-		ytr[i] = lab->codes[sp->train[i]];
-	take_rows(&xtr, x, sp->train, sp->ntrain);
-	take_rows(&xte, x, sp->test, sp->ntest);
-	const int32_t *classes = NULL;
-	size_t nclass = 0;
-	int rc = 0;
-	sc_logreg lr = { 0 };
-	sc_scaler sc = { 0 };
-	if (!strcmp(method, "logreg")) {
-		/* As the study evaluates embeddings: standardise, then L2 multinomial
-		 * logistic regression (sklearn's LogisticRegression defaults). */
-		sc_logreg_opts o;
-		sc_logreg_opts_init(&o);
-		o.C = sc_step_num(c, "C", o.C);
-		o.max_iter = (int)sc_step_int(c, "max_iter", 1000);
-		o.tol = sc_step_num(c, "tol", o.tol);
-		if ((rc = sc_scaler_fit(&sc, &xtr, c->err)))
-			goto out;
-		sc_scaler_transform(&sc, &xtr);
-		sc_scaler_transform(&sc, &xte);
-		if ((rc = sc_logreg_fit(&lr, &xtr, ytr, &o, c->err)) ||
-		    (rc = sc_logreg_predict_proba(&pr, &lr, &xte, c->err)))
-			goto out;
-		if (!lr.converged)
-			sc_step_note(c, "logistic regression stopped at max_iter=%d before converging",
-				     o.max_iter);
-		classes = lr.classes;
-		nclass = lr.nclass;
-	} else {
-		rc = sc_errf(c->err, SC_EINVAL, "unknown annotation method '%s'", method);
-		goto out;
-	}
-	/* Spread the method's class columns over all label categories. */
-	sc_dmat_alloc(proba, sp->ntest, lab->ncat);
-	for (size_t i = 0; i < sp->ntest; i++) {
-		size_t best = 0;
-		for (size_t k = 0; k < nclass; k++) {
-			SC_AT(proba, i, classes[k]) = SC_AT(&pr, i, k);
-			if (SC_AT(&pr, i, k) > SC_AT(&pr, i, best))
-				best = k;
-		}
-		pred[i] = classes[best];
-	}
-out:
-	sc_scaler_free(&sc);
-	sc_logreg_free(&lr);
-	sc_dmat_free(&pr);
+	sc_split_gather(&xtr, ytr, x, lab->codes, sp->train, sp->ntrain);
+	sc_split_gather(&xte, NULL, x, NULL, sp->test, sp->ntest);
+	int rc = sc_classifier_fit_predict(c, method, &xtr, ytr, &xte, lab->ncat, pred, proba);
 	sc_dmat_free(&xtr);
 	sc_dmat_free(&xte);
 	free(ytr);

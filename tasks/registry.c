@@ -4,6 +4,7 @@
  */
 #include "step.h"
 #include "tasks/annotation.h"
+#include "tasks/genefunc.h"
 #include "tasks/prepare.h"
 
 #include <string.h>
@@ -12,6 +13,8 @@ const sc_step_kind *const sc_step_kinds[] = {
 	&sc_prepare_kind,
 	&sc_annotation_fit_kind,
 	&sc_annotation_eval_kind,
+	&sc_genefunc_features_kind,
+	&sc_genefunc_cv_kind,
 	NULL,
 };
 
