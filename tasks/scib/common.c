@@ -10,11 +10,18 @@
 #include "common.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SCIB_X86 1
+#endif
 
 double sc_scib_nan(sc_scib_why *why, const char *fmt, ...)
 {
@@ -80,7 +87,7 @@ int sc_scib_cats_init(sc_scib_cats *c, const sc_labels *l, size_t n, const char 
 	if (l->n != n)
 		return sc_errf(err, SC_EINVAL, "%s have %zu entries for %zu cells", what, l->n, n);
 	for (size_t i = 0; i < n; i++)
-		if (l->ncat && l->codes[i] >= 0 && (size_t)l->codes[i] >= l->ncat)
+		if (l->codes[i] >= 0 && (size_t)l->codes[i] >= l->ncat)
 			return sc_errf(err, SC_EINVAL, "%s code %d of cell %zu is not below %zu", what,
 				       (int)l->codes[i], i, l->ncat);
 	return sc_scib_cats_from_codes(c, l->codes, n, what, err);
@@ -183,4 +190,143 @@ double sc_scib_nanmean(const double *a, size_t n)
 	double r = m ? sc_scib_np_sum(t, n) / (double)m : NAN;
 	free(t);
 	return r;
+}
+
+typedef struct pfor_state {
+	const sc_scib_pfor *job;
+	size_t n, chunk;
+	atomic_size_t next;
+} pfor_state;
+
+static void *pfor_worker(void *arg)
+{
+	pfor_state *S = arg;
+	const sc_scib_pfor *J = S->job;
+	void *scratch = J->thread_init ? J->thread_init(J->ctx) : NULL;
+	for (;;) {
+		size_t b = atomic_fetch_add(&S->next, S->chunk);
+		if (b >= S->n)
+			break;
+		size_t e = S->n - b < S->chunk ? S->n : b + S->chunk;
+		J->run(J->ctx, scratch, b, e);
+	}
+	if (J->thread_fini)
+		J->thread_fini(scratch);
+	return NULL;
+}
+
+void sc_scib_parallel_for(size_t n, size_t chunk, int n_threads, const sc_scib_pfor *job)
+{
+	pfor_state S = { .job = job, .n = n, .chunk = chunk ? chunk : 1 };
+	atomic_init(&S.next, 0);
+	int T = sc_scib_threads(n_threads);
+	size_t chunks = (n + S.chunk - 1) / S.chunk;
+	if ((size_t)T > chunks)
+		T = chunks ? (int)chunks : 1;
+	pthread_t th[64];
+	int started = 0;
+	for (int t = 1; t < T; t++)
+		if (pthread_create(&th[started], NULL, pfor_worker, &S) == 0)
+			started++;
+	pfor_worker(&S);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+}
+
+/* ---- elementwise kernels ---- */
+
+static void axpy_plain(double *restrict y, double a, const double *restrict x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		y[i] += a * x[i];
+}
+
+static void vadd_plain(double *restrict y, const double *restrict x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		y[i] += x[i];
+}
+
+#ifdef SCIB_X86
+__attribute__((target("avx512f"))) static void axpy_512(double *restrict y, double a,
+						      const double *restrict x, size_t n)
+{
+	__m512d va = _mm512_set1_pd(a);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm512_storeu_pd(y + i, _mm512_add_pd(_mm512_loadu_pd(y + i),
+						      _mm512_mul_pd(va, _mm512_loadu_pd(x + i))));
+	axpy_plain(y + i, a, x + i, n - i);
+}
+
+__attribute__((target("avx512f"))) static void vadd_512(double *restrict y,
+						      const double *restrict x, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm512_storeu_pd(y + i, _mm512_add_pd(_mm512_loadu_pd(y + i), _mm512_loadu_pd(x + i)));
+	vadd_plain(y + i, x + i, n - i);
+}
+
+__attribute__((target("avx2"))) static void axpy_256(double *restrict y, double a,
+						   const double *restrict x, size_t n)
+{
+	__m256d va = _mm256_set1_pd(a);
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		_mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i),
+						      _mm256_mul_pd(va, _mm256_loadu_pd(x + i))));
+	axpy_plain(y + i, a, x + i, n - i);
+}
+
+__attribute__((target("avx2"))) static void vadd_256(double *restrict y,
+						   const double *restrict x, size_t n)
+{
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		_mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i), _mm256_loadu_pd(x + i)));
+	vadd_plain(y + i, x + i, n - i);
+}
+#endif
+
+static int isa_level(void)
+{
+	static atomic_int level = -1;
+	int l = atomic_load(&level);
+	if (l < 0) {
+		l = 0;
+#ifdef SCIB_X86
+		__builtin_cpu_init();
+		if (__builtin_cpu_supports("avx512f"))
+			l = 2;
+		else if (__builtin_cpu_supports("avx2"))
+			l = 1;
+#endif
+		atomic_store(&level, l);
+	}
+	return l;
+}
+
+void sc_scib_axpy(double *restrict y, double a, const double *restrict x, size_t n)
+{
+#ifdef SCIB_X86
+	int l = isa_level();
+	if (l == 2)
+		return axpy_512(y, a, x, n);
+	if (l == 1)
+		return axpy_256(y, a, x, n);
+#endif
+	axpy_plain(y, a, x, n);
+}
+
+void sc_scib_vadd(double *restrict y, const double *restrict x, size_t n)
+{
+#ifdef SCIB_X86
+	int l = isa_level();
+	if (l == 2)
+		return vadd_512(y, x, n);
+	if (l == 1)
+		return vadd_256(y, x, n);
+#endif
+	vadd_plain(y, x, n);
 }
