@@ -31,4 +31,26 @@ void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *
 extern int openblas_get_num_threads(void);
 extern void openblas_set_num_threads(int n);
 
+/*
+ * OpenBLAS's threaded dgemm can round differently from its single-threaded
+ * path (seen with 2500 x 300 x 50 products; dsyrk was not affected), so a
+ * product whose bytes must not depend on the thread count is bracketed:
+ *   int nt = sc_blas_serial_begin(); cblas_dgemm(...); sc_blas_serial_end(nt);
+ * The thread count is process-wide: a concurrent caller runs serially
+ * meanwhile (slower, never wrong).
+ */
+static inline int sc_blas_serial_begin(void)
+{
+	int nt = openblas_get_num_threads();
+	if (nt > 1)
+		openblas_set_num_threads(1);
+	return nt;
+}
+
+static inline void sc_blas_serial_end(int nt)
+{
+	if (nt > 1)
+		openblas_set_num_threads(nt);
+}
+
 #endif

@@ -35,15 +35,18 @@ typedef struct sc_hvg_opts {
 } sc_hvg_opts;
 
 void sc_hvg_opts_default(sc_hvg_opts *o, sc_hvg_flavor flavor);
-/* selected[j] = 1 for the chosen genes. Input as scanpy expects it: log-
+/* selected[j] = 1 for the chosen genes. Ties of the ranking statistics are
+ * broken by gene index; seurat_v3's loess is the direct fit (loess.h), not
+ * skmisc's interpolated surface; cells with batch code -1 are in no batch. Input as scanpy expects it: log-
  * normalised data for seurat and cell_ranger, raw counts for seurat_v3.
  * score (optional, n_vars): normalised dispersion or, for seurat_v3, the
  * normalised variance used for ranking. */
 int sc_hvg(uint8_t *selected, double *score, const sc_csr *m, const sc_hvg_opts *o,
 	   sc_err *err) SC_WUR;
 
-/* scanpy.pp.scale: per-column z-score (population sd, ddof=1 as scanpy), zero
- * sd -> 1, then clip to [-max_value, max_value] when max_value > 0. */
+/* scanpy.pp.scale: per-column z-score (sd with ddof=1, as scanpy), zero
+ * sd -> 1; when max_value > 0, values above max_value are clipped, and
+ * below -max_value too when zero_center (scanpy clips below only then). */
 void sc_scale_dense(sc_dmat *m, int zero_center, double max_value);
 /* Keep the listed columns of a CSR matrix (order as given). */
 void sc_csr_select_cols(sc_csr *out, const sc_csr *m, const uint8_t *keep);

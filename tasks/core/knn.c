@@ -1,0 +1,436 @@
+/*
+ * knn.c - exact k-nearest neighbours by blocked matrix products.
+ *
+ * Built for embeddings of 1e3..1e6 cells in 10..100 dimensions with k up to
+ * 100 (scanpy's neighbours, kNN classifiers, scIB's kNN metrics, Harmony).
+ * A block of queries against a block of references is one dgemm on rows
+ * augmented so that the product is already |r|^2 - 2 q.r (queries get a
+ * trailing 1, references -2r and |r|^2), which ranks the references like
+ * the squared distance. Each query row keeps the best kk = k + margin
+ * candidates in a max-heap; a vectorisable pre-check skips runs of the
+ * block that cannot enter the heap, so the selection costs little next to
+ * the dgemm.
+ *
+ * The product carries rounding error, so the candidates are then re-ranked
+ * by distances recomputed exactly with a plain loop, and the result is
+ * certified: every reference outside the candidates has an approximate
+ * value at least the heap's largest, so its exact squared distance is at
+ * least that minus a rounding bound B (Higham's dot-product bound, made
+ * generous). When the k-th exact distance is not strictly below that, the
+ * row is recomputed by an exact scan of all references. The output is thus
+ * the exact k nearest under the order (exact distance, index): it does not
+ * depend on the dgemm's rounding, on the blocking or on the thread count.
+ *
+ * Threads: query blocks are handed to min(OpenBLAS threads, blocks)
+ * pthreads, each running single-threaded dgemm; OpenBLAS is set to one
+ * thread meanwhile and restored after.
+ *
+ * Cosine: rows are normalised to unit length and ranked by Euclidean
+ * distance between unit vectors; the distance reported is 1 - cos computed
+ * as |a - b|^2 / 2. A zero row has cosine distance 1 to everything, as
+ * sklearn's (it normalises zero rows to zero), except to itself in
+ * sc_knn_self, where the self distance is 0 as in sklearn's pairwise
+ * distances of X with itself.
+ */
+#include "knn.h"
+#include "blas.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { QB = 64, RB = 2048 };
+
+typedef struct knn_job {
+	const double *qa, *ra; /* augmented rows, stride d + 1 */
+	const double *qv, *rv; /* rows for the exact distances (unit rows for cosine) */
+	const double *qn;      /* |q|^2 of the rows in qv */
+	const uint8_t *qzero, *rzero; /* cosine: zero rows (NULL for Euclidean) */
+	size_t nq, nr, d, k, kk;
+	double rn_max;
+	int self;        /* query i is reference i: never its own candidate */
+	int cosine;
+	int32_t *idx;    /* nq x k: the selection without self */
+	double *sq;      /* nq x k: exact squared (unit) distances */
+	size_t nblocks;
+	atomic_size_t next;
+} knn_job;
+
+/* Max-heap on (key, index): the root is the worst kept candidate. */
+typedef struct heap {
+	double *key;
+	int32_t *id;
+	size_t n, cap;
+} heap;
+
+static inline int worse(double ka, int32_t ia, double kb, int32_t ib)
+{
+	return ka > kb || (ka == kb && ia > ib);
+}
+
+static void heap_push(heap *h, double key, int32_t id)
+{
+	size_t i;
+	if (h->n < h->cap) {
+		i = h->n++;
+		while (i > 0) {
+			size_t p = (i - 1) / 2;
+			if (!worse(key, id, h->key[p], h->id[p]))
+				break;
+			h->key[i] = h->key[p];
+			h->id[i] = h->id[p];
+			i = p;
+		}
+		h->key[i] = key;
+		h->id[i] = id;
+		return;
+	}
+	/* full: replace the root and sift down */
+	i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && worse(h->key[c + 1], h->id[c + 1], h->key[c], h->id[c]))
+			c++;
+		if (!worse(h->key[c], h->id[c], key, id))
+			break;
+		h->key[i] = h->key[c];
+		h->id[i] = h->id[c];
+		i = c;
+	}
+	h->key[i] = key;
+	h->id[i] = id;
+}
+
+static inline double sqdist(const double *a, const double *b, size_t d)
+{
+	double s = 0;
+	for (size_t t = 0; t < d; t++) {
+		double x = a[t] - b[t];
+		s += x * x;
+	}
+	return s;
+}
+
+/* Exact squared distance of query i to reference j (2 for a cosine zero row). */
+static inline double exact_sq(const knn_job *J, size_t i, size_t j)
+{
+	if (J->cosine && (J->qzero[i] || J->rzero[j]))
+		return 2.0;
+	return sqdist(J->qv + i * J->d, J->rv + j * J->d, J->d);
+}
+
+typedef struct cand {
+	double key;
+	int32_t id;
+} cand;
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The exact k nearest of query i by a scan of every reference. */
+static void exact_row(const knn_job *J, size_t i, heap *h)
+{
+	h->n = 0;
+	h->cap = J->k;
+	for (size_t j = 0; j < J->nr; j++) {
+		if (J->self && j == i)
+			continue;
+		double s = exact_sq(J, i, j);
+		if (h->n < h->cap || worse(h->key[0], h->id[0], s, (int32_t)j))
+			heap_push(h, s, (int32_t)j);
+	}
+}
+
+static void finish_row(const knn_job *J, size_t i, heap *h, cand *c)
+{
+	size_t n = h->n, k = J->k;
+	int full = n == J->kk && J->nr - (size_t)J->self > J->kk;
+	double top = n ? h->key[0] : 0;
+	for (size_t t = 0; t < n; t++) {
+		c[t].id = h->id[t];
+		c[t].key = exact_sq(J, i, (size_t)h->id[t]);
+	}
+	qsort(c, n, sizeof(*c), cand_cmp);
+	int ok = !(J->cosine && J->qzero[i]);
+	if (ok && full) {
+		double b = 8.0 * (double)(J->d + 4) * DBL_EPSILON * (J->qn[i] + J->rn_max);
+		ok = c[k - 1].key < top + J->qn[i] - b;
+	}
+	if (!ok) {
+		exact_row(J, i, h);
+		n = h->n;
+		for (size_t t = 0; t < n; t++) {
+			c[t].id = h->id[t];
+			c[t].key = h->key[t];
+		}
+		qsort(c, n, sizeof(*c), cand_cmp);
+	}
+	for (size_t t = 0; t < k; t++) {
+		J->idx[i * k + t] = c[t].id;
+		J->sq[i * k + t] = c[t].key;
+	}
+}
+
+static void do_block(knn_job *J, size_t blk, double *g, heap *hs, double *hkey,
+		     int32_t *hid, cand *c)
+{
+	size_t q0 = blk * QB, bq = J->nq - q0 < QB ? J->nq - q0 : QB, da = J->d + 1;
+	for (size_t i = 0; i < bq; i++) {
+		hs[i].key = hkey + i * J->kk;
+		hs[i].id = hid + i * J->kk;
+		hs[i].n = 0;
+		hs[i].cap = J->kk;
+	}
+	for (size_t r0 = 0; r0 < J->nr; r0 += RB) {
+		size_t br = J->nr - r0 < RB ? J->nr - r0 : RB;
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)bq, (int)br, (int)da, 1.0,
+			    J->qa + q0 * da, (int)da, J->ra + r0 * da, (int)da, 0.0, g, (int)br);
+		for (size_t i = 0; i < bq; i++) {
+			double *row = g + i * br;
+			heap *h = &hs[i];
+			size_t qi = q0 + i;
+			if (J->self && qi >= r0 && qi < r0 + br)
+				row[qi - r0] = INFINITY;
+			double thr = h->n < h->cap ? INFINITY : h->key[0];
+			size_t j = 0;
+			for (; j + 8 <= br; j += 8) {
+				int any = 0;
+				for (size_t t = 0; t < 8; t++)
+					any |= row[j + t] < thr;
+				if (!any)
+					continue;
+				for (size_t t = 0; t < 8; t++)
+					if (row[j + t] < thr) {
+						heap_push(h, row[j + t], (int32_t)(r0 + j + t));
+						thr = h->n < h->cap ? INFINITY : h->key[0];
+					}
+			}
+			for (; j < br; j++)
+				if (row[j] < thr) {
+					heap_push(h, row[j], (int32_t)(r0 + j));
+					thr = h->n < h->cap ? INFINITY : h->key[0];
+				}
+		}
+	}
+	for (size_t i = 0; i < bq; i++)
+		finish_row(J, q0 + i, &hs[i], c);
+}
+
+static void *worker(void *arg)
+{
+	knn_job *J = arg;
+	size_t bqk = (size_t)QB * J->kk;
+	double *g = sc_xmalloc(sc_mulsz((size_t)QB * RB, sizeof(double)));
+	heap *hs = sc_xmalloc(QB * sizeof(heap));
+	double *hkey = sc_xmalloc(sc_mulsz(bqk, sizeof(double)));
+	int32_t *hid = sc_xmalloc(sc_mulsz(bqk, sizeof(int32_t)));
+	cand *c = sc_xmalloc(sc_mulsz(J->kk > J->k ? J->kk : J->k, sizeof(cand)));
+	for (;;) {
+		size_t b = atomic_fetch_add(&J->next, 1);
+		if (b >= J->nblocks)
+			break;
+		do_block(J, b, g, hs, hkey, hid, c);
+	}
+	free(g);
+	free(hs);
+	free(hkey);
+	free(hid);
+	free(c);
+	return NULL;
+}
+
+static int check_finite(const sc_dmat *m, const char *what, sc_err *err)
+{
+	size_t n = m->rows * m->cols;
+	for (size_t t = 0; t < n; t++)
+		if (!isfinite(m->v[t]))
+			return sc_errf(err, SC_EINVAL, "non-finite value in %s row %zu", what,
+				       t / m->cols);
+	return 0;
+}
+
+/* Unit-length copy of the rows (zero rows stay zero and are flagged). */
+static double *unit_rows(const sc_dmat *m, uint8_t **zero)
+{
+	size_t d = m->cols;
+	double *u = sc_xmalloc(sc_mulsz(m->rows ? m->rows : 1, sc_mulsz(d, sizeof(double))));
+	*zero = sc_xcalloc(m->rows ? m->rows : 1, 1);
+	for (size_t i = 0; i < m->rows; i++) {
+		const double *x = m->v + i * d;
+		double s = 0;
+		for (size_t t = 0; t < d; t++)
+			s += x[t] * x[t];
+		double f = s > 0 ? 1.0 / sqrt(s) : 0.0;
+		if (!(s > 0))
+			(*zero)[i] = 1;
+		for (size_t t = 0; t < d; t++)
+			u[i * d + t] = x[t] * f;
+	}
+	return u;
+}
+
+static int knn_run(int32_t *idx, double *dist, const sc_dmat *q, const sc_dmat *ref,
+		   size_t k, sc_metric metric, int self, int include_self, sc_err *err)
+{
+	int rc = 0;
+	size_t d = q->cols, nq = q->rows, nr = ref->rows;
+	double *qu = NULL, *ru = NULL, *qa = NULL, *ra = NULL, *qn = NULL, *sq = NULL;
+	int32_t *sel = NULL;
+	uint8_t *qz = NULL, *rz = NULL;
+	knn_job J;
+	memset(&J, 0, sizeof(J));
+
+	if (metric != SC_METRIC_EUCLIDEAN && metric != SC_METRIC_COSINE)
+		return sc_errf(err, SC_EINVAL, "unknown distance metric %d", (int)metric);
+	if (d == 0 || ref->cols != d)
+		return sc_errf(err, SC_EINVAL, "knn needs matching non-zero dimensions, got %zu and %zu",
+			       d, ref->cols);
+	if (nr > INT32_MAX)
+		return sc_errf(err, SC_EINVAL, "too many reference rows '%zu'", nr);
+	size_t avail = nr - (self ? 1 : 0) + (self && include_self ? 1 : 0);
+	if (k == 0 || k > avail)
+		return sc_errf(err, SC_EINVAL, "k '%zu' out of range 1..%zu", k, avail);
+	if ((rc = check_finite(q, "queries", err)) || (!self && (rc = check_finite(ref, "references", err))))
+		return rc;
+	if (nq == 0)
+		return 0;
+
+	/* with include_self, self is prepended: select k - 1 others */
+	size_t ks = self && include_self ? k - 1 : k;
+	J.cosine = metric == SC_METRIC_COSINE;
+	if (J.cosine) {
+		qu = unit_rows(q, &qz);
+		if (self) {
+			ru = qu;
+			rz = qz;
+		} else {
+			ru = unit_rows(ref, &rz);
+		}
+		J.qv = qu;
+		J.rv = ru;
+	} else {
+		J.qv = q->v;
+		J.rv = ref->v;
+	}
+	size_t da = d + 1;
+	qa = sc_xmalloc(sc_mulsz(nq, sc_mulsz(da, sizeof(double))));
+	ra = sc_xmalloc(sc_mulsz(nr, sc_mulsz(da, sizeof(double))));
+	qn = sc_xmalloc(sc_mulsz(nq, sizeof(double)));
+	for (size_t i = 0; i < nq; i++) {
+		const double *x = J.qv + i * d;
+		memcpy(qa + i * da, x, d * sizeof(double));
+		qa[i * da + d] = 1.0;
+		double s = 0;
+		for (size_t t = 0; t < d; t++)
+			s += x[t] * x[t];
+		qn[i] = s;
+	}
+	J.rn_max = 0;
+	for (size_t j = 0; j < nr; j++) {
+		const double *x = J.rv + j * d;
+		double s = 0;
+		for (size_t t = 0; t < d; t++) {
+			ra[j * da + t] = -2.0 * x[t];
+			s += x[t] * x[t];
+		}
+		if (J.cosine && rz[j])
+			s = 1.0; /* ranks a zero row at cosine distance 1 */
+		ra[j * da + d] = s;
+		if (s > J.rn_max)
+			J.rn_max = s;
+	}
+	if (ks > 0) {
+		sel = sc_xmalloc(sc_mulsz(nq, sc_mulsz(ks, sizeof(int32_t))));
+		sq = sc_xmalloc(sc_mulsz(nq, sc_mulsz(ks, sizeof(double))));
+		size_t others = nr - (self ? 1 : 0);
+		size_t margin = ks / 8 > 4 ? ks / 8 : 4;
+		J.qa = qa;
+		J.ra = ra;
+		J.qn = qn;
+		J.qzero = qz;
+		J.rzero = rz;
+		J.nq = nq;
+		J.nr = nr;
+		J.d = d;
+		J.k = ks;
+		J.kk = ks + margin < others ? ks + margin : others;
+		J.self = self;
+		J.idx = sel;
+		J.sq = sq;
+		J.nblocks = (nq + QB - 1) / QB;
+		atomic_init(&J.next, 0);
+
+		int nt = openblas_get_num_threads();
+		size_t nthr = nt > 1 ? (size_t)nt : 1;
+		if (nthr > J.nblocks)
+			nthr = J.nblocks;
+		if (nthr > 16)
+			nthr = 16;
+		pthread_t tid[16];
+		size_t started = 0;
+		if (nthr > 1) {
+			openblas_set_num_threads(1);
+			for (size_t t = 1; t < nthr; t++) {
+				if (pthread_create(&tid[started], NULL, worker, &J) != 0)
+					break; /* fewer threads only slows things down */
+				started++;
+			}
+		}
+		worker(&J);
+		for (size_t t = 0; t < started; t++)
+			pthread_join(tid[t], NULL);
+		if (nthr > 1)
+			openblas_set_num_threads(nt);
+	}
+
+	for (size_t i = 0; i < nq; i++) {
+		int32_t *oi = idx + i * k;
+		double *od = dist + i * k;
+		size_t o = 0;
+		if (self && include_self) {
+			oi[0] = (int32_t)i;
+			od[0] = 0.0;
+			o = 1;
+		}
+		for (size_t t = 0; t < ks; t++, o++) {
+			double s = sq[i * ks + t];
+			oi[o] = sel[i * ks + t];
+			od[o] = J.cosine ? 0.5 * s : sqrt(s);
+		}
+	}
+
+	free(sel);
+	free(sq);
+	free(qa);
+	free(ra);
+	free(qn);
+	free(qu);
+	if (!self) {
+		free(ru);
+		free(rz);
+	}
+	free(qz);
+	return 0;
+}
+
+int sc_knn_self(int32_t *idx, double *dist, const sc_dmat *x, size_t k, sc_metric metric,
+		int include_self, sc_err *err)
+{
+	return knn_run(idx, dist, x, x, k, metric, 1, include_self, err);
+}
+
+int sc_knn_query(int32_t *idx, double *dist, const sc_dmat *q, const sc_dmat *ref, size_t k,
+		 sc_metric metric, sc_err *err)
+{
+	return knn_run(idx, dist, q, ref, k, metric, 0, 0, err);
+}

@@ -1,0 +1,259 @@
+/*
+ * test_core_cluster.c - k-means against naive checks (each point at its
+ * nearest centre, centres the means of their points, inertia recomputed),
+ * exact recovery of well-separated blobs, sklearn KMeans' inertia on real
+ * data; Leiden's exact partition of a graph with obvious communities, its
+ * modularity against leidenalg's RBConfigurationVertexPartition on
+ * scanpy's connectivity graph of pbmc68k, and determinism.
+ */
+#include "tasks/core/blas.h"
+#include "tasks/core/cluster.h"
+#include "tasks/core/rng.h"
+#include "core_oracle.h"
+
+/* Same partition up to renaming (ARI = 1). */
+static int same_partition(const int32_t *a, const int32_t *b, size_t n)
+{
+	int32_t map_ab[4096], map_ba[4096];
+	for (int t = 0; t < 4096; t++)
+		map_ab[t] = map_ba[t] = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] < 0 || b[i] < 0 || a[i] >= 4096 || b[i] >= 4096)
+			return 0;
+		if (map_ab[a[i]] == -1 && map_ba[b[i]] == -1) {
+			map_ab[a[i]] = b[i];
+			map_ba[b[i]] = a[i];
+		} else if (map_ab[a[i]] != b[i] || map_ba[b[i]] != a[i]) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static double naive_inertia(const sc_dmat *x, const int32_t *lab, const double *c)
+{
+	double s = 0;
+	for (size_t i = 0; i < x->rows; i++)
+		for (size_t j = 0; j < x->cols; j++) {
+			double v = x->v[i * x->cols + j] - c[(size_t)lab[i] * x->cols + j];
+			s += v * v;
+		}
+	return s;
+}
+
+/* With tol = 0 Lloyd stops only when the labels repeat, so the centres are
+ * the means of the final labels; with tol > 0 sklearn (and this code)
+ * reassign once after the last update and the check does not apply. */
+static void check_kmeans(const sc_dmat *x, size_t k, const char *what, double *inertia_out,
+			 double tol)
+{
+	size_t n = x->rows, d = x->cols;
+	int32_t *lab = malloc(n * 4);
+	double *c = malloc(k * d * 8), in = 0;
+	sc_err err = { 0 };
+	sc_kmeans_opts o = { k, 10, 300, tol, 42 };
+	int rc = sc_kmeans(lab, c, &in, x, &o, &err);
+	OK(rc == 0, "%s: k-means runs %s", what, rc ? err.msg : "");
+	if (rc == 0) {
+		NEAR(naive_inertia(x, lab, c), in, 1e-9, "%s: inertia = naive sum of squares", what);
+		size_t far = 0, off = 0;
+		double *mean = calloc(k * d, 8);
+		size_t *cnt = calloc(k, sizeof(size_t));
+		for (size_t i = 0; i < n; i++) {
+			double own = 0, best = INFINITY;
+			for (size_t t = 0; t < k; t++) {
+				double s = 0;
+				for (size_t j = 0; j < d; j++)
+					s += (x->v[i * d + j] - c[t * d + j]) * (x->v[i * d + j] - c[t * d + j]);
+				if ((int32_t)t == lab[i])
+					own = s;
+				best = fmin(best, s);
+			}
+			far += own > best * (1 + 1e-9) + 1e-12;
+			cnt[lab[i]]++;
+			for (size_t j = 0; j < d; j++)
+				mean[(size_t)lab[i] * d + j] += x->v[i * d + j];
+		}
+		for (size_t t = 0; t < k; t++)
+			for (size_t j = 0; j < d; j++)
+				off += cnt[t] && fabs(mean[t * d + j] / (double)cnt[t] - c[t * d + j]) >
+							 1e-6 * (1 + fabs(c[t * d + j]));
+		OK(far == 0, "%s: every point is at its nearest centre (%zu not)", what, far);
+		if (tol == 0)
+			OK(off == 0, "%s: centres are the means of their points (%zu entries off)", what, off);
+		free(mean);
+		free(cnt);
+	}
+	if (inertia_out)
+		*inertia_out = in;
+	free(lab);
+	free(c);
+}
+
+static void test_kmeans(void)
+{
+	/* five tight blobs far apart, unequal sizes */
+	size_t n = 500, d = 6, k = 5;
+	sc_dmat x = { 0 };
+	sc_dmat_alloc(&x, n, d);
+	int32_t *truth = malloc(n * 4), *lab = malloc(n * 4), *lab2 = malloc(n * 4);
+	sc_rng r;
+	sc_rng_seed(&r, 5);
+	for (size_t i = 0; i < n; i++) {
+		int32_t b = (int32_t)((i * i) % 23 % k);
+		truth[i] = b;
+		for (size_t j = 0; j < d; j++)
+			x.v[i * d + j] = 100.0 * (double)((b * 7 + (int32_t)j * 3) % 11) + sc_rng_normal(&r);
+	}
+	sc_err err = { 0 };
+	sc_kmeans_opts o = { k, 10, 300, 1e-4, 1 };
+	int rc = sc_kmeans(lab, NULL, NULL, &x, &o, &err);
+	OK(rc == 0 && same_partition(lab, truth, n), "k-means recovers separated blobs exactly");
+	check_kmeans(&x, k, "blobs", NULL, 0);
+	check_kmeans(&x, 17, "blobs, k=17", NULL, 0);
+
+	/* determinism: same seed same labels; thread count irrelevant */
+	o.k = 9;
+	int nt = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	rc = sc_kmeans(lab, NULL, NULL, &x, &o, &err);
+	openblas_set_num_threads(2);
+	rc |= sc_kmeans(lab2, NULL, NULL, &x, &o, &err);
+	openblas_set_num_threads(nt);
+	OK(rc == 0 && memcmp(lab, lab2, n * 4) == 0, "k-means: same seed, same labels with 1 and 2 threads");
+	o.k = 0;
+	OK(sc_kmeans(lab, NULL, NULL, &x, &o, &err) == SC_EINVAL, "k-means: k = 0 refused: %s", err.msg);
+	free(truth);
+	free(lab);
+	free(lab2);
+	sc_dmat_free(&x);
+}
+
+/* Modularity with resolution, plain loops over the CSR graph. */
+static double modularity(const sc_csr *g, const int32_t *memb, double res)
+{
+	size_t n = g->rows;
+	double *k = calloc(n, 8), m2 = 0, q = 0;
+	int32_t nc = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (int64_t p = g->indptr[i]; p < g->indptr[i + 1]; p++) {
+			k[i] += g->data[p];
+			if (memb[g->indices[p]] == memb[i])
+				q += g->data[p];
+		}
+		m2 += k[i];
+		if (memb[i] + 1 > nc)
+			nc = memb[i] + 1;
+	}
+	double *kc = calloc((size_t)nc, 8);
+	for (size_t i = 0; i < n; i++)
+		kc[memb[i]] += k[i];
+	for (int32_t c = 0; c < nc; c++)
+		q -= res * kc[c] * kc[c] / m2;
+	free(k);
+	free(kc);
+	return q / m2;
+}
+
+static void test_leiden_blocks(void)
+{
+	/* 6 cliques of 15 nodes (weights ~1) joined in a ring by single weak edges */
+	size_t nb = 6, bs = 15, n = nb * bs;
+	sc_csr g = { 0 };
+	sc_csr_alloc(&g, n, n, n * n);
+	size_t q = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			double w = 0;
+			if (i != j && i / bs == j / bs)
+				w = 1.0 + 0.01 * (double)((i + j) % 5);
+			else if (i % bs == 0 && j == (i + bs) % n)
+				w = 0.05;
+			else if (j % bs == 0 && i == (j + bs) % n)
+				w = 0.05;
+			if (w > 0) {
+				g.indices[q] = (int32_t)j;
+				g.data[q++] = w;
+			}
+		}
+		g.indptr[i + 1] = (int64_t)q;
+	}
+	int32_t *m = malloc(n * 4), *truth = malloc(n * 4), *m2 = malloc(n * 4);
+	for (size_t i = 0; i < n; i++)
+		truth[i] = (int32_t)(i / bs);
+	size_t nc = 0, nc2 = 0;
+	sc_err err = { 0 };
+	int rc = sc_leiden(m, &nc, &g, 1.0, 0, &err);
+	OK(rc == 0 && nc == nb && same_partition(m, truth, n), "leiden finds the 6 planted cliques (%zu) %s",
+	   nc, rc ? err.msg : "");
+	/* renumbering: sizes are equal, so cluster ids follow the lowest member */
+	int ordered = 1;
+	for (size_t i = 0; i < n; i++)
+		ordered &= m[i] == (int32_t)(i / bs);
+	OK(rc == 0 && ordered, "equal-sized clusters are numbered by their first member");
+	rc = sc_leiden(m2, &nc2, &g, 1.0, 0, &err);
+	OK(rc == 0 && memcmp(m, m2, n * 4) == 0, "leiden: same seed, same membership");
+	OK(sc_leiden(m, &nc, &g, -1.0, 0, &err) == SC_EINVAL, "negative resolution refused: %s", err.msg);
+	free(m);
+	free(m2);
+	free(truth);
+	sc_csr_free(&g);
+}
+
+static void test_oracle(void)
+{
+	char *dir = oracle_run("cluster", NULL);
+	if (!dir) {
+		if (unit_testdata())
+			OK(0, "cluster oracle runs");
+		else
+			SKIP("no test data: sklearn / leidenalg comparison");
+		return;
+	}
+	const char *names[] = { "pca", "hlca" };
+	size_t ks[] = { 10, 8 };
+	for (int f = 0; f < 2; f++) {
+		char fn[64];
+		sc_dmat x = { 0 };
+		snprintf(fn, sizeof(fn), "%s.bin", names[f]);
+		if (oracle_dmat(&x, dir, fn) != 0) {
+			OK(0, "load %s", fn);
+			continue;
+		}
+		snprintf(fn, sizeof(fn), "%s_inertia.bin", names[f]);
+		double want = oracle_scalar(dir, fn), got = 0;
+		check_kmeans(&x, ks[f], names[f], &got, 1e-4);
+		OK(got <= want * 1.01, "%s: inertia %.6g <= sklearn's %.6g * 1.01", names[f], got, want);
+		sc_dmat_free(&x);
+	}
+	sc_csr g = { 0 };
+	if (oracle_csr(&g, dir, "graph.bin") == 0) {
+		double res[] = { 0.5, 1.0, 2.0 };
+		int32_t *m = malloc(g.rows * 4);
+		for (int t = 0; t < 3; t++) {
+			char fn[64];
+			snprintf(fn, sizeof(fn), "leiden_q_%.1f.bin", res[t]);
+			double want = oracle_scalar(dir, fn);
+			size_t nc = 0;
+			sc_err err = { 0 };
+			int rc = sc_leiden(m, &nc, &g, res[t], 0, &err);
+			double got = rc == 0 ? modularity(&g, m, res[t]) : NAN;
+			OK(rc == 0 && fabs(got - want) <= 0.03 * fabs(want),
+			   "leiden at resolution %.1f: modularity %.5f within 3%% of leidenalg's %.5f (%zu clusters)",
+			   res[t], got, want, nc);
+		}
+		free(m);
+	} else {
+		OK(0, "load graph.bin");
+	}
+	sc_csr_free(&g);
+	oracle_done(dir);
+}
+
+int main(void)
+{
+	test_kmeans();
+	test_leiden_blocks();
+	test_oracle();
+	return unit_done();
+}
