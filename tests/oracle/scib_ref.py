@@ -417,7 +417,11 @@ def cmd_real(out, data, args):
     write_i(f"{out}/batches.bin", bat)
     write_d(f"{out}/sizes.bin", np.array([L, B]))
 
-    idx, dist = knn_with_self(emb, min(90, n))
+    idx, _ = knn_with_self(emb, min(90, n))
+    # sklearn's kneighbors distances carry the rounding of |x|^2 + |y|^2 -
+    # 2xy (a cell is ~1e-7 from itself, which UMAP would take for rho);
+    # scanpy's dense path and the core's kNN give true distances
+    dist = np.sqrt(((emb[:, None, :] - emb[idx]) ** 2).sum(-1))
     write_i(f"{out}/knn_i.bin", idx)
     write_d(f"{out}/knn_d.bin", dist)
     g15 = umap_connectivities(idx[:, :15], dist[:, :15])
