@@ -1,0 +1,90 @@
+/*
+ * common.h - what the scIB metrics share: the "why is this NaN" note, the
+ * validation of label vectors, and small numerical helpers whose summation
+ * order matters for agreeing with numpy.
+ *
+ * Conventions of every metric in tasks/scib/:
+ * - Bad input (NaN in an embedding, lengths that differ, a missing label) is
+ *   an error: the function returns SC_EINVAL and fills err.
+ * - A metric that is undefined for valid input (one batch, no isolated
+ *   label, ...) is not an error: the value is NaN and the why note (when the
+ *   caller passes one) says in one line why, in the sc_err message style.
+ * - Categories are the codes of an sc_labels; only categories with at least
+ *   one cell count (scib drops unused pandas categories the same way), so a
+ *   label vector need not be compacted first.
+ */
+#ifndef SC_SCIB_COMMON_H
+#define SC_SCIB_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tasks/core/mat.h"
+#include "util/err.h"
+
+typedef struct sc_scib_why {
+	char msg[256];
+} sc_scib_why;
+
+/* Fill why (if non-NULL) and return NaN, for "return sc_scib_nan(why, ...)". */
+double sc_scib_nan(sc_scib_why *why, const char *fmt, ...) SC_PRINTF(2, 3);
+void sc_scib_why_clear(sc_scib_why *why);
+
+/*
+ * A label vector checked and compacted: code[i] in [0, k) numbers the
+ * categories that occur, in the order of their original codes (so names
+ * map back through orig[]). count[c] cells carry category c.
+ */
+typedef struct sc_scib_cats {
+	size_t n, k;
+	int32_t *code;  /* n */
+	int32_t *orig;  /* k: original code of each compact category */
+	size_t *count;  /* k */
+} sc_scib_cats;
+
+/* Validate l (length n, no missing codes, codes below ncat) and compact it.
+ * what names the vector in messages ("labels", "batches"). */
+int sc_scib_cats_init(sc_scib_cats *c, const sc_labels *l, size_t n, const char *what,
+		      sc_err *err) SC_WUR;
+/* The same from a raw code array (e.g. cluster assignments) of length n. */
+int sc_scib_cats_from_codes(sc_scib_cats *c, const int32_t *codes, size_t n, const char *what,
+			    sc_err *err) SC_WUR;
+void sc_scib_cats_free(sc_scib_cats *c);
+
+/* Error unless every entry of x is finite. */
+int sc_scib_check_finite(const sc_dmat *x, const char *what, sc_err *err) SC_WUR;
+
+/* Worker threads to use: n_threads if > 0, else the online CPUs (at most 64).
+ * Results never depend on this number. */
+int sc_scib_threads(int n_threads);
+
+/* numpy's pairwise summation of a contiguous array (np.sum / np.nansum of a
+ * float64 vector), so short sums round exactly as numpy's do. */
+double sc_scib_np_sum(const double *a, size_t n);
+
+/* Median of the finite values of a (numpy nanmedian); NaN when none. a is
+ * not modified. */
+double sc_scib_nanmedian(const double *a, size_t n);
+/* Mean of the finite values (numpy nanmean); NaN when none. */
+double sc_scib_nanmean(const double *a, size_t n);
+
+/* y[i] += a * x[i] (a multiply then an add, never fused, so every vector
+ * width gives scipy's axpy bit for bit) and y[i] += x[i]. */
+void sc_scib_axpy(double *restrict y, double a, const double *restrict x, size_t n);
+void sc_scib_vadd(double *restrict y, const double *restrict x, size_t n);
+
+/*
+ * A parallel loop over [0, n) in chunks taken from a shared counter. run()
+ * is called for each chunk with the calling thread's scratch (from
+ * thread_init, freed with thread_fini; both optional). Work must not depend
+ * on which thread runs a chunk, so results are the same for any n_threads.
+ */
+typedef struct sc_scib_pfor {
+	void *ctx;
+	void *(*thread_init)(void *ctx);
+	void (*thread_fini)(void *scratch);
+	void (*run)(void *ctx, void *scratch, size_t begin, size_t end);
+} sc_scib_pfor;
+
+void sc_scib_parallel_for(size_t n, size_t chunk, int n_threads, const sc_scib_pfor *job);
+
+#endif

@@ -1,0 +1,558 @@
+/*
+ * silhouette.c - sklearn's silhouette_samples (Euclidean) for up to a few
+ * hundred thousand cells, and scib's label and batch ASW built on it.
+ *
+ * sklearn materialises the distance matrix in row chunks and sums each row
+ * per category with bincount. Here the cells are first sorted by category,
+ * so that a row's distances to one category are a contiguous run; a worker
+ * thread owns a block of rows, gets their squared distances to a tile of
+ * columns from one dgemm (||x||^2 - 2 x.y + ||y||^2, clipped at 0, as
+ * sklearn's euclidean_distances), takes square roots and adds each run into
+ * the row's per-category sum. Nothing n x n is ever stored: memory is the
+ * sorted copy of the embedding, n x categories sums and one tile per thread.
+ *
+ * Determinism: a row's sums are accumulated by one thread, tile after tile
+ * in column order, each run summed in eight fixed lanes; the vector width
+ * of the machine and the number of threads change nothing in the result.
+ * Workers call dgemm concurrently, so OpenBLAS is asked for one thread per
+ * call while they run (and its setting restored afterwards).
+ */
+#include "silhouette.h"
+#include "tasks/core/blas.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SIL_X86 1
+#endif
+
+/* ---- kernels: d[c] = sqrt(max(0, (-2 g[c] + xr) + xc[c])) and lane sums ---- */
+
+static void dist_scalar(double *g, const double *xc, double xr, size_t m)
+{
+	for (size_t c = 0; c < m; c++) {
+		double v = (-2. * g[c] + xr) + xc[c];
+		g[c] = v > 0. ? sqrt(v) : 0.;
+	}
+}
+
+/* Sum of d[0..m) in eight lanes (lane j takes the elements j mod 8 of the
+ * leading multiple of 8), combined pairwise, then the rest in order. */
+static double lanesum_scalar(const double *d, size_t m)
+{
+	double l[8] = { 0 };
+	size_t c = 0;
+	for (; c + 8 <= m; c += 8)
+		for (int j = 0; j < 8; j++)
+			l[j] += d[c + j];
+	double r = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+	for (; c < m; c++)
+		r += d[c];
+	return r;
+}
+
+/* a[c] += b[c] */
+static void add_scalar(double *a, const double *b, size_t m)
+{
+	for (size_t c = 0; c < m; c++)
+		a[c] += b[c];
+}
+
+#ifdef SIL_X86
+__attribute__((target("avx2"))) static void add_avx2(double *a, const double *b, size_t m)
+{
+	size_t c = 0;
+	for (; c + 4 <= m; c += 4)
+		_mm256_storeu_pd(a + c, _mm256_add_pd(_mm256_loadu_pd(a + c), _mm256_loadu_pd(b + c)));
+	add_scalar(a + c, b + c, m - c);
+}
+
+__attribute__((target("avx512f"))) static void add_avx512(double *a, const double *b, size_t m)
+{
+	size_t c = 0;
+	for (; c + 8 <= m; c += 8)
+		_mm512_storeu_pd(a + c, _mm512_add_pd(_mm512_loadu_pd(a + c), _mm512_loadu_pd(b + c)));
+	add_scalar(a + c, b + c, m - c);
+}
+
+__attribute__((target("avx2"))) static void dist_avx2(double *g, const double *xc, double xr,
+						      size_t m)
+{
+	__m256d m2 = _mm256_set1_pd(-2.), vr = _mm256_set1_pd(xr), z = _mm256_setzero_pd();
+	size_t c = 0;
+	for (; c + 4 <= m; c += 4) {
+		__m256d v = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(m2, _mm256_loadu_pd(g + c)), vr),
+					  _mm256_loadu_pd(xc + c));
+		_mm256_storeu_pd(g + c, _mm256_sqrt_pd(_mm256_max_pd(v, z)));
+	}
+	dist_scalar(g + c, xc + c, xr, m - c);
+}
+
+__attribute__((target("avx2"))) static double lanesum_avx2(const double *d, size_t m)
+{
+	__m256d a = _mm256_setzero_pd(), b = _mm256_setzero_pd();
+	size_t c = 0;
+	for (; c + 8 <= m; c += 8) {
+		a = _mm256_add_pd(a, _mm256_loadu_pd(d + c));
+		b = _mm256_add_pd(b, _mm256_loadu_pd(d + c + 4));
+	}
+	double l[8];
+	_mm256_storeu_pd(l, a);
+	_mm256_storeu_pd(l + 4, b);
+	double r = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+	for (; c < m; c++)
+		r += d[c];
+	return r;
+}
+
+__attribute__((target("avx512f"))) static void dist_avx512(double *g, const double *xc,
+							    double xr, size_t m)
+{
+	__m512d m2 = _mm512_set1_pd(-2.), vr = _mm512_set1_pd(xr), z = _mm512_setzero_pd();
+	size_t c = 0;
+	for (; c + 8 <= m; c += 8) {
+		__m512d v = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(m2, _mm512_loadu_pd(g + c)), vr),
+					  _mm512_loadu_pd(xc + c));
+		_mm512_storeu_pd(g + c, _mm512_sqrt_pd(_mm512_max_pd(v, z)));
+	}
+	dist_scalar(g + c, xc + c, xr, m - c);
+}
+
+__attribute__((target("avx512f"))) static double lanesum_avx512(const double *d, size_t m)
+{
+	__m512d a = _mm512_setzero_pd();
+	size_t c = 0;
+	for (; c + 8 <= m; c += 8)
+		a = _mm512_add_pd(a, _mm512_loadu_pd(d + c));
+	double l[8];
+	_mm512_storeu_pd(l, a);
+	double r = ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+	for (; c < m; c++)
+		r += d[c];
+	return r;
+}
+#endif
+
+typedef void (*dist_fn)(double *, const double *, double, size_t);
+typedef double (*sum_fn)(const double *, size_t);
+typedef void (*add_fn)(double *, const double *, size_t);
+
+static void pick_kernels(dist_fn *dist, sum_fn *sum, add_fn *add)
+{
+	*dist = dist_scalar;
+	*sum = lanesum_scalar;
+	*add = add_scalar;
+#ifdef SIL_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx512f")) {
+		*dist = dist_avx512;
+		*sum = lanesum_avx512;
+		*add = add_avx512;
+	} else if (__builtin_cpu_supports("avx2")) {
+		*dist = dist_avx2;
+		*sum = lanesum_avx2;
+		*add = add_avx2;
+	}
+#endif
+}
+
+/* ---- the blocked pass ---- */
+
+/*
+ * Distances are symmetric, so only tiles (I, J) with I <= J are computed;
+ * a tile's rows take their sums along the rows and its columns down the
+ * columns. Those contributions reach a cell from several threads in an
+ * order that depends on scheduling, so they are added as 128-bit fixed-point
+ * numbers (exact, hence order-free) into one accumulator per thread, merged
+ * at the end. The scale 2^S is chosen from a bound on any sum (n times the
+ * largest possible distance) so that nothing overflows; its resolution is
+ * ~2^-120 of that bound, far below double rounding of the sums themselves.
+ * When n x categories accumulators per thread would not fit, rows are owned
+ * by one thread each instead (twice the dgemm work, plain double sums).
+ */
+typedef __int128 fix128;
+
+typedef struct sil_job {
+	size_t n, d, k;
+	const double *x;     /* n x d, rows sorted by category */
+	const double *xx;    /* n squared norms */
+	const int32_t *cat;  /* n categories of the sorted rows */
+	const size_t *start; /* k + 1 run starts */
+	double *sums;        /* row-owner path: n x k */
+	fix128 **acc;        /* symmetric path: one n x k accumulator per thread */
+	double scale;        /* 2^S */
+	size_t nb;           /* tiles per side (symmetric path) */
+	atomic_size_t next;  /* next work item */
+	atomic_int tid;
+	dist_fn dist;
+	sum_fn sum;
+	add_fn add;
+} sil_job;
+
+enum { TILE = 512 };
+
+/* distances of tile rows r0.. against columns c0.. into g (nr x nc) */
+static void tile_dist(sil_job *J, double *g, size_t r0, size_t nr, size_t c0, size_t nc)
+{
+	size_t d = J->d;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)nc, (int)d, 1.,
+		    J->x + r0 * d, (int)d, J->x + c0 * d, (int)d, 0., g, (int)nc);
+	for (size_t r = 0; r < nr; r++) {
+		size_t i = r0 + r;
+		J->dist(g + r * nc, J->xx + c0, J->xx[i], nc);
+		if (i >= c0 && i < c0 + nc)
+			g[r * nc + (i - c0)] = 0.; /* sklearn zeroes the diagonal */
+	}
+}
+
+/* the category runs of one row of a tile: calls back with (category, sum) */
+#define FOR_RUNS(J, row, c0, nc, CAT, SUM, BODY)                                              \
+	do {                                                                                  \
+		size_t c_ = (c0);                                                             \
+		while (c_ < (c0) + (nc)) {                                                    \
+			size_t CAT = (size_t)(J)->cat[c_];                                    \
+			size_t e_ = (J)->start[CAT + 1] < (c0) + (nc) ? (J)->start[CAT + 1]   \
+								      : (c0) + (nc);          \
+			double SUM = (J)->sum((row) + (c_ - (c0)), e_ - c_);                  \
+			BODY;                                                                 \
+			c_ = e_;                                                              \
+		}                                                                             \
+	} while (0)
+
+static void *sym_worker(void *arg)
+{
+	sil_job *J = arg;
+	size_t n = J->n, k = J->k, nb = J->nb;
+	fix128 *acc = J->acc[atomic_fetch_add(&J->tid, 1)];
+	double *g = sc_xmalloc(sizeof(double) * TILE * TILE);
+	double *col = sc_xmalloc(sizeof(double) * TILE);
+	size_t items = nb * (nb + 1) / 2;
+	for (;;) {
+		size_t w = atomic_fetch_add(&J->next, 1);
+		if (w >= items)
+			break;
+		/* item w -> tile (bi, bj), bi <= bj, row-major over the upper triangle */
+		size_t bi = 0, rem = w;
+		while (rem >= nb - bi) {
+			rem -= nb - bi;
+			bi++;
+		}
+		size_t bj = bi + rem;
+		size_t r0 = bi * TILE, c0 = bj * TILE;
+		size_t nr = n - r0 < TILE ? n - r0 : TILE, nc = n - c0 < TILE ? n - c0 : TILE;
+		tile_dist(J, g, r0, nr, c0, nc);
+		int diag = bi == bj;
+		memset(col, 0, sizeof(double) * nc);
+		for (size_t r = 0; r < nr; r++) {
+			double *row = g + r * nc;
+			size_t i = r0 + r;
+			fix128 *ai = acc + i * k;
+			FOR_RUNS(J, row, c0, nc, cat, sum, ai[cat] += (fix128)(sum * J->scale));
+			if (diag)
+				continue;
+			J->add(col, row, nc);
+			/* flush the column sums at the end of this row's category run */
+			if (r + 1 == nr || J->cat[i + 1] != J->cat[i]) {
+				size_t cat = (size_t)J->cat[i];
+				for (size_t c = 0; c < nc; c++) {
+					acc[(c0 + c) * k + cat] += (fix128)(col[c] * J->scale);
+					col[c] = 0.;
+				}
+			}
+		}
+	}
+	free(col);
+	free(g);
+	return NULL;
+}
+
+static void *row_worker(void *arg)
+{
+	sil_job *J = arg;
+	size_t n = J->n, k = J->k;
+	double *g = sc_xmalloc(sizeof(double) * TILE * TILE);
+	for (;;) {
+		size_t r0 = atomic_fetch_add(&J->next, TILE);
+		if (r0 >= n)
+			break;
+		size_t nr = n - r0 < TILE ? n - r0 : TILE;
+		for (size_t c0 = 0; c0 < n; c0 += TILE) {
+			size_t nc = n - c0 < TILE ? n - c0 : TILE;
+			tile_dist(J, g, r0, nr, c0, nc);
+			for (size_t r = 0; r < nr; r++) {
+				double *acc = J->sums + (r0 + r) * k;
+				FOR_RUNS(J, g + r * nc, c0, nc, cat, sum, acc[cat] += sum);
+			}
+		}
+	}
+	free(g);
+	return NULL;
+}
+
+static void run_threads(void *(*fn)(void *), sil_job *J, int T)
+{
+	/* small dgemm calls gain nothing from OpenBLAS's own threads, whose
+	 * spinning would only compete with the workers */
+	int old = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	pthread_t *th = sc_xmalloc(sizeof(*th) * (size_t)T);
+	int started = 0;
+	for (int t = 1; t < T; t++)
+		if (pthread_create(&th[started], NULL, fn, J) == 0)
+			started++;
+	fn(J);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	free(th);
+	openblas_set_num_threads(old);
+}
+
+/* sums[i * k + c]: sum of distances from cell i (original order) to the cells
+ * of compact category c. */
+static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *cats,
+			    int n_threads)
+{
+	size_t n = x->rows, d = x->cols, k = cats->k;
+	size_t *start = sc_xcalloc(k + 1, sizeof(*start));
+	for (size_t c = 0; c < k; c++)
+		start[c + 1] = start[c] + cats->count[c];
+	size_t *pos = sc_xmalloc(sizeof(*pos) * (k + 1));
+	memcpy(pos, start, sizeof(*pos) * k);
+	size_t *perm = sc_xmalloc(sizeof(*perm) * (n + 1)); /* sorted position -> cell */
+	for (size_t i = 0; i < n; i++)
+		perm[pos[cats->code[i]]++] = i;
+	double *xs = sc_xmalloc(sizeof(double) * (n * d + 1));
+	double *xx = sc_xmalloc(sizeof(double) * (n + 1));
+	int32_t *cat = sc_xmalloc(sizeof(int32_t) * (n + 1));
+	double rmax = 0;
+	for (size_t p = 0; p < n; p++) {
+		const double *src = x->v + perm[p] * d;
+		memcpy(xs + p * d, src, sizeof(double) * d);
+		double s = 0;
+		for (size_t j = 0; j < d; j++)
+			s += src[j] * src[j];
+		xx[p] = s;
+		if (s > rmax)
+			rmax = s;
+		cat[p] = cats->code[perm[p]];
+	}
+	sil_job J = { .n = n, .d = d, .k = k, .x = xs, .xx = xx, .cat = cat, .start = start };
+	atomic_init(&J.next, 0);
+	atomic_init(&J.tid, 0);
+	pick_kernels(&J.dist, &J.sum, &J.add);
+	J.nb = (n + TILE - 1) / TILE;
+	int T = sc_scib_threads(n_threads);
+	size_t per = sc_mulsz(sc_mulsz(n, k), sizeof(fix128));
+	while (T > 1 && (size_t)T * per > ((size_t)1 << 30))
+		T--;
+	if ((size_t)T > J.nb)
+		T = J.nb ? (int)J.nb : 1;
+	if (per <= ((size_t)1 << 30)) {
+		/* any sum is at most n * (2 max |x| + a margin for rounding) */
+		int e;
+		frexp((double)n * (2 * sqrt(rmax) + 1), &e);
+		J.scale = ldexp(1., 120 - e);
+		J.acc = sc_xmalloc(sizeof(*J.acc) * (size_t)T);
+		for (int t = 0; t < T; t++)
+			J.acc[t] = sc_xcalloc(n * k + 1, sizeof(fix128));
+		run_threads(sym_worker, &J, T);
+		/* every started thread took an accumulator; unused ones stay zero */
+		for (size_t p = 0; p < n; p++)
+			for (size_t c = 0; c < k; c++) {
+				fix128 s = 0;
+				for (int t = 0; t < T; t++)
+					s += J.acc[t][p * k + c];
+				sums[perm[p] * k + c] = (double)s / J.scale;
+			}
+		for (int t = 0; t < T; t++)
+			free(J.acc[t]);
+		free(J.acc);
+	} else {
+		J.sums = sc_xcalloc(n * k + 1, sizeof(double));
+		run_threads(row_worker, &J, T);
+		for (size_t p = 0; p < n; p++)
+			memcpy(sums + perm[p] * k, J.sums + p * k, sizeof(double) * k);
+		free(J.sums);
+	}
+	free(cat);
+	free(xx);
+	free(xs);
+	free(perm);
+	free(pos);
+	free(start);
+}
+
+static int check_x(const sc_dmat *x, size_t n, sc_err *err)
+{
+	if (!x || !x->v || x->rows != n)
+		return sc_errf(err, SC_EINVAL, "embedding has %zu rows for %zu cells", x ? x->rows : 0,
+			       n);
+	if (x->cols == 0)
+		return sc_errf(err, SC_EINVAL, "embedding has no dimensions");
+	return sc_scib_check_finite(x, "embedding", err);
+}
+
+/* silhouette from per-category sums, as sklearn's arithmetic does it */
+static void silhouette_from_sums(double *s, const double *sums, const sc_scib_cats *c)
+{
+	size_t k = c->k;
+	for (size_t i = 0; i < c->n; i++) {
+		const double *row = sums + i * k;
+		size_t own = (size_t)c->code[i];
+		double a = row[own] / (double)(c->count[own] - 1);
+		double b = INFINITY;
+		for (size_t j = 0; j < k; j++)
+			if (j != own && row[j] / (double)c->count[j] < b)
+				b = row[j] / (double)c->count[j];
+		double m = a > b ? a : b; /* NaN when a is (a singleton) */
+		double v = isnan(a) ? NAN : (b - a) / m;
+		s[i] = isnan(v) ? 0. : v;
+	}
+}
+
+static int silhouette_cats(double *s, const sc_dmat *x, const sc_scib_cats *c, int n_threads,
+			   sc_err *err)
+{
+	size_t n = c->n;
+	if (c->k < 2 || c->k > n - 1)
+		return sc_errf(err, SC_EINVAL,
+			       "number of labels is %zu; silhouette needs 2 to n_samples - 1 (%zu)",
+			       c->k, n ? n - 1 : 0);
+	double *sums = sc_xmalloc(sizeof(double) * sc_mulsz(n, c->k));
+	silhouette_sums(sums, x, c, n_threads);
+	silhouette_from_sums(s, sums, c);
+	free(sums);
+	return 0;
+}
+
+int sc_scib_silhouette_samples(double *s, const sc_dmat *x, const int32_t *codes, int n_threads,
+			       sc_err *err)
+{
+	sc_scib_cats c;
+	int rc = check_x(x, x ? x->rows : 0, err);
+	if (rc)
+		return rc;
+	rc = sc_scib_cats_from_codes(&c, codes, x->rows, "labels", err);
+	if (rc)
+		return rc;
+	rc = silhouette_cats(s, x, &c, n_threads, err);
+	sc_scib_cats_free(&c);
+	return rc;
+}
+
+int sc_scib_asw_label(double *out, double *per_cell, const sc_dmat *x, const sc_labels *labels,
+		      int n_threads, sc_scib_why *why, sc_err *err)
+{
+	sc_scib_cats c = { 0 };
+	double *s = NULL;
+	size_t n = x ? x->rows : 0;
+	int rc = check_x(x, n, err);
+	if (rc)
+		goto out;
+	rc = sc_scib_cats_init(&c, labels, n, "labels", err);
+	if (rc)
+		goto out;
+	sc_scib_why_clear(why);
+	if (c.k < 2 || c.k > n - 1) {
+		*out = sc_scib_nan(why, "silhouette needs 2 to n - 1 labels, got %zu for %zu cells",
+				   c.k, n);
+		if (per_cell)
+			for (size_t i = 0; i < n; i++)
+				per_cell[i] = NAN;
+		goto out;
+	}
+	s = sc_xmalloc(sizeof(double) * n);
+	rc = silhouette_cats(s, x, &c, n_threads, err);
+	if (rc)
+		goto out;
+	*out = (sc_scib_np_sum(s, n) / (double)n + 1) / 2;
+	if (per_cell)
+		memcpy(per_cell, s, sizeof(double) * n);
+out:
+	free(s);
+	sc_scib_cats_free(&c);
+	return rc;
+}
+
+int sc_scib_asw_batch(double *out, double *per_label, double *per_cell, const sc_dmat *x,
+		      const sc_labels *labels, const sc_labels *batches, int n_threads,
+		      sc_scib_why *why, sc_err *err)
+{
+	sc_scib_cats lab = { 0 }, bat = { 0 };
+	size_t n = x ? x->rows : 0;
+	double *means = NULL, *s = NULL;
+	size_t *rows = NULL;
+	int32_t *codes = NULL;
+	sc_dmat sub = { 0 };
+	int rc = check_x(x, n, err);
+	if (rc)
+		goto out;
+	if ((rc = sc_scib_cats_init(&lab, labels, n, "labels", err)) ||
+	    (rc = sc_scib_cats_init(&bat, batches, n, "batches", err)))
+		goto out;
+	sc_scib_why_clear(why);
+	if (per_label)
+		for (size_t j = 0; j < labels->ncat; j++)
+			per_label[j] = NAN;
+	if (per_cell)
+		for (size_t i = 0; i < n; i++)
+			per_cell[i] = NAN;
+	means = sc_xmalloc(sizeof(double) * (lab.k ? lab.k : 1));
+	rows = sc_xmalloc(sizeof(size_t) * (n ? n : 1));
+	codes = sc_xmalloc(sizeof(int32_t) * (n ? n : 1));
+	s = sc_xmalloc(sizeof(double) * (n ? n : 1));
+	size_t used = 0;
+	for (size_t l = 0; l < lab.k; l++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if ((size_t)lab.code[i] == l) {
+				rows[m] = i;
+				codes[m] = bat.code[i];
+				m++;
+			}
+		sc_scib_cats bc;
+		if ((rc = sc_scib_cats_from_codes(&bc, codes, m, "batches", err)))
+			goto out;
+		size_t nb = bc.k;
+		if (nb == 1 || nb == m) {
+			sc_scib_cats_free(&bc);
+			continue;
+		}
+		sc_dmat_alloc(&sub, m, x->cols);
+		for (size_t r = 0; r < m; r++)
+			memcpy(sub.v + r * x->cols, x->v + rows[r] * x->cols, sizeof(double) * x->cols);
+		rc = silhouette_cats(s, &sub, &bc, n_threads, err);
+		sc_scib_cats_free(&bc);
+		sc_dmat_free(&sub);
+		if (rc)
+			goto out;
+		for (size_t r = 0; r < m; r++) {
+			s[r] = 1 - fabs(s[r]);
+			if (per_cell)
+				per_cell[rows[r]] = s[r];
+		}
+		means[used] = sc_scib_np_sum(s, m) / (double)m;
+		if (per_label)
+			per_label[lab.orig[l]] = means[used];
+		used++;
+	}
+	if (!used)
+		*out = sc_scib_nan(why, "no label has cells from more than one batch (and fewer "
+					"batches than cells)");
+	else
+		*out = sc_scib_np_sum(means, used) / (double)used;
+out:
+	sc_dmat_free(&sub);
+	free(s);
+	free(codes);
+	free(rows);
+	free(means);
+	sc_scib_cats_free(&bat);
+	sc_scib_cats_free(&lab);
+	return rc;
+}
