@@ -5,6 +5,7 @@
 #include "step.h"
 #include "tasks/annotation.h"
 #include "tasks/genefunc.h"
+#include "tasks/integration.h"
 #include "tasks/prepare.h"
 
 #include <string.h>
@@ -15,6 +16,9 @@ const sc_step_kind *const sc_step_kinds[] = {
 	&sc_annotation_eval_kind,
 	&sc_genefunc_features_kind,
 	&sc_genefunc_cv_kind,
+	&sc_batch_embed_kind,
+	&sc_multiomics_embed_kind,
+	&sc_integration_eval_kind,
 	NULL,
 };
 
