@@ -1,0 +1,39 @@
+/*
+ * h5ad_read.c - benchmark driver: read X (CSR) and obs of an .h5ad file the
+ * way a task does (sc_h5ad_read_csr, obs names, cell_type and batch labels)
+ * and print the wall time. Built and run by bench/h5ad_read.sh.
+ */
+#include "tasks/core/h5ad.h"
+#include "util/fs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: h5ad_read FILE\n");
+		return 2;
+	}
+	sc_err err = { 0, "" };
+	double t0 = sc_mono_sec();
+	sc_h5ad *h;
+	sc_csr x;
+	sc_labels a, b;
+	char **names;
+	size_t n;
+	if (sc_h5ad_open(&h, argv[1], &err) || sc_h5ad_read_csr(&x, h, "X", 0, &err) ||
+	    sc_h5ad_read_index(&names, &n, h, "obs", &err) || sc_h5ad_read_labels(&a, h, "obs", "cell_type", &err) ||
+	    sc_h5ad_read_labels(&b, h, "obs", "batch", &err)) {
+		fprintf(stderr, "h5ad_read: %s\n", err.msg);
+		return 1;
+	}
+	double t1 = sc_mono_sec();
+	printf("%.3f %zu %zu %zu\n", t1 - t0, x.rows, x.cols, sc_csr_nnz(&x));
+	sc_h5ad_strings_free(names, n);
+	sc_labels_free(&a);
+	sc_labels_free(&b);
+	sc_csr_free(&x);
+	sc_h5ad_close(h);
+	return 0;
+}
