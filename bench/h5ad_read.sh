@@ -19,7 +19,7 @@ make -s all build/libsceval.a >/dev/null
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # The driver: compiled with the Makefile's own flags and libraries.
-libs=$(pkg-config --libs sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive 2>/dev/null)
+libs=$(pkg-config --libs sqlite3 libgit2 libcrypto hdf5 libdeflate openblas lapack igraph yaml-0.1 jansson libarchive 2>/dev/null)
 cc -O2 -std=gnu11 -D_GNU_SOURCE -I. -Ibuild $(pkg-config --cflags hdf5 jansson) -o "$tmp/h5ad_read" \
   bench/h5ad_read.c build/libsceval.a $libs -lm -pthread
 
