@@ -12,7 +12,7 @@
  * whole buffers, which HDF5 chunks are. Only the common case is taken: a chunked 1-D dataset, filters
  * among shuffle and deflate, little-endian 4- or 8-byte numbers, all chunks
  * allocated; anything else returns "not handled" and the caller uses
- * H5Dread. Memory: one batch of compressed chunks plus two chunk buffers
+ * H5Dread. Memory: one batch of compressed chunks plus one chunk buffer
  * per thread.
  */
 #include "h5ad_impl.h"
@@ -73,13 +73,55 @@ static void convert(const fctx *c, const unsigned char *src, size_t k)
 	}
 }
 
+/* Shuffled chunk: byte plane b holds byte b of every element. Elements are
+ * put together from the planes and converted in one pass (no unshuffled
+ * copy): the bytes are little-endian, as applicable() checked. */
+static void unshuffle_convert(const fctx *c, const unsigned char *src, size_t k)
+{
+	size_t a = k * c->C, b = a + c->C, n = c->C;
+	size_t lo = a > c->off ? a : c->off, hi = b < c->off + c->cnt ? b : c->off + c->cnt;
+	size_t i0 = lo - a, cntn = hi - lo, at = lo - c->off;
+	if (c->esize == 4) {
+		const unsigned char *p0 = src + i0, *p1 = p0 + n, *p2 = p1 + n, *p3 = p2 + n;
+		if (c->dest == H5AD_DEST_I32) {
+			int32_t *d = (int32_t *)c->out + at;
+			for (size_t i = 0; i < cntn; i++)
+				d[i] = (int32_t)((uint32_t)p0[i] | (uint32_t)p1[i] << 8 | (uint32_t)p2[i] << 16 |
+						 (uint32_t)p3[i] << 24);
+			return;
+		}
+		double *d = (double *)c->out + at;
+		for (size_t i = 0; i < cntn; i++) {
+			uint32_t u = (uint32_t)p0[i] | (uint32_t)p1[i] << 8 | (uint32_t)p2[i] << 16 | (uint32_t)p3[i] << 24;
+			if (c->fkind == 1) {
+				float f;
+				memcpy(&f, &u, 4);
+				d[i] = f;
+			} else {
+				d[i] = (int32_t)u;
+			}
+		}
+		return;
+	}
+	double *d = (double *)c->out + at;
+	for (size_t i = 0; i < cntn; i++) {
+		uint64_t u = 0;
+		for (size_t bb = 0; bb < 8; bb++)
+			u |= (uint64_t)src[bb * n + i0 + i] << (8 * bb);
+		if (c->fkind == 1)
+			memcpy(&d[i], &u, 8);
+		else
+			d[i] = (double)(int64_t)u;
+	}
+}
+
 static void *fworker(void *arg)
 {
 	fctx *c = arg;
 	size_t bytes = c->C * c->esize;
-	unsigned char *t1 = malloc(bytes ? bytes : 1), *t2 = malloc(bytes ? bytes : 1);
+	unsigned char *t1 = malloc(bytes ? bytes : 1);
 	struct libdeflate_decompressor *dec = libdeflate_alloc_decompressor();
-	if (!t1 || !t2 || !dec) {
+	if (!t1 || !dec) {
 		pthread_mutex_lock(&c->lock);
 		c->failed = 1;
 		pthread_mutex_unlock(&c->lock);
@@ -105,26 +147,18 @@ static void *fworker(void *arg)
 		}
 		if (!bad && len != bytes)
 			bad = 1;
-		if (!bad && c->shuffle_at >= 0 && !(jb->mask & (1u << c->shuffle_at))) {
-			unsigned char *dst = cur == t1 ? t2 : t1;
-			size_t n = c->C, s = c->esize;
-			for (size_t b = 0; b < s; b++) {
-				const unsigned char *in = cur + b * n;
-				for (size_t i = 0; i < n; i++)
-					dst[i * s + b] = in[i];
-			}
-			cur = dst;
-		}
 		if (bad) {
 			pthread_mutex_lock(&c->lock);
 			c->failed = 1;
 			pthread_mutex_unlock(&c->lock);
 			break;
 		}
-		convert(c, cur, jb->k);
+		if (c->shuffle_at >= 0 && !(jb->mask & (1u << c->shuffle_at)))
+			unshuffle_convert(c, cur, jb->k);
+		else
+			convert(c, cur, jb->k);
 	}
 	free(t1);
-	free(t2);
 	if (dec)
 		libdeflate_free_decompressor(dec);
 	return NULL;
