@@ -350,9 +350,11 @@ int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, 
 			memcpy(batch + b->c0, b->batch, b->n * sizeof(int32_t));
 			memcpy(total + b->c0, b->total, b->n * sizeof(double));
 			nnz += sc_csr_nnz(&b->x);
-			for (size_t k = 0; k < b->n; k++)
+			/* Per cell: sc_progress draws only every 4096 updates. */
+			for (size_t k = 0; k < b->n; k++) {
 				sum += b->total[k];
-			sc_progress_update(&pr, b->c0 + b->n);
+				sc_progress_update(&pr, b->c0 + k + 1);
+			}
 		}
 	}
 	sc_progress_end(&pr);
