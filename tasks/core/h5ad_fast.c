@@ -13,7 +13,8 @@
  * among shuffle and deflate, little-endian 4- or 8-byte numbers, all chunks
  * allocated; anything else returns "not handled" and the caller uses
  * H5Dread. Memory: one batch of compressed chunks plus one chunk buffer
- * per thread.
+ * per thread. SCEVAL_H5AD_NOFAST=1 in the environment turns this path off,
+ * so that the tests can check both paths against anndata.
  */
 #include "h5ad_impl.h"
 
