@@ -4,9 +4,10 @@
  * cells: gene-level parameters are drawn once from their own stream, then
  * cells are generated in blocks of BLOCK cells, each block from
  * sc_rng_stream(seed, block) on whichever thread is free, and the blocks
- * are appended to the file in order. A round of `threads` blocks is
- * generated in parallel and then written, so memory is threads + 1 blocks
- * and the output is the same for any thread count.
+ * are appended to the file in order. Rounds of `threads` blocks are
+ * generated in parallel while this thread compresses and writes the
+ * previous round, so memory is 2 x threads blocks and the output is the
+ * same for any thread count.
  *
  * Differences from Splatter, on purpose: the BCV's chi-square factor is
  * drawn once per gene (Splatter draws it per entry), dropout is applied to
@@ -236,6 +237,8 @@ typedef struct round {
 	block *blocks;
 	size_t nblocks, next;
 	pthread_mutex_t lock;
+	pthread_t th[64];
+	int started;
 } round_t;
 
 static void *worker(void *arg)
@@ -249,6 +252,37 @@ static void *worker(void *arg)
 			return NULL;
 		gen_block(rd->m, &rd->blocks[i]);
 	}
+}
+
+/* Generate blocks [b0, b0 + nt) (those below nblocks) on nt threads. */
+static void round_start(round_t *rd, const model *m, block *blocks, int nt, size_t b0, size_t nblocks,
+			size_t N)
+{
+	rd->m = m;
+	rd->blocks = blocks;
+	rd->nblocks = 0;
+	rd->next = 0;
+	pthread_mutex_init(&rd->lock, NULL);
+	for (int i = 0; i < nt && b0 + (size_t)i < nblocks; i++) {
+		block *b = &blocks[i];
+		b->index = b0 + (size_t)i;
+		b->c0 = b->index * BLOCK;
+		b->n = N - b->c0 < BLOCK ? N - b->c0 : BLOCK;
+		rd->nblocks++;
+	}
+	rd->started = 0;
+	for (size_t i = 0; i < rd->nblocks; i++)
+		if (pthread_create(&rd->th[rd->started], NULL, worker, rd) == 0)
+			rd->started++;
+}
+
+/* Wait for a round; blocks no thread could take are generated here. */
+static void round_join(round_t *rd)
+{
+	for (int i = 0; i < rd->started; i++)
+		pthread_join(rd->th[i], NULL);
+	worker(rd);
+	pthread_mutex_destroy(&rd->lock);
 }
 
 static char **numbered(const char *prefix, size_t n, int minw)
@@ -313,8 +347,8 @@ int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, 
 	model_build(&m, p);
 	int32_t *type = sc_xmalloc(N * sizeof(int32_t)), *batch = sc_xmalloc(N * sizeof(int32_t));
 	double *total = sc_xmalloc(N * sizeof(double));
-	block *blocks = sc_xcalloc((size_t)nt, sizeof(block));
-	for (int i = 0; i < nt; i++)
+	block *blocks = sc_xcalloc(2 * (size_t)nt, sizeof(block));
+	for (int i = 0; i < 2 * nt; i++)
 		block_alloc(&blocks[i], G);
 	sc_h5ad_writer *w = NULL;
 	size_t nnz = 0;
@@ -326,25 +360,19 @@ int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, 
 		goto out;
 	sc_progress pr;
 	sc_progress_begin(&pr, "simulate", N);
-	for (size_t b0 = 0; b0 < nblocks && !rc; b0 += (size_t)nt) {
-		round_t rd = { &m, blocks, 0, 0, PTHREAD_MUTEX_INITIALIZER };
-		for (int i = 0; i < nt && b0 + (size_t)i < nblocks; i++) {
-			block *b = &blocks[i];
-			b->index = b0 + (size_t)i;
-			b->c0 = b->index * BLOCK;
-			b->n = N - b->c0 < BLOCK ? N - b->c0 : BLOCK;
-			rd.nblocks++;
-		}
-		pthread_t th[64];
-		int started = 0;
-		for (int i = 1; i < (int)rd.nblocks; i++)
-			if (pthread_create(&th[started], NULL, worker, &rd) == 0)
-				started++;
-		worker(&rd);
-		for (int i = 0; i < started; i++)
-			pthread_join(th[i], NULL);
-		for (size_t i = 0; i < rd.nblocks && !rc; i++) {
-			block *b = &blocks[i];
+	/* Two sets of nt blocks: workers generate round r + 1 into one while
+	 * this thread compresses and writes round r from the other. */
+	round_t rd[2];
+	size_t nrounds = (nblocks + (size_t)nt - 1) / (size_t)nt;
+	round_start(&rd[0], &m, blocks, nt, 0, nblocks, N);
+	for (size_t r = 0; r < nrounds; r++) {
+		round_t *cur = &rd[r % 2];
+		round_join(cur);
+		if (r + 1 < nrounds && !rc)
+			round_start(&rd[(r + 1) % 2], &m, blocks + ((r + 1) % 2) * (size_t)nt, nt,
+				    (r + 1) * (size_t)nt, nblocks, N);
+		for (size_t i = 0; i < cur->nblocks && !rc; i++) {
+			block *b = &cur->blocks[i];
 			rc = sc_h5ad_csr_append(w, &b->x, err);
 			memcpy(type + b->c0, b->type, b->n * sizeof(int32_t));
 			memcpy(batch + b->c0, b->batch, b->n * sizeof(int32_t));
@@ -355,6 +383,11 @@ int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, 
 				sum += b->total[k];
 				sc_progress_update(&pr, b->c0 + k + 1);
 			}
+		}
+		if (rc) {
+			if (r + 1 < nrounds)
+				round_join(&rd[(r + 1) % 2]);
+			break;
 		}
 	}
 	sc_progress_end(&pr);
@@ -385,7 +418,7 @@ int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, 
 	}
 out:
 	sc_h5ad_writer_free(w);
-	for (int i = 0; i < nt; i++)
+	for (int i = 0; i < 2 * nt; i++)
 		block_free(&blocks[i]);
 	free(blocks);
 	free(type);
