@@ -671,7 +671,21 @@ static int check_new(sc_h5ad_writer *w, const char *path, sc_err *err)
 		return wfail(err, w, SC_EINVAL, path, "not a valid element path");
 	if (h5ad_exists(w->h.f, path))
 		return wfail(err, w, SC_EEXISTS, path, "exists");
-	return 0;
+	/* A parent that is a dataset: pre-0.7 obsm/varm were compound datasets. */
+	char *p = sc_xstrdup(path);
+	int rc = 0;
+	for (char *sl = strchr(p, '/'); sl && !rc; sl = strchr(sl + 1, '/')) {
+		*sl = 0;
+		H5O_info_t oi;
+		if (h5ad_exists(w->h.f, p) && H5Oget_info_by_name(w->h.f, p, &oi, H5P_DEFAULT) >= 0 &&
+		    oi.type == H5O_TYPE_DATASET)
+			rc = wfail(err, w, SC_EINVAL, path,
+				   "'%s' is a dataset (a pre-0.7 layout) and cannot take new keys; rewrite the "
+				   "file with anndata first", p);
+		*sl = '/';
+	}
+	free(p);
+	return rc;
 }
 
 int sc_h5ad_write_dense(sc_h5ad_writer *w, const char *path, const sc_dmat *m, sc_h5ad_dtype dtype,
