@@ -6,7 +6,7 @@ DESTDIR     ?=
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 PYTHON      ?= /usr/bin/python3
-PKGS        ?= sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive
+PKGS        ?= sqlite3 libgit2 libcrypto hdf5 libdeflate openblas lapack igraph yaml-0.1 jansson libarchive
 OPT         ?= -O2 -g
 CSTD        ?= -std=gnu11
 WARN        ?= -Wall -Wextra -Wno-unused-parameter

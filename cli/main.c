@@ -35,6 +35,7 @@ const cli_cmd cli_commands[] = {
 	{ "version", cmd_version, "version, build flags and linked libraries" },
 	{ "help", cmd_help, "list commands, or show a command's usage" },
 	{ "inspect", cmd_inspect, "describe an .h5ad file: shape, storage, columns, keys" },
+	{ "simulate", cmd_simulate, "write simulated single-cell counts as an .h5ad file" },
 	{ NULL, NULL, NULL },
 };
 

@@ -242,6 +242,9 @@ typedef enum sc_h5ad_dtype {
 int sc_h5ad_create(sc_h5ad_writer **out, const char *path, sc_err *err) SC_WUR;
 int sc_h5ad_edit(sc_h5ad_writer **out, const char *path, const char *copy_from,
 		 sc_err *err) SC_WUR;
+/* Deflate level (0 = none, 1..9; default 4, with byte shuffling) of the
+ * datasets created from now on. */
+void sc_h5ad_writer_set_gzip(sc_h5ad_writer *w, int level);
 /* Finish: write pending attributes, flush, close; on success the file is complete. */
 int sc_h5ad_writer_close(sc_h5ad_writer *w, sc_err *err) SC_WUR;
 /* Release without finishing: a file being created or copied is removed. */

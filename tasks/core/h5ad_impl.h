@@ -79,6 +79,13 @@ int h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h
 /* Read [off, off + cnt) of a 1-D dataset into buf as memtype. */
 int h5ad_read_slab(void *buf, hid_t memtype, hid_t ds, size_t off, size_t cnt);
 
+/* Parallel decompression of [off, off + cnt) of a chunked 1-D dataset
+ * (h5ad_fast.c) into int32 (from int32 only) or double. Returns 0 when
+ * done, 1 when the layout is not one it handles (use H5Dread), -1 when a
+ * chunk is corrupt. */
+enum { H5AD_DEST_I32, H5AD_DEST_F64 };
+int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt);
+
 /* A number formatted as pandas would print it in a category ("3", "0.5", "1.0"). */
 void h5ad_fmt_double(char *buf, size_t n, double v);
 /* Memory that may be huge and is sized from file contents: NULL instead of abort. */

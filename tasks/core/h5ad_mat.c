@@ -470,11 +470,21 @@ static int sparse_block(sc_csr *o, matsrc *m, size_t a0, size_t a1, unsigned fla
 		rc = h5ad_fail(err, h, SC_ERR, m->path, "out of memory for %zu stored values", nnz);
 		goto out;
 	}
-	for (size_t off = 0; off < nnz; off += H5AD_CHUNK) {
+	int fi = m->idx32 ? h5ad_fast_read(o->indices, H5AD_DEST_I32, m->indices, (size_t)base, nnz) : 1;
+	int fd = fi < 0 ? 1 : h5ad_fast_read(o->data, H5AD_DEST_F64, m->data, (size_t)base, nnz);
+	if (fi < 0 || fd < 0) {
+		free(tmp);
+		rc = h5ad_fail(err, h, SC_ECORRUPT, m->path, "a compressed chunk of %s does not decompress",
+			       fi < 0 ? "indices" : "data");
+		goto out;
+	}
+	for (size_t off = 0; (fi || fd) && off < nnz; off += H5AD_CHUNK) {
 		size_t cnt = nnz - off < H5AD_CHUNK ? nnz - off : H5AD_CHUNK;
 		size_t at = (size_t)base + off;
 		int bad = 0;
-		if (m->idx32) {
+		if (!fi) {
+			/* indices already read by the fast path */
+		} else if (m->idx32) {
 			bad = h5ad_read_slab(o->indices + off, H5T_NATIVE_INT32, m->indices, at, cnt) < 0;
 		} else {
 			bad = h5ad_read_slab(tmp, H5T_NATIVE_INT64, m->indices, at, cnt) < 0;
@@ -487,7 +497,7 @@ static int sparse_block(sc_csr *o, matsrc *m, size_t a0, size_t a1, unsigned fla
 			rc = h5ad_fail_h5(err, h, m->path, "cannot read indices");
 			goto out;
 		}
-		if (h5ad_read_slab(o->data + off, H5T_NATIVE_DOUBLE, m->data, at, cnt) < 0) {
+		if (fd && h5ad_read_slab(o->data + off, H5T_NATIVE_DOUBLE, m->data, at, cnt) < 0) {
 			free(tmp);
 			rc = h5ad_fail_h5(err, h, m->path, "cannot read values");
 			goto out;

@@ -51,6 +51,7 @@ struct sc_h5ad_writer {
 	char *path;     /* final name */
 	char *tmp;      /* name being written (renamed to path on close), or NULL */
 	int closed;
+	int gzip;       /* deflate level of datasets created from now on, 0 = none */
 	hid_t dcpl_plain, gcpl, str_t, bool_t;
 	wframe obs, var;
 	wmat *mats;
@@ -126,7 +127,7 @@ static int attr_bool(sc_h5ad_writer *w, hid_t o, const char *name, int v)
 
 /* ---- objects ---- */
 
-static hid_t dcpl_for(int rank, const hsize_t *dims, int extendable)
+static hid_t dcpl_for(int rank, const hsize_t *dims, int extendable, int gzip)
 {
 	hid_t p = H5Pcreate(H5P_DATASET_CREATE);
 	H5Pset_obj_track_times(p, 0);
@@ -149,8 +150,11 @@ static hid_t dcpl_for(int rank, const hsize_t *dims, int extendable)
 			c[0] = 1;
 	}
 	H5Pset_chunk(p, rank, c);
-	H5Pset_shuffle(p);
-	H5Pset_deflate(p, GZIP_LEVEL);
+	if (gzip > 0) {
+		/* Byte shuffling first: counts and indices compress far better. */
+		H5Pset_shuffle(p);
+		H5Pset_deflate(p, (unsigned)gzip);
+	}
 	return p;
 }
 
@@ -205,7 +209,7 @@ static int write_ds(sc_h5ad_writer *w, hid_t loc, const char *name, hid_t ftype,
 		    const hsize_t *dims, const void *buf, const char *enc)
 {
 	hid_t sp = H5Screate_simple(rank, dims, NULL);
-	hid_t dcpl = dcpl_for(rank, dims, 0);
+	hid_t dcpl = dcpl_for(rank, dims, 0, w->gzip);
 	hid_t d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	hsize_t total = 1;
 	for (int i = 0; i < rank; i++)
@@ -271,6 +275,7 @@ static sc_h5ad_writer *writer_new(const char *path)
 	w->h.base = sc_path_basename(w->path);
 	w->h.f = -1;
 	w->sg = w->sdata = w->sind = w->sptr = -1;
+	w->gzip = GZIP_LEVEL;
 	init_types(w);
 	return w;
 }
@@ -290,7 +295,7 @@ int sc_h5ad_create(sc_h5ad_writer **out, const char *path, sc_err *err)
 	w->h.f = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
 	H5Pclose(fcpl);
 	if (w->h.f < 0) {
-		int rc = h5ad_fail_h5(err, &w->h, NULL, "cannot create '%s'", w->tmp);
+		int rc = h5ad_fail_h5(err, &w->h, NULL, "cannot create '%s'", path);
 		sc_h5ad_writer_free(w);
 		return rc;
 	}
@@ -506,6 +511,11 @@ void sc_h5ad_writer_free(sc_h5ad_writer *w)
 	free(w);
 }
 
+void sc_h5ad_writer_set_gzip(sc_h5ad_writer *w, int level)
+{
+	w->gzip = level < 0 ? 0 : level > 9 ? 9 : level;
+}
+
 /* ---- data frames ---- */
 
 static wframe *frame_of(sc_h5ad_writer *w, const char *df, sc_err *err)
@@ -661,7 +671,21 @@ static int check_new(sc_h5ad_writer *w, const char *path, sc_err *err)
 		return wfail(err, w, SC_EINVAL, path, "not a valid element path");
 	if (h5ad_exists(w->h.f, path))
 		return wfail(err, w, SC_EEXISTS, path, "exists");
-	return 0;
+	/* A parent that is a dataset: pre-0.7 obsm/varm were compound datasets. */
+	char *p = sc_xstrdup(path);
+	int rc = 0;
+	for (char *sl = strchr(p, '/'); sl && !rc; sl = strchr(sl + 1, '/')) {
+		*sl = 0;
+		H5O_info_t oi;
+		if (h5ad_exists(w->h.f, p) && H5Oget_info_by_name(w->h.f, p, &oi, H5P_DEFAULT) >= 0 &&
+		    oi.type == H5O_TYPE_DATASET)
+			rc = wfail(err, w, SC_EINVAL, path,
+				   "'%s' is a dataset (a pre-0.7 layout) and cannot take new keys; rewrite the "
+				   "file with anndata first", p);
+		*sl = '/';
+	}
+	free(p);
+	return rc;
 }
 
 int sc_h5ad_write_dense(sc_h5ad_writer *w, const char *path, const sc_dmat *m, sc_h5ad_dtype dtype,
@@ -689,7 +713,7 @@ static hid_t extendable(sc_h5ad_writer *w, hid_t g, const char *name, hid_t ftyp
 {
 	hsize_t d = 0, mx = H5S_UNLIMITED;
 	hid_t sp = H5Screate_simple(1, &d, &mx);
-	hid_t dcpl = dcpl_for(1, &d, 1);
+	hid_t dcpl = dcpl_for(1, &d, 1, w->gzip);
 	hid_t ds = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	H5Pclose(dcpl);
 	H5Sclose(sp);

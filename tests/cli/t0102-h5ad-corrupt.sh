@@ -52,6 +52,14 @@ f = base("nocodes"); del f["obs/grp/codes"]; f.close()
 f = base("colorder"); f["obs"].attrs["column-order"] = ["grp", "ghost"]; f.close()
 f = base("noindex"); del f["obs/_index"]; f.close()
 f = base("obsmrows"); redo(f["obsm"], "emb", np.zeros((3, 2))); f.close()
+# A gzip chunk whose bytes are damaged: the parallel inflater must refuse it.
+f = base("badchunk"); del f["X/data"]
+f["X"].create_dataset("data", data=np.array([1, 2, 3, 4, 5, 6], dtype=np.float32), chunks=(6,), compression="gzip", shuffle=True)
+info = f["X/data"].id.get_chunk_info(0)
+f.close()
+with open(f"{T}/badchunk.h5ad", "r+b") as fh:
+    fh.seek(info.byte_offset + 2)
+    fh.write(b"\xff" * (info.size - 2))
 PY
 
 expect_exit "good copy reads (control)" 0 "$SCEVAL" inspect --checksum --counts X "$T/ok.h5ad"
@@ -103,5 +111,6 @@ broken "$T/nocodes.h5ad" "categorical without codes" "obs/grp: categorical witho
 broken "$T/colorder.h5ad" "column-order names a missing column" "obs/ghost: listed in column-order but missing$"
 broken "$T/noindex.h5ad" "missing obs index" "obs: index '_index' is missing$"
 broken "$T/obsmrows.h5ad" "obsm rows differ from obs" "obsm/emb: shape 3 x 2 does not match obs \(4 rows\)$"
+broken "$T/badchunk.h5ad" "damaged compressed chunk" "X: a compressed chunk of data does not decompress$" --checksum
 broken "$T/ok.h5ad" "missing counts layer" "ok.h5ad: layers/raw: no such element$" --counts layers/raw
 done_testing

@@ -145,6 +145,28 @@ static void test_legacy(void)
 	   "raw.var index");
 	sc_h5ad_strings_free(ix, n);
 	sc_h5ad_close(h);
+
+	/* Editing a copy of a pre-0.7 file: compound obs and obsm cannot grow. */
+	char copy[4200];
+	snprintf(copy, sizeof(copy), "%s/legacy-edit.h5ad", fx);
+	sc_h5ad_writer *w;
+	if (sc_h5ad_edit(&w, copy, fixture("legacy.h5ad"), &err)) {
+		OK(0, "edit a copy of the legacy file: %s", err.msg);
+		return;
+	}
+	sc_dmat e;
+	sc_dmat_alloc(&e, 4, 2);
+	OK(sc_h5ad_write_dense(w, "obsm/emb", &e, SC_H5AD_F32, &err) == SC_EINVAL &&
+		   strstr(err.msg, "obsm/emb: 'obsm' is a dataset (a pre-0.7 layout)"),
+	   "no new key in a compound obsm: %s", err.msg);
+	sc_dmat_free(&e);
+	int32_t codes[4] = { 0, 0, 0, 0 };
+	char *cats[] = { "a" };
+	OK(sc_h5ad_write_categorical(w, "obs", "pred", codes, 4, cats, 1, 0, &err) == SC_EINVAL &&
+		   strstr(err.msg, "a pre-0.7 (compound) data frame cannot take columns"),
+	   "no new column in a compound obs: %s", err.msg);
+	sc_h5ad_writer_free(w);
+	OK(access(copy, F_OK) != 0, "an abandoned copy leaves no file");
 }
 
 static void test_variants(void)

@@ -1,0 +1,433 @@
+/*
+ * simulate.c - the Splatter-style count simulator behind `sceval simulate`
+ * (model in simulate.h). Built for benchmark inputs of up to millions of
+ * cells: gene-level parameters are drawn once from their own stream, then
+ * cells are generated in blocks of BLOCK cells, each block from
+ * sc_rng_stream(seed, block) on whichever thread is free, and the blocks
+ * are appended to the file in order. Rounds of `threads` blocks are
+ * generated in parallel while this thread compresses and writes the
+ * previous round, so memory is 2 x threads blocks and the output is the
+ * same for any thread count.
+ *
+ * Differences from Splatter, on purpose: the BCV's chi-square factor is
+ * drawn once per gene (Splatter draws it per entry), dropout is applied to
+ * the non-zero draws only (equivalent: a dropped zero stays zero), and
+ * cells fall into types and batches with equal probability.
+ */
+#include "simulate.h"
+#include "tasks/core/h5ad.h"
+#include "tasks/core/mat.h"
+#include "tasks/core/rng.h"
+#include "util/progress.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BLOCK 1024
+#define GENE_STREAM 0xfffffffffffffff0ULL /* far from any block index */
+
+void sc_sim_defaults(sc_sim_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->cells = 2000;
+	p->genes = 2000;
+	p->types = 5;
+	p->batches = 2;
+	p->seed = 0;
+	p->mean_shape = 0.6;
+	p->mean_rate = 0.3;
+	p->out_prob = 0.05;
+	p->out_loc = 4.0;
+	p->out_scale = 0.5;
+	p->lib_loc = 8.5; /* about 5000 counts over 2000 genes, as 10x data restricted to HVGs */
+	p->lib_scale = 0.4;
+	p->de_prob = 0.1;
+	p->de_down = 0.5;
+	p->de_loc = 0.5;
+	p->de_scale = 0.4;
+	p->batch_loc = 0.1;
+	p->batch_scale = 0.15;
+	p->bcv_common = 0.1;
+	p->bcv_df = 60;
+	p->dropout = 1;
+	p->dropout_mid = -1.0;
+	p->dropout_shape = -1.0;
+	p->integer = 0;
+	p->threads = 0;
+	p->gzip = 1;
+}
+
+int sc_sim_check(const sc_sim_params *p, sc_err *err)
+{
+#define RANGE(v, lo, hi, name)                                                                   \
+	if (!((v) >= (lo) && (v) <= (hi)))                                                       \
+		return sc_errf(err, SC_EINVAL, "%s must be in [%g, %g], not %g", name, (double)(lo), \
+			       (double)(hi), (double)(v));
+	RANGE(p->cells, 1, 1e9, "cells");
+	RANGE(p->genes, 1, 1e6, "genes");
+	RANGE(p->types, 1, 1000, "types");
+	RANGE(p->batches, 1, 1000, "batches");
+	RANGE(p->mean_shape, 1e-6, 1e6, "mean shape");
+	RANGE(p->mean_rate, 1e-6, 1e6, "mean rate");
+	RANGE(p->out_prob, 0, 1, "outlier probability");
+	RANGE(p->lib_loc, 0, 30, "library size location");
+	RANGE(p->lib_scale, 0, 5, "library size scale");
+	RANGE(p->de_prob, 0, 1, "DE probability");
+	RANGE(p->de_down, 0, 1, "DE down probability");
+	RANGE(p->de_loc, -10, 10, "DE strength");
+	RANGE(p->de_scale, 0, 10, "DE scale");
+	RANGE(p->batch_loc, -10, 10, "batch strength");
+	RANGE(p->batch_scale, 0, 10, "batch scale");
+	RANGE(p->bcv_common, 0, 10, "BCV");
+	RANGE(p->bcv_df, 1e-3, 1e9, "BCV degrees of freedom");
+	RANGE(p->dropout_mid, -50, 50, "dropout midpoint");
+	RANGE(p->dropout_shape, -50, 50, "dropout shape");
+	RANGE(p->gzip, 0, 9, "gzip level");
+#undef RANGE
+	return 0;
+}
+
+/* Gene-level model: base means, DE factors per type, batch factors, BCV scale. */
+typedef struct model {
+	const sc_sim_params *p;
+	double *base;   /* genes */
+	double *de;     /* types x genes */
+	double *bf;     /* batches x genes */
+	double *bcv;    /* genes: df / chi2_df */
+	double *norm;   /* types x batches: sum_g base de bf */
+} model;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double lognormal(sc_rng *r, double loc, double scale)
+{
+	return exp(loc + scale * sc_rng_normal(r));
+}
+
+static void model_build(model *m, const sc_sim_params *p)
+{
+	size_t G = p->genes;
+	m->p = p;
+	m->base = sc_xmalloc(G * sizeof(double));
+	m->de = sc_xmalloc(sc_mulsz(p->types, G) * sizeof(double));
+	m->bf = sc_xmalloc(sc_mulsz(p->batches, G) * sizeof(double));
+	m->bcv = sc_xmalloc(G * sizeof(double));
+	m->norm = sc_xmalloc(sc_mulsz(p->types, p->batches) * sizeof(double));
+	sc_rng r;
+	sc_rng_stream(&r, p->seed, GENE_STREAM);
+	for (size_t g = 0; g < G; g++)
+		m->base[g] = sc_rng_gamma(&r, p->mean_shape) / p->mean_rate;
+	double *sorted = sc_xmalloc(G * sizeof(double));
+	memcpy(sorted, m->base, G * sizeof(double));
+	qsort(sorted, G, sizeof(double), cmp_double);
+	double median = G % 2 ? sorted[G / 2] : 0.5 * (sorted[G / 2 - 1] + sorted[G / 2]);
+	free(sorted);
+	for (size_t g = 0; g < G; g++)
+		if (sc_rng_uniform(&r) < p->out_prob)
+			m->base[g] = median * lognormal(&r, p->out_loc, p->out_scale);
+	for (size_t t = 0; t < p->types; t++)
+		for (size_t g = 0; g < G; g++) {
+			double f = 1;
+			if (sc_rng_uniform(&r) < p->de_prob) {
+				f = lognormal(&r, p->de_loc, p->de_scale);
+				if (sc_rng_uniform(&r) < p->de_down)
+					f = 1 / f;
+			}
+			m->de[t * G + g] = f;
+		}
+	for (size_t b = 0; b < p->batches; b++)
+		for (size_t g = 0; g < G; g++) {
+			double f = lognormal(&r, p->batch_loc, p->batch_scale);
+			m->bf[b * G + g] = sc_rng_uniform(&r) < 0.5 ? 1 / f : f;
+		}
+	for (size_t g = 0; g < G; g++)
+		m->bcv[g] = p->bcv_df / (2.0 * sc_rng_gamma(&r, p->bcv_df / 2.0));
+	for (size_t t = 0; t < p->types; t++)
+		for (size_t b = 0; b < p->batches; b++) {
+			double s = 0;
+			for (size_t g = 0; g < G; g++)
+				s += m->base[g] * m->de[t * G + g] * m->bf[b * G + g];
+			m->norm[t * p->batches + b] = s > 0 ? s : 1;
+		}
+}
+
+static void model_free(model *m)
+{
+	free(m->base);
+	free(m->de);
+	free(m->bf);
+	free(m->bcv);
+	free(m->norm);
+}
+
+/* One block of cells: its rows, and per cell type, batch and total. */
+typedef struct block {
+	size_t index, c0, n;
+	sc_csr x;
+	int32_t *type, *batch;
+	double *total;
+} block;
+
+static void block_alloc(block *b, size_t genes)
+{
+	sc_csr_alloc(&b->x, BLOCK, genes, sc_mulsz(BLOCK, genes));
+	b->type = sc_xmalloc(BLOCK * sizeof(int32_t));
+	b->batch = sc_xmalloc(BLOCK * sizeof(int32_t));
+	b->total = sc_xmalloc(BLOCK * sizeof(double));
+}
+
+static void block_free(block *b)
+{
+	sc_csr_free(&b->x);
+	free(b->type);
+	free(b->batch);
+	free(b->total);
+}
+
+static void gen_block(const model *m, block *b)
+{
+	const sc_sim_params *p = m->p;
+	size_t G = p->genes;
+	sc_rng r;
+	sc_rng_stream(&r, p->seed, b->index);
+	b->x.rows = b->n;
+	b->x.indptr[0] = 0;
+	int64_t k = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		size_t t = (size_t)sc_rng_below(&r, p->types), bt = (size_t)sc_rng_below(&r, p->batches);
+		double lib = lognormal(&r, p->lib_loc, p->lib_scale);
+		double scale = lib / m->norm[t * p->batches + bt];
+		const double *de = m->de + t * G, *bf = m->bf + bt * G;
+		double tot = 0;
+		for (size_t g = 0; g < G; g++) {
+			double mu = scale * m->base[g] * de[g] * bf[g];
+			if (!(mu > 0))
+				continue;
+			double cv = p->bcv_common + 1.0 / sqrt(mu);
+			double phi = cv * cv * m->bcv[g];
+			uint64_t c = sc_rng_nbinom(&r, mu, 1.0 / phi);
+			if (c && p->dropout) {
+				double pd = 1.0 / (1.0 + exp(-p->dropout_shape * (log(mu) - p->dropout_mid)));
+				if (sc_rng_uniform(&r) < pd)
+					c = 0;
+			}
+			if (c) {
+				b->x.indices[k] = (int32_t)g;
+				b->x.data[k++] = (double)c;
+				tot += (double)c;
+			}
+		}
+		b->x.indptr[i + 1] = k;
+		b->type[i] = (int32_t)t;
+		b->batch[i] = (int32_t)bt;
+		b->total[i] = tot;
+	}
+}
+
+typedef struct round {
+	const model *m;
+	block *blocks;
+	size_t nblocks, next;
+	pthread_mutex_t lock;
+	pthread_t th[64];
+	int started;
+} round_t;
+
+static void *worker(void *arg)
+{
+	round_t *rd = arg;
+	for (;;) {
+		pthread_mutex_lock(&rd->lock);
+		size_t i = rd->next++;
+		pthread_mutex_unlock(&rd->lock);
+		if (i >= rd->nblocks)
+			return NULL;
+		gen_block(rd->m, &rd->blocks[i]);
+	}
+}
+
+/* Generate blocks [b0, b0 + nt) (those below nblocks) on nt threads. */
+static void round_start(round_t *rd, const model *m, block *blocks, int nt, size_t b0, size_t nblocks,
+			size_t N)
+{
+	rd->m = m;
+	rd->blocks = blocks;
+	rd->nblocks = 0;
+	rd->next = 0;
+	pthread_mutex_init(&rd->lock, NULL);
+	for (int i = 0; i < nt && b0 + (size_t)i < nblocks; i++) {
+		block *b = &blocks[i];
+		b->index = b0 + (size_t)i;
+		b->c0 = b->index * BLOCK;
+		b->n = N - b->c0 < BLOCK ? N - b->c0 : BLOCK;
+		rd->nblocks++;
+	}
+	rd->started = 0;
+	for (size_t i = 0; i < rd->nblocks; i++)
+		if (pthread_create(&rd->th[rd->started], NULL, worker, rd) == 0)
+			rd->started++;
+}
+
+/* Wait for a round; blocks no thread could take are generated here. */
+static void round_join(round_t *rd)
+{
+	for (int i = 0; i < rd->started; i++)
+		pthread_join(rd->th[i], NULL);
+	worker(rd);
+	pthread_mutex_destroy(&rd->lock);
+}
+
+static char **numbered(const char *prefix, size_t n, int minw)
+{
+	int w = minw;
+	int digits = 1;
+	for (size_t v = n; v >= 10; v /= 10)
+		digits++;
+	if (digits > w)
+		w = digits;
+	char **s = sc_xmalloc(sc_mulsz(n ? n : 1, sizeof(char *)));
+	for (size_t i = 0; i < n; i++)
+		s[i] = sc_xasprintf("%s%0*zu", prefix, w, i + 1);
+	return s;
+}
+
+static void free_strs(char **s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(s[i]);
+	free(s);
+}
+
+static int write_params(sc_h5ad_writer *w, const sc_sim_params *p, sc_err *err)
+{
+	struct {
+		const char *k;
+		double v;
+	} f[] = {
+		{ "mean_shape", p->mean_shape }, { "mean_rate", p->mean_rate }, { "out_prob", p->out_prob },
+		{ "out_loc", p->out_loc },	 { "out_scale", p->out_scale }, { "lib_loc", p->lib_loc },
+		{ "lib_scale", p->lib_scale },	 { "de_prob", p->de_prob },	{ "de_down", p->de_down },
+		{ "de_loc", p->de_loc },	 { "de_scale", p->de_scale },	{ "batch_loc", p->batch_loc },
+		{ "batch_scale", p->batch_scale }, { "bcv_common", p->bcv_common }, { "bcv_df", p->bcv_df },
+		{ "dropout_mid", p->dropout_mid }, { "dropout_shape", p->dropout_shape },
+	};
+	int rc = sc_h5ad_write_uns_string(w, "simulation/model", "splatter-like (sceval simulate)", err);
+	if (!rc)
+		rc = sc_h5ad_write_uns_int(w, "simulation/seed", (int64_t)p->seed, err);
+	if (!rc)
+		rc = sc_h5ad_write_uns_int(w, "simulation/dropout", p->dropout, err);
+	for (size_t i = 0; !rc && i < sizeof(f) / sizeof(*f); i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "simulation/%s", f[i].k);
+		rc = sc_h5ad_write_uns_float(w, key, f[i].v, err);
+	}
+	return rc;
+}
+
+int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, sc_err *err)
+{
+	int rc = sc_sim_check(p, err);
+	if (rc)
+		return rc;
+	size_t N = p->cells, G = p->genes;
+	int nt = p->threads > 0 ? p->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	nt = nt < 1 ? 1 : nt > 64 ? 64 : nt;
+	size_t nblocks = (N + BLOCK - 1) / BLOCK;
+	if ((size_t)nt > nblocks)
+		nt = (int)nblocks;
+	model m;
+	model_build(&m, p);
+	int32_t *type = sc_xmalloc(N * sizeof(int32_t)), *batch = sc_xmalloc(N * sizeof(int32_t));
+	double *total = sc_xmalloc(N * sizeof(double));
+	block *blocks = sc_xcalloc(2 * (size_t)nt, sizeof(block));
+	for (int i = 0; i < 2 * nt; i++)
+		block_alloc(&blocks[i], G);
+	sc_h5ad_writer *w = NULL;
+	size_t nnz = 0;
+	double sum = 0;
+	if ((rc = sc_h5ad_create(&w, path, err)))
+		goto out;
+	sc_h5ad_writer_set_gzip(w, p->gzip);
+	if ((rc = sc_h5ad_csr_begin(w, "X", G, p->integer ? SC_H5AD_I32 : SC_H5AD_F32, err)))
+		goto out;
+	sc_progress pr;
+	sc_progress_begin(&pr, "simulate", N);
+	/* Two sets of nt blocks: workers generate round r + 1 into one while
+	 * this thread compresses and writes round r from the other. */
+	round_t rd[2];
+	size_t nrounds = (nblocks + (size_t)nt - 1) / (size_t)nt;
+	round_start(&rd[0], &m, blocks, nt, 0, nblocks, N);
+	for (size_t r = 0; r < nrounds; r++) {
+		round_t *cur = &rd[r % 2];
+		round_join(cur);
+		if (r + 1 < nrounds && !rc)
+			round_start(&rd[(r + 1) % 2], &m, blocks + ((r + 1) % 2) * (size_t)nt, nt,
+				    (r + 1) * (size_t)nt, nblocks, N);
+		for (size_t i = 0; i < cur->nblocks && !rc; i++) {
+			block *b = &cur->blocks[i];
+			rc = sc_h5ad_csr_append(w, &b->x, err);
+			memcpy(type + b->c0, b->type, b->n * sizeof(int32_t));
+			memcpy(batch + b->c0, b->batch, b->n * sizeof(int32_t));
+			memcpy(total + b->c0, b->total, b->n * sizeof(double));
+			nnz += sc_csr_nnz(&b->x);
+			/* Per cell: sc_progress draws only every 4096 updates. */
+			for (size_t k = 0; k < b->n; k++) {
+				sum += b->total[k];
+				sc_progress_update(&pr, b->c0 + k + 1);
+			}
+		}
+		if (rc) {
+			if (r + 1 < nrounds)
+				round_join(&rd[(r + 1) % 2]);
+			break;
+		}
+	}
+	sc_progress_end(&pr);
+	if (rc || (rc = sc_h5ad_csr_end(w, err)))
+		goto out;
+	char **cells = numbered("cell", N, 6), **genes = numbered("gene", G, 4);
+	char **tn = numbered("type", p->types, 1), **bn = numbered("batch", p->batches, 1);
+	rc = sc_h5ad_write_index(w, "obs", cells, N, err);
+	if (!rc)
+		rc = sc_h5ad_write_categorical(w, "obs", "cell_type", type, N, tn, p->types, 0, err);
+	if (!rc)
+		rc = sc_h5ad_write_categorical(w, "obs", "batch", batch, N, bn, p->batches, 0, err);
+	if (!rc)
+		rc = sc_h5ad_write_float(w, "obs", "n_counts", total, N, err);
+	if (!rc)
+		rc = sc_h5ad_write_index(w, "var", genes, G, err);
+	if (!rc)
+		rc = sc_h5ad_write_float(w, "var", "base_mean", m.base, G, err);
+	if (!rc)
+		rc = write_params(w, p, err);
+	free_strs(cells, N);
+	free_strs(genes, G);
+	free_strs(tn, p->types);
+	free_strs(bn, p->batches);
+	if (!rc) {
+		rc = sc_h5ad_writer_close(w, err);
+		w = NULL;
+	}
+out:
+	sc_h5ad_writer_free(w);
+	for (int i = 0; i < 2 * nt; i++)
+		block_free(&blocks[i]);
+	free(blocks);
+	free(type);
+	free(batch);
+	free(total);
+	model_free(&m);
+	if (!rc && stats) {
+		stats->nnz = nnz;
+		stats->total = sum;
+	}
+	return rc;
+}
