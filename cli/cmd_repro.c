@@ -76,9 +76,10 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 	json_array_foreach(json_object_get(r, "steps"), i, st)
 	{
 		char label[512];
-		snprintf(label, sizeof(label), "%s%s", sc_json_str(st, "label", ""),
+		snprintf(label, sizeof(label), "%s%s%s%s", sc_json_str(st, "label", ""),
 			 json_is_true(json_object_get(st, "deterministic")) ? ""
-									     : " (declared not bit-reproducible)");
+									     : " (declared not bit-reproducible)",
+			 json_object_get(st, "note") ? " - " : "", sc_json_str(st, "note", ""));
 		if (strcmp(sc_json_str(st, "status", ""), "done")) {
 			const char *cells[] = { label, "step", "", "failed", "",
 						sc_json_str(st, "error", "") };

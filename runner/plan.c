@@ -7,15 +7,24 @@
  * on the same bytes is found in the cache from any spec that asks for it.
  */
 #include "plan.h"
+#include "tasks/step.h"
 #include "util/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-size_t sc_plan_add(sc_plan *p, const char *kind, const char *version, json_t *params,
-		   int has_seed, int64_t seed)
+const char *sc_plan_kind_version(const char *kind)
 {
+	if (!strcmp(kind, "external"))
+		return SC_EXTERNAL_VERSION;
+	const sc_step_kind *k = sc_step_kind_find(kind);
+	return k ? k->version : "?";
+}
+
+size_t sc_plan_add(sc_plan *p, const char *kind, json_t *params, int has_seed, int64_t seed)
+{
+	const char *version = sc_plan_kind_version(kind);
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
 		p->v = sc_xrealloc(p->v, p->cap * sizeof(*p->v));

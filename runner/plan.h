@@ -68,9 +68,12 @@ typedef struct sc_plan {
 	size_t n, cap;
 } sc_plan;
 
+/* The version of external steps' implementation (the runner's own code). */
+#define SC_EXTERNAL_VERSION "1"
+/* A step kind's implementation version (from the registry): part of every key. */
+const char *sc_plan_kind_version(const char *kind);
 /* Append a step (params owned by the plan from now on). Returns its index. */
-size_t sc_plan_add(sc_plan *p, const char *kind, const char *version, json_t *params,
-		   int has_seed, int64_t seed);
+size_t sc_plan_add(sc_plan *p, const char *kind, json_t *params, int has_seed, int64_t seed);
 /* Inputs: an object known now, or another step's output. */
 void sc_plan_input_obj(sc_plan *p, size_t step, const char *role, const sc_oid *oid,
 		       const char *name);

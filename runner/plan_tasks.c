@@ -171,7 +171,7 @@ static int plan_prepare(sc_plan_ctx *x, const sc_spec_task *t, size_t *out)
 	json_t *p = json_pack("{s:s, s:f, s:I, s:I, s:s, s:f}", "counts", counts, "target_sum", 1e4,
 			      "n_top_genes", (json_int_t)ntop, "n_comps", (json_int_t)ncomp, "flavor",
 			      "seurat", "max_value", 10.0);
-	size_t st = sc_plan_add(x->plan, "prepare", "1", p, 0, 0);
+	size_t st = sc_plan_add(x->plan, "prepare", p, 0, 0);
 	sc_plan_input_obj(x->plan, st, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
 	sc_plan_label(x->plan, st, t->task, t->dataset, NULL);
 	*out = sc_plan_dedupe_last(x->plan);
@@ -361,13 +361,13 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 					json_object_set_new(fp, "representation", json_string(rep));
 				}
 			}
-			fit = sc_plan_add(x->plan, "annotation.fit", "1", fp, 1, seed);
+			fit = sc_plan_add(x->plan, "annotation.fit", fp, 1, seed);
 			sc_plan_input_obj(x->plan, fit, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
 			if (rep_from >= 0)
 				sc_plan_input_step(x->plan, fit, "rep", (size_t)rep_from, rep_output, NULL);
 			sc_plan_label(x->plan, fit, task_label(t), t->dataset, m->label);
 			fit = sc_plan_dedupe_last(x->plan);
-			size_t ev = sc_plan_add(x->plan, "annotation.eval", "1", json_object(), 1, seed);
+			size_t ev = sc_plan_add(x->plan, "annotation.eval", json_object(), 1, seed);
 			sc_plan_input_step(x->plan, ev, "predictions", fit, "predictions.h5ad", NULL);
 			sc_plan_label(x->plan, ev, task_label(t), t->dataset, m->label);
 			sc_plan_dedupe_last(x->plan);
@@ -518,7 +518,7 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 								       "target_sum", 1e4);
 						if (var_key)
 							json_object_set_new(fp, "var_key", json_string(var_key));
-						feat_step = sc_plan_add(x->plan, "genefunc.features", "1", fp, 0, 0);
+						feat_step = sc_plan_add(x->plan, "genefunc.features", fp, 0, 0);
 						sc_plan_input_obj(x->plan, feat_step, "data",
 								  sc_plan_ctx_dataset(x, t->dataset), NULL);
 						sc_plan_label(x->plan, feat_step, task_label(t), t->dataset, NULL);
@@ -530,7 +530,7 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 					fobj = sc_plan_ctx_dataset(x, fds ? fds->name : t->dataset);
 				}
 			}
-			size_t cv = sc_plan_add(x->plan, "genefunc.cv", "1", cp, 1, seed);
+			size_t cv = sc_plan_add(x->plan, "genefunc.cv", cp, 1, seed);
 			if (from >= 0)
 				sc_plan_input_step(x->plan, cv, "features", (size_t)from, from_out, NULL);
 			else
@@ -545,11 +545,199 @@ out:
 	return rc;
 }
 
+/* ---- batch integration and multi-omics ------------------------------------- */
+
+/* An evaluation of an embedding (produced by step 'from' as 'file', or the
+ * dataset itself when from < 0) against labels and batches. */
+static void plan_integration_eval(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
+				  int64_t seed, int from, const char *file, const char *where,
+				  int pre, json_t *extra)
+{
+	json_t *ep = json_pack("{s:s}", "where", where);
+	json_object_update(ep, extra);
+	size_t ev = sc_plan_add(x->plan, "integration.eval", ep, 1, seed);
+	sc_plan_input_obj(x->plan, ev, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	if (from >= 0)
+		sc_plan_input_step(x->plan, ev, "embedding", (size_t)from, file, NULL);
+	else
+		sc_plan_input_obj(x->plan, ev, "embedding", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	if (pre >= 0)
+		sc_plan_input_step(x->plan, ev, "pre", (size_t)pre, "embedding.h5ad", NULL);
+	sc_plan_label(x->plan, ev, task_label(t), t->dataset, m->label);
+	sc_plan_dedupe_last(x->plan);
+}
+
+/* External methods and 'given' embeddings are handled alike by both tasks:
+ * returns 1 when m was one of them (step planned), 0 when it is a built-in
+ * the caller plans, or an error. */
+static int plan_given_or_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
+				  int64_t seed, int pre, json_t *extra)
+{
+	if (m->builtin && strcmp(m->builtin, "given"))
+		return 0;
+	if (m->builtin) {
+		const char *key = sc_json_str(m->params, "obsm", NULL);
+		if (!key)
+			return sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
+					    "method 'given' needs params: {obsm: KEY}, the embedding "
+					    "already in the dataset");
+		char *w = sc_xasprintf("obsm/%s", key);
+		plan_integration_eval(x, t, m, seed, -1, NULL, w, pre, extra);
+		free(w);
+		return 1;
+	}
+	const json_t *prov = m->spec->provides;
+	if (!json_object_get(prov, "obsm"))
+		return sc_spec_errf(x->spec, m->spec->node, x->err,
+				    "method '%s' must provide {obsm: KEY} (an embedding) for task '%s'",
+				    m->spec->name, t->task);
+	size_t ext;
+	int rc = sc_plan_external(x, t, m, seed, &ext);
+	if (rc)
+		return rc;
+	char *w = sc_xasprintf("obsm/%s", sc_json_str(prov, "obsm", ""));
+	plan_integration_eval(x, t, m, seed, (int)ext, m->spec->output, w, pre, extra);
+	free(w);
+	return 1;
+}
+
+static int plan_batch(sc_plan_ctx *x, const sc_spec_task *t)
+{
+	static const char *const allowed[] = { "batch_key", "label_key", "counts", "n_top_genes",
+					       "n_comps", NULL };
+	static const char *const builtins[] = { "unintegrated", "pca", "combat", "harmony", "given",
+						NULL };
+	const char *batch_key, *label_key, *counts;
+	double ntop, ncomp;
+	sc_method_list ml = { 0 };
+	int rc;
+	if ((rc = only_opts(x, t, allowed)) || (rc = opt_str(x, t, "batch_key", 1, NULL, &batch_key)) ||
+	    (rc = opt_str(x, t, "label_key", 1, NULL, &label_key)) ||
+	    (rc = check_obs_columns(x, t, "batch_key")) || (rc = check_obs_columns(x, t, "label_key")) ||
+	    (rc = opt_str(x, t, "counts", 0, "X", &counts)) ||
+	    (rc = opt_num(x, t, t->node, "n_top_genes", 0, 1e6, 2000, &ntop)) ||
+	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)) ||
+	    (rc = sc_plan_methods(x, t, builtins, &ml)))
+		goto out;
+	json_t *base = json_pack("{s:s, s:s, s:I, s:I}", "counts", counts, "batch_key", batch_key,
+				 "n_top_genes", (json_int_t)ntop, "n_comps", (json_int_t)ncomp);
+	/* The unintegrated PCA: a method of its own and the PC regression's "before". */
+	json_t *up = json_deep_copy(base);
+	json_object_set_new(up, "method", json_string("unintegrated"));
+	size_t pre = sc_plan_add(x->plan, "batch.embed", up, 0, 0);
+	sc_plan_input_obj(x->plan, pre, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	sc_plan_label(x->plan, pre, task_label(t), t->dataset, "unintegrated");
+	pre = sc_plan_dedupe_last(x->plan);
+	json_t *extra = json_pack("{s:s, s:s}", "label_key", label_key, "batch_key", batch_key);
+	for (size_t mi = 0; mi < ml.n && !rc; mi++) {
+		sc_method_inst *m = &ml.v[mi];
+		for (size_t si = 0; si < t->n_seeds && !rc; si++) {
+			int64_t seed = t->seeds[si];
+			int r = plan_given_or_external(x, t, m, seed, (int)pre, extra);
+			if (r < 0) {
+				rc = r;
+				break;
+			}
+			if (r)
+				continue;
+			const char *b = !strcmp(m->builtin, "pca") ? "unintegrated" : m->builtin;
+			size_t emb = pre;
+			if (strcmp(b, "unintegrated")) {
+				json_t *p = json_deep_copy(base);
+				json_object_update(p, m->params);
+				json_object_set_new(p, "method", json_string(b));
+				/* Only Harmony draws random numbers (k-means, block order). */
+				int seeded = !strcmp(b, "harmony");
+				emb = sc_plan_add(x->plan, "batch.embed", p, seeded, seeded ? seed : 0);
+				sc_plan_input_obj(x->plan, emb, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+				sc_plan_label(x->plan, emb, task_label(t), t->dataset, m->label);
+				emb = sc_plan_dedupe_last(x->plan);
+			}
+			plan_integration_eval(x, t, m, seed, (int)emb, "embedding.h5ad", "obsm/X_emb",
+					      (int)pre, extra);
+		}
+	}
+	json_decref(extra);
+	json_decref(base);
+out:
+	sc_method_list_free(&ml);
+	return rc;
+}
+
+static int plan_multiomics(sc_plan_ctx *x, const sc_spec_task *t)
+{
+	static const char *const allowed[] = { "label_key", "batch_key", "modality2", "where2",
+					       "data2", "counts", "n_comps", "n_comps2", NULL };
+	static const char *const builtins[] = { "concat", "wnn", "rna", "modality2", "given", NULL };
+	const char *label_key, *batch_key, *mod2, *where2, *data2, *counts;
+	double ncomp, ncomp2;
+	sc_method_list ml = { 0 };
+	int rc;
+	if ((rc = only_opts(x, t, allowed)) || (rc = opt_str(x, t, "label_key", 1, NULL, &label_key)) ||
+	    (rc = check_obs_columns(x, t, "label_key")) ||
+	    (rc = opt_str(x, t, "batch_key", 0, NULL, &batch_key)) ||
+	    (rc = check_obs_columns(x, t, "batch_key")) ||
+	    (rc = opt_str(x, t, "modality2", 1, NULL, &mod2)) ||
+	    (rc = opt_str(x, t, "where2", 0, "X", &where2)) ||
+	    (rc = opt_str(x, t, "data2", 0, NULL, &data2)) ||
+	    (rc = opt_str(x, t, "counts", 0, "X", &counts)) ||
+	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)) ||
+	    (rc = opt_num(x, t, t->node, "n_comps2", 2, 1000, 20, &ncomp2)))
+		return rc;
+	if (strcmp(mod2, "protein") && strcmp(mod2, "adt") && strcmp(mod2, "atac"))
+		return sc_spec_errf(x->spec, opt(t, "modality2"), x->err,
+				    "'modality2' must be protein or atac");
+	if (data2 && !sc_spec_find_dataset(x->spec, data2))
+		return sc_spec_errf(x->spec, opt(t, "data2"), x->err, "'data2': no dataset '%s'", data2);
+	if ((rc = sc_plan_methods(x, t, builtins, &ml)))
+		goto out;
+	json_t *extra = json_pack("{s:s}", "label_key", label_key);
+	if (batch_key)
+		json_object_set_new(extra, "batch_key", json_string(batch_key));
+	for (size_t mi = 0; mi < ml.n && !rc; mi++) {
+		sc_method_inst *m = &ml.v[mi];
+		for (size_t si = 0; si < t->n_seeds && !rc; si++) {
+			int64_t seed = t->seeds[si];
+			int r = plan_given_or_external(x, t, m, seed, -1, extra);
+			if (r < 0) {
+				rc = r;
+				break;
+			}
+			if (r)
+				continue;
+			json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "method", m->builtin,
+					      "counts", counts, "modality2", mod2, "where2", where2,
+					      "n_comps", (json_int_t)ncomp, "n_comps2", (json_int_t)ncomp2);
+			json_object_update(p, m->params);
+			size_t emb = sc_plan_add(x->plan, "multiomics.embed", p, 0, 0);
+			sc_plan_input_obj(x->plan, emb, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+			if (data2)
+				sc_plan_input_obj(x->plan, emb, "data2", sc_plan_ctx_dataset(x, data2), NULL);
+			sc_plan_label(x->plan, emb, task_label(t), t->dataset, m->label);
+			emb = sc_plan_dedupe_last(x->plan);
+			json_t *ex = json_deep_copy(extra);
+			if (!strcmp(m->builtin, "wnn")) {
+				json_object_set_new(ex, "graph", json_string("obsp/connectivities"));
+				json_object_set_new(ex, "graph_only", json_true());
+			}
+			plan_integration_eval(x, t, m, seed, (int)emb, "embedding.h5ad", "obsm/X_emb", -1,
+					      ex);
+			json_decref(ex);
+		}
+	}
+	json_decref(extra);
+out:
+	sc_method_list_free(&ml);
+	return rc;
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 static const sc_task_planner planners[] = {
 	{ "annotation", plan_annotation, "cell-type annotation (classification of held-out cells)" },
 	{ "gene-function", plan_genefunc, "gene-function prediction (k-fold on gene features)" },
+	{ "batch", plan_batch, "batch integration (scIB metrics)" },
+	{ "multiomics", plan_multiomics, "multi-omics integration (scIB bio metrics on a joint embedding)" },
 	{ NULL, NULL, NULL },
 };
 

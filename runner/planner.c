@@ -331,7 +331,7 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 				   m->env ? json_incref(m->env) : json_object(), "interpreter", interp);
 	if (json_object_size(mi->params))
 		json_object_set(params, "params", mi->params);
-	size_t st = sc_plan_add(x->plan, "external", "1", params, 1, seed);
+	size_t st = sc_plan_add(x->plan, "external", params, 1, seed);
 	const sc_oid *d = sc_plan_ctx_dataset(x, t->dataset);
 	char *dname = sc_plan_ctx_dataset_file(x, t->dataset);
 	sc_plan_input_obj(x->plan, st, "data", d, dname);

@@ -37,9 +37,13 @@ int sc_reproduce(sc_store *s, const sc_oid *result, const sc_repro_opts *o, json
 	{
 		json_t *params = json_object_get(st, "params");
 		json_t *seed = json_object_get(st, "seed");
-		size_t k = sc_plan_add(&plan, sc_json_str(st, "kind", ""), sc_json_str(st, "version", ""),
+		size_t k = sc_plan_add(&plan, sc_json_str(st, "kind", ""),
 				       json_deep_copy(params ? params : json_object()),
 				       json_is_integer(seed), json_is_integer(seed) ? json_integer_value(seed) : 0);
+		/* Reproduce what was recorded: a newer implementation version
+		 * would give another key (and is reported as such below). */
+		free(plan.v[k].version);
+		plan.v[k].version = sc_xstrdup(sc_json_str(st, "version", ""));
 		json_t *names = json_object_get(params, "input_names");
 		const char *role;
 		json_t *id;
@@ -83,6 +87,13 @@ int sc_reproduce(sc_store *s, const sc_oid *result, const sc_repro_opts *o, json
 		json_t *r = json_pack("{s:s, s:s, s:b}", "key", sc_json_str(st, "key", ""), "label", label,
 				      "deterministic", ps->deterministic);
 		free(label);
+		const char *now = sc_plan_kind_version(ps->kind);
+		if (strcmp(now, ps->version)) {
+			char *v = sc_xasprintf("recorded with implementation version %s, this sceval has %s",
+					       ps->version, now);
+			json_object_set_new(r, "note", json_string(v));
+			free(v);
+		}
 		if (ps->state != SC_STEP_DONE) {
 			json_object_set_new(r, "status", json_string("failed"));
 			json_object_set_new(r, "error", json_string(ps->error ? ps->error : "not run"));

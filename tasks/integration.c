@@ -346,6 +346,11 @@ static int integration_eval(sc_step_ctx *c)
 	int graph_only = sc_step_bool(c, "graph_only", 0);
 	for (size_t i = 0; i < r.n_metrics; i++) {
 		const sc_scib_metric *m = &r.metric[i];
+		/* Without batches (one multi-omics sample) there is no batch effect
+		 * to measure: the batch-correction metrics are not reported. */
+		if (!batch_key && (m->cls == SC_SCIB_BATCH || !strncmp(m->name, "ilisi", 5) ||
+				   !strncmp(m->name, "pcr", 3) || !strncmp(m->name, "isolated", 8)))
+			continue;
 		double v = m->value;
 		char detail[512];
 		snprintf(detail, sizeof(detail), "%s%s%s", m->detail, m->why[0] && m->detail[0] ? "; " : "",
@@ -360,7 +365,9 @@ static int integration_eval(sc_step_ctx *c)
 		}
 		sc_step_metric(c, m->name, v, m->higher_is_better, detail);
 	}
-	if (!graph_only) {
+	if (!graph_only && !batch_key) {
+		sc_step_metric(c, "bio", r.bio, 1, "mean of the bio-conservation metrics");
+	} else if (!graph_only) {
 		sc_step_metric(c, "bio", r.bio, 1, "mean of the bio-conservation metrics");
 		sc_step_metric(c, "batch", r.batch, 1, "mean of the batch-correction metrics");
 		sc_step_metric(c, "overall", r.overall, 1, "0.6 bio + 0.4 batch");
@@ -440,5 +447,5 @@ const sc_step_kind sc_batch_embed_kind = { "batch.embed", "1", batch_embed,
 					   "built-in batch integration (PCA, ComBat, Harmony)" };
 const sc_step_kind sc_multiomics_embed_kind = { "multiomics.embed", "1", multiomics_embed,
 						"joint embedding of two modalities" };
-const sc_step_kind sc_integration_eval_kind = { "integration.eval", "1", integration_eval,
+const sc_step_kind sc_integration_eval_kind = { "integration.eval", "3", integration_eval,
 						"the scIB metric suite on an embedding" };
