@@ -273,7 +273,8 @@ static const char *task_label(const sc_spec_task *t)
 static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 {
 	static const char *const allowed[] = { "label_key", "representation", "split", "counts",
-					       "n_top_genes", "n_comps", "classifier", NULL };
+					       "n_top_genes", "n_comps", "classifier", "unlabeled",
+					       NULL };
 	static const char *const builtins[] = { "logreg", "knn", "nn", "given", NULL };
 	const char *label_key, *rep_opt, *classifier;
 	json_t *split = NULL;
@@ -296,6 +297,15 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 			json_t *fp = json_deep_copy(m->params);
 			json_object_set_new(fp, "label_key", json_string(label_key));
 			json_object_set(fp, "split", split);
+			if (opt(t, "unlabeled"))
+				json_object_set(fp, "unlabeled", (json_t *)opt(t, "unlabeled"));
+			/* A model's own predictions are scored on every labelled cell
+			 * unless the spec names a split. */
+			int own_predictions =
+				(m->builtin && !strcmp(m->builtin, "given")) ||
+				(!m->builtin && json_object_get(m->spec->provides, "obs"));
+			if (own_predictions && !opt(t, "split"))
+				json_object_del(fp, "split");
 			size_t fit;
 			int rep_from = -1;
 			const char *rep_output = NULL;
@@ -604,7 +614,7 @@ static int plan_given_or_external(sc_plan_ctx *x, const sc_spec_task *t, const s
 static int plan_batch(sc_plan_ctx *x, const sc_spec_task *t)
 {
 	static const char *const allowed[] = { "batch_key", "label_key", "counts", "n_top_genes",
-					       "n_comps", NULL };
+					       "n_comps", "unlabeled", NULL };
 	static const char *const builtins[] = { "unintegrated", "pca", "combat", "harmony", "given",
 						NULL };
 	const char *batch_key, *label_key, *counts;
@@ -629,6 +639,8 @@ static int plan_batch(sc_plan_ctx *x, const sc_spec_task *t)
 	sc_plan_label(x->plan, pre, task_label(t), t->dataset, "unintegrated");
 	pre = sc_plan_dedupe_last(x->plan);
 	json_t *extra = json_pack("{s:s, s:s}", "label_key", label_key, "batch_key", batch_key);
+	if (opt(t, "unlabeled"))
+		json_object_set(extra, "unlabeled", (json_t *)opt(t, "unlabeled"));
 	for (size_t mi = 0; mi < ml.n && !rc; mi++) {
 		sc_method_inst *m = &ml.v[mi];
 		for (size_t si = 0; si < t->n_seeds && !rc; si++) {
@@ -667,7 +679,8 @@ out:
 static int plan_multiomics(sc_plan_ctx *x, const sc_spec_task *t)
 {
 	static const char *const allowed[] = { "label_key", "batch_key", "modality2", "where2",
-					       "data2", "counts", "n_comps", "n_comps2", NULL };
+					       "data2", "counts", "n_comps", "n_comps2", "unlabeled",
+					       NULL };
 	static const char *const builtins[] = { "concat", "wnn", "rna", "modality2", "given", NULL };
 	const char *label_key, *batch_key, *mod2, *where2, *data2, *counts;
 	double ncomp, ncomp2;
@@ -692,6 +705,8 @@ static int plan_multiomics(sc_plan_ctx *x, const sc_spec_task *t)
 	if ((rc = sc_plan_methods(x, t, builtins, &ml)))
 		goto out;
 	json_t *extra = json_pack("{s:s}", "label_key", label_key);
+	if (opt(t, "unlabeled"))
+		json_object_set(extra, "unlabeled", (json_t *)opt(t, "unlabeled"));
 	if (batch_key)
 		json_object_set_new(extra, "batch_key", json_string(batch_key));
 	for (size_t mi = 0; mi < ml.n && !rc; mi++) {

@@ -253,6 +253,10 @@ static int annotation_fit(sc_step_ctx *c)
 		goto out;
 	if ((rc = sc_h5ad_read_labels(&lab, data, "obs", label_key, c->err)))
 		goto out;
+	size_t unl = sc_labels_unlabel(&lab, json_object_get(c->params, "unlabeled"));
+	if (unl)
+		sc_step_note(c, "%zu cell%s labelled as missing ('nan' or an 'unlabeled' value)", unl,
+			     unl == 1 ? "" : "s");
 	size_t *counts = sc_xcalloc(lab.ncat ? lab.ncat : 1, sizeof(size_t));
 	sc_labels_counts(&lab, counts);
 	size_t present = 0;
@@ -441,7 +445,7 @@ out:
 	return rc;
 }
 
-const sc_step_kind sc_annotation_fit_kind = { "annotation.fit", "1", annotation_fit,
+const sc_step_kind sc_annotation_fit_kind = { "annotation.fit", "2", annotation_fit,
 					      "train a classifier and predict held-out cells" };
 const sc_step_kind sc_annotation_eval_kind = { "annotation.eval", "1", annotation_eval,
 					       "classification metrics of predictions" };

@@ -274,6 +274,7 @@ static int integration_eval(sc_step_ctx *c)
 	if (rc || (rc = sc_h5ad_read_labels(&lab, h, "obs", label_key ? label_key : "", c->err)) ||
 	    (rc = sc_h5ad_read_index(&names, &nnames, h, "obs", c->err)))
 		goto out;
+	sc_labels_unlabel(&lab, json_object_get(c->params, "unlabeled"));
 	if (batch_key) {
 		if ((rc = sc_h5ad_read_labels(&bat, h, "obs", batch_key, c->err)))
 			goto out;
@@ -447,5 +448,5 @@ const sc_step_kind sc_batch_embed_kind = { "batch.embed", "1", batch_embed,
 					   "built-in batch integration (PCA, ComBat, Harmony)" };
 const sc_step_kind sc_multiomics_embed_kind = { "multiomics.embed", "1", multiomics_embed,
 						"joint embedding of two modalities" };
-const sc_step_kind sc_integration_eval_kind = { "integration.eval", "3", integration_eval,
+const sc_step_kind sc_integration_eval_kind = { "integration.eval", "4", integration_eval,
 						"the scIB metric suite on an embedding" };

@@ -48,3 +48,29 @@ int sc_rep_load(sc_dmat *out, sc_h5ad *h, const char *where, sc_err *err)
 	free(path);
 	return rc;
 }
+
+size_t sc_labels_unlabel(sc_labels *l, const json_t *names)
+{
+	static const char *const dflt[] = { "nan", "NaN", NULL };
+	size_t marked = 0;
+	for (size_t k = 0; k < l->ncat; k++) {
+		int hit = 0;
+		if (names) {
+			size_t i;
+			json_t *v;
+			json_array_foreach(names, i, v)
+				hit |= json_is_string(v) && !strcmp(json_string_value(v), l->names[k]);
+		} else {
+			for (int i = 0; dflt[i]; i++)
+				hit |= !strcmp(dflt[i], l->names[k]);
+		}
+		if (!hit)
+			continue;
+		for (size_t c = 0; c < l->n; c++)
+			if (l->codes[c] == (int32_t)k) {
+				l->codes[c] = -1;
+				marked++;
+			}
+	}
+	return marked;
+}

@@ -6,6 +6,7 @@
 #ifndef SC_REP_H
 #define SC_REP_H
 
+#include <jansson.h>
 #include "tasks/core/h5ad.h"
 #include "tasks/core/mat.h"
 #include "util/err.h"
@@ -16,5 +17,10 @@ int sc_rep_load(sc_dmat *out, sc_h5ad *h, const char *where, sc_err *err) SC_WUR
 char *sc_rep_path(const char *where);
 /* Every value finite; else an error naming the file, element, row and column. */
 int sc_rep_check_finite(const sc_dmat *m, const char *file, const char *what, sc_err *err) SC_WUR;
+
+/* Mark cells whose category is one of names (a JSON array of strings; NULL:
+ * "nan" and "NaN", how a missing label looks after a str conversion) as
+ * missing (-1). Returns how many cells were marked. */
+size_t sc_labels_unlabel(sc_labels *l, const json_t *names);
 
 #endif

@@ -53,3 +53,8 @@ done_testing() { exit 0; }
 # jq-like: pyjson 'EXPR' < file   (EXPR sees the parsed JSON as d)
 pyjson() { "$PYTHON" -c "import json,sys; d=json.load(sys.stdin); v=($1); print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
 PBMC=scanpy_pbmc68k_reduced_with_counts.h5ad
+# example NAME: copy examples/NAME.yaml into $T with the data path pointing at $DATA
+example() {
+  sed -e "s|\.\./\.\./shared/data|$DATA|g" -e "s|models/standin_model.py|$TESTS_DIR/../examples/models/standin_model.py|" \
+    "$TESTS_DIR/../examples/$1.yaml" > "$T/$1.yaml"
+}
