@@ -68,7 +68,29 @@ typedef struct exec_ctx {
 	sc_exec_stats *stats;
 	size_t finished;
 	int ord;
+	int batch; /* a write transaction is open for a batch of records */
 } exec_ctx;
+
+/* Records of cache hits are batched into one transaction (one fsync, not one
+ * per step: a fully cached run of hundreds of steps is then instant); the
+ * batch is committed before anything that takes time or waits. */
+static int batch_begin(exec_ctx *x, sc_err *err)
+{
+	if (x->batch || x->o->no_record)
+		return 0;
+	int rc = sc_db_begin(sc_store_db(x->s), err);
+	if (!rc)
+		x->batch = 1;
+	return rc;
+}
+
+static int batch_end(exec_ctx *x, sc_err *err)
+{
+	if (!x->batch)
+		return 0;
+	x->batch = 0;
+	return sc_db_commit(sc_store_db(x->s), err);
+}
 
 static void say(exec_ctx *x, const sc_plan_step *st, const char *what)
 {
@@ -605,15 +627,31 @@ static void kill_running(exec_ctx *x)
 	}
 }
 
+static int exec_loop(exec_ctx *xp, sc_err *err);
+
 int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *stats, sc_err *err)
 {
-	exec_ctx x = { s, p, o, stats, 0, 0 };
+	exec_ctx x = { s, p, o, stats, 0, 0, 0 };
 	memset(stats, 0, sizeof(*stats));
+	int rc = exec_loop(&x, err);
+	/* Whatever stopped the loop, the records already made are facts. */
+	sc_err e2;
+	int brc = batch_end(&x, rc ? &e2 : err);
+	return rc ? rc : brc;
+}
+
+static int exec_loop(exec_ctx *xp, sc_err *err)
+{
+	exec_ctx *x = xp;
+	sc_store *s = x->s;
+	sc_plan *p = x->p;
+	const sc_exec_opts *o = x->o;
+	sc_exec_stats *stats = x->stats;
 	int jobs = o->jobs > 0 ? o->jobs : 1;
 	int stopping = 0, rc = 0;
 	for (;;) {
 		if (g_interrupt) {
-			kill_running(&x);
+			kill_running(x);
 			stats->interrupted = 1;
 			return sc_errf(err, SC_EINTR, "interrupted");
 		}
@@ -621,15 +659,17 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 		for (size_t i = 0; i < p->n; i++)
 			if (p->v[i].state == SC_STEP_RUNNING)
 				running++;
+		if ((rc = batch_begin(x, err)))
+			return rc;
 		/* Start what can start. */
 		for (size_t i = 0; i < p->n && !stopping; i++) {
 			sc_plan_step *st = &p->v[i];
 			if (st->state != SC_STEP_PENDING && st->state != SC_STEP_WAITLOCK)
 				continue;
-			int r = resolve_inputs(&x, st);
+			int r = resolve_inputs(x, st);
 			if (r < 0) {
 				st->state = SC_STEP_SKIPPED;
-				if ((rc = finish(&x, st, err)))
+				if ((rc = finish(x, st, err)))
 					return rc;
 				progressed = 1;
 				continue;
@@ -645,7 +685,7 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 				if (hit) {
 					st->state = SC_STEP_DONE;
 					st->cached = 1;
-					if ((rc = finish(&x, st, err)))
+					if ((rc = finish(x, st, err)))
 						return rc;
 					progressed = 1;
 					continue;
@@ -655,11 +695,11 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 				continue;
 			if (!o->no_record) {
 				int got;
-				if ((rc = take_lock(&x, st, &got, err)))
+				if ((rc = take_lock(x, st, &got, err)))
 					return rc;
 				if (!got) {
 					if (st->state != SC_STEP_WAITLOCK && o->progress)
-						say(&x, st, "waiting");
+						say(x, st, "waiting");
 					st->state = SC_STEP_WAITLOCK;
 					continue;
 				}
@@ -671,18 +711,18 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 					if (hit) {
 						st->state = SC_STEP_DONE;
 						st->cached = 1;
-						if ((rc = finish(&x, st, err)))
+						if ((rc = finish(x, st, err)))
 							return rc;
 						progressed = 1;
 						continue;
 					}
 				}
 			}
-			if ((rc = start_step(&x, st, err)))
+			if ((rc = batch_end(x, err)) || (rc = start_step(x, st, err)))
 				return rc;
 			if (st->state == SC_STEP_FAILED) {
 				drop_scratch(st);
-				if ((rc = finish(&x, st, err)))
+				if ((rc = finish(x, st, err)))
 					return rc;
 				if (!o->keep_going)
 					stopping = 1;
@@ -691,6 +731,8 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 			}
 			progressed = 1;
 		}
+		if ((rc = batch_end(x, err)))
+			return rc;
 		/* Reap finished children; enforce timeouts. */
 		for (size_t i = 0; i < p->n; i++) {
 			sc_plan_step *st = &p->v[i];
@@ -700,8 +742,8 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 			struct rusage ru;
 			pid_t r = wait4(st->pid, &status, WNOHANG, &ru);
 			if (r == st->pid) {
-				collect(&x, st, status, &ru);
-				if ((rc = finish(&x, st, err)))
+				collect(x, st, status, &ru);
+				if ((rc = finish(x, st, err)))
 					return rc;
 				if (st->state == SC_STEP_FAILED && !o->keep_going)
 					stopping = 1;
@@ -725,7 +767,7 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 					st->state = SC_STEP_SKIPPED;
 					set_error(st, "not run: an earlier step failed (use --keep-going "
 						      "to run the independent rest)");
-					if ((rc = finish(&x, st, err)))
+					if ((rc = finish(x, st, err)))
 						return rc;
 				}
 			}

@@ -445,7 +445,7 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 {
 	static const char *const allowed[] = { "gene_labels", "id_column", "label_column",
 					       "features", "var_key", "counts", "n_comps", "folds",
-					       NULL };
+					       "unlabeled", NULL };
 	static const char *const builtins[] = { "logreg", "knn", "nn", NULL };
 	const char *labels, *idc, *labc, *features, *var_key, *counts;
 	double folds, ncomp;
@@ -460,9 +460,27 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 	    (rc = opt_num(x, t, t->node, "folds", 2, 100, 5, &folds)) ||
 	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)))
 		return rc;
-	if (!sc_spec_find_dataset(x->spec, labels))
+	/* Labels from a table (a dataset) or from a var column of the dataset. */
+	const char *label_var = NULL;
+	if (!strncmp(labels, "var:", 4) || !strncmp(labels, "var/", 4)) {
+		label_var = labels + 4;
+		sc_err e;
+		sc_h5ad *h = NULL;
+		sc_labels l;
+		int r2 = sc_h5ad_open(&h, sc_plan_ctx_dataset_path(x, t->dataset), &e);
+		if (!r2 && !(r2 = sc_h5ad_read_labels(&l, h, "var", label_var, &e)))
+			sc_labels_free(&l);
+		sc_h5ad_close(h);
+		if (r2) {
+			const char *m = strstr(e.msg, ": var/");
+			return sc_spec_errf(x->spec, opt(t, "gene_labels"), x->err, "dataset '%s'%s",
+					    t->dataset, m ? m : e.msg);
+		}
+	} else if (!sc_spec_find_dataset(x->spec, labels)) {
 		return sc_spec_errf(x->spec, opt(t, "gene_labels"), x->err,
-				    "gene_labels must name a dataset (the label table): no '%s'", labels);
+				    "gene_labels must name a dataset (the label table) or var:COLUMN: "
+				    "no dataset '%s'", labels);
+	}
 	/* Where the features come from, for built-in methods. */
 	const sc_spec_dataset *fds = NULL;
 	const char *fwhere = NULL;
@@ -476,7 +494,7 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 		return sc_spec_errf(x->spec, opt(t, "features"), x->err,
 				    "'features' must be expression, varm:KEY or a dataset name (a "
 				    "CSV/TSV or .h5ad of genes x features)");
-	if ((rc = check_gene_labels(x, t, labels, idc, labc, var_key, !fds)) ||
+	if ((!label_var && (rc = check_gene_labels(x, t, labels, idc, labc, var_key, !fds))) ||
 	    (rc = sc_plan_methods(x, t, builtins, &ml)))
 		goto out;
 	size_t feat_step = (size_t)-1;
@@ -490,6 +508,10 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 			json_object_set_new(cp, "folds", json_integer((json_int_t)folds));
 			if (var_key)
 				json_object_set_new(cp, "var_key", json_string(var_key));
+			if (label_var)
+				json_object_set_new(cp, "label_var", json_string(label_var));
+			if (opt(t, "unlabeled"))
+				json_object_set(cp, "unlabeled", (json_t *)opt(t, "unlabeled"));
 			int from = -1;
 			const char *from_out = NULL;
 			const sc_oid *fobj = NULL;
@@ -545,7 +567,8 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 				sc_plan_input_step(x->plan, cv, "features", (size_t)from, from_out, NULL);
 			else
 				sc_plan_input_obj(x->plan, cv, "features", fobj, NULL);
-			sc_plan_input_obj(x->plan, cv, "labels", sc_plan_ctx_dataset(x, labels), NULL);
+			sc_plan_input_obj(x->plan, cv, "labels",
+					  sc_plan_ctx_dataset(x, label_var ? t->dataset : labels), NULL);
 			sc_plan_label(x->plan, cv, task_label(t), t->dataset, m->label);
 			sc_plan_dedupe_last(x->plan);
 		}

@@ -302,7 +302,9 @@ static int record_cache_entry(sc_store *s, const sc_plan_step *st, sc_err *err)
 int sc_step_record(sc_store *s, int64_t run, const sc_plan_step *st, int ord, sc_err *err)
 {
 	sqlite3 *db = sc_store_db(s);
-	int rc = sc_db_begin(db, err);
+	/* Inside the caller's transaction (a batch of cache hits) or our own. */
+	int own = sqlite3_get_autocommit(db);
+	int rc = own ? sc_db_begin(db, err) : 0;
 	if (rc)
 		return rc;
 	if (!st->cached && st->key[0] && (rc = record_cache_entry(s, st, err)))
@@ -347,9 +349,10 @@ int sc_step_record(sc_store *s, int64_t run, const sc_plan_step *st, int ord, sc
 		if (rc)
 			goto fail;
 	}
-	return sc_db_commit(db, err);
+	return own ? sc_db_commit(db, err) : 0;
 fail:
-	sc_db_rollback(db);
+	if (own)
+		sc_db_rollback(db);
 	return rc;
 }
 

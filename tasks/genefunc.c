@@ -144,6 +144,55 @@ static int load_features(sc_step_ctx *c, const char *path, const char *where, sc
 	return rc;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Gene labels from a var column of a dataset, in the table reader's form
+ * (categories sorted by byte value, as sklearn's LabelEncoder orders them). */
+static int labels_from_var(sc_step_ctx *c, sc_gene_labels *g, const char *path, const char *col)
+{
+	memset(g, 0, sizeof(*g));
+	sc_h5ad *h = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+	sc_labels l = { 0 };
+	int rc = sc_h5ad_open(&h, path, c->err);
+	if (!rc)
+		rc = gene_ids(&ids, &n, h, sc_step_str(c, "var_key", NULL), c->err);
+	if (!rc)
+		rc = sc_h5ad_read_labels(&l, h, "var", col, c->err);
+	sc_h5ad_close(h);
+	if (rc)
+		goto out;
+	sc_labels_unlabel(&l, json_object_get(c->params, "unlabeled"));
+	size_t *cnt = sc_xcalloc(l.ncat + 1, sizeof(size_t));
+	sc_labels_counts(&l, cnt);
+	g->names = sc_xcalloc(l.ncat + 1, sizeof(char *));
+	for (size_t k = 0; k < l.ncat; k++)
+		if (cnt[k])
+			g->names[g->ncat++] = sc_xstrdup(l.names[k]);
+	free(cnt);
+	qsort(g->names, g->ncat, sizeof(char *), cmp_name);
+	g->ids = sc_xcalloc(n ? n : 1, sizeof(char *));
+	g->codes = sc_xcalloc(n ? n : 1, sizeof(int32_t));
+	for (size_t i = 0; i < n; i++) {
+		if (l.codes[i] < 0) {
+			g->nmissing++;
+			continue;
+		}
+		const char *nm = l.names[l.codes[i]];
+		char **f = bsearch(&nm, g->names, g->ncat, sizeof(char *), cmp_name);
+		g->ids[g->n] = sc_xstrdup(ids[i]);
+		g->codes[g->n++] = (int32_t)(f - g->names);
+	}
+out:
+	sc_labels_free(&l);
+	sc_h5ad_strings_free(ids, n);
+	return rc;
+}
+
 static void mean_sd(const double *v, size_t n, double *mean, double *sd)
 {
 	double s = 0, q = 0;
@@ -181,8 +230,13 @@ static int genefunc_cv(sc_step_ctx *c)
 	int rc = load_features(c, pf, where, &x, &ids, &nids);
 	if (rc)
 		goto out;
-	if ((rc = sc_table_read_labels(&g, pl, sc_step_str(c, "id_column", "gene_id"),
-				       sc_step_str(c, "label_column", "label"), c->err)))
+	const char *label_var = sc_step_str(c, "label_var", NULL);
+	if (label_var)
+		rc = labels_from_var(c, &g, pl, label_var);
+	else
+		rc = sc_table_read_labels(&g, pl, sc_step_str(c, "id_column", "gene_id"),
+					  sc_step_str(c, "label_column", "label"), c->err);
+	if (rc)
 		goto out;
 	codes = sc_xmalloc((nids ? nids : 1) * sizeof(int32_t));
 	size_t matched = 0;
@@ -333,5 +387,5 @@ const sc_step_kind sc_genefunc_features_kind = {
 	"genefunc.features", "1", genefunc_features,
 	"gene features from expression profiles (PCA over cells)"
 };
-const sc_step_kind sc_genefunc_cv_kind = { "genefunc.cv", "1", genefunc_cv,
+const sc_step_kind sc_genefunc_cv_kind = { "genefunc.cv", "2", genefunc_cv,
 					   "k-fold cross-validated gene classification" };

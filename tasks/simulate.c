@@ -29,6 +29,7 @@
 
 #define BLOCK 1024
 #define GENE_STREAM 0xfffffffffffffff0ULL /* far from any block index */
+#define CELL_STREAM_BIT (1ULL << 62)       /* cell identities: block index | this */
 
 void sc_sim_defaults(sc_sim_params *p)
 {
@@ -196,14 +197,19 @@ static void gen_block(const model *m, block *b)
 {
 	const sc_sim_params *p = m->p;
 	size_t G = p->genes;
-	sc_rng r;
+	/* Who a cell is (type, batch, library size) comes from its own stream,
+	 * apart from its counts: files simulated with the same seed, cells,
+	 * types and batches but other genes describe the same cells, so they
+	 * pair up as two modalities. */
+	sc_rng r, rc;
 	sc_rng_stream(&r, p->seed, b->index);
+	sc_rng_stream(&rc, p->seed, b->index | CELL_STREAM_BIT);
 	b->x.rows = b->n;
 	b->x.indptr[0] = 0;
 	int64_t k = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		size_t t = (size_t)sc_rng_below(&r, p->types), bt = (size_t)sc_rng_below(&r, p->batches);
-		double lib = lognormal(&r, p->lib_loc, p->lib_scale);
+		size_t t = (size_t)sc_rng_below(&rc, p->types), bt = (size_t)sc_rng_below(&rc, p->batches);
+		double lib = lognormal(&rc, p->lib_loc, p->lib_scale);
 		double scale = lib / m->norm[t * p->batches + bt];
 		const double *de = m->de + t * G, *bf = m->bf + bt * G;
 		double tot = 0;
@@ -406,6 +412,29 @@ int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, 
 		rc = sc_h5ad_write_index(w, "var", genes, G, err);
 	if (!rc)
 		rc = sc_h5ad_write_float(w, "var", "base_mean", m.base, G, err);
+	if (!rc) {
+		/* The ground truth of the gene-function demo: each gene's cell type of
+		 * strongest differential expression, "none" for genes DE in no type. */
+		int32_t *det = sc_xmalloc(G * sizeof(int32_t));
+		for (size_t g = 0; g < G; g++) {
+			double best = 0;
+			det[g] = (int32_t)p->types;
+			for (size_t t = 0; t < p->types; t++) {
+				double lf = fabs(log(m.de[t * G + g]));
+				if (lf > best) {
+					best = lf;
+					det[g] = (int32_t)t;
+				}
+			}
+		}
+		char **dn = sc_xcalloc(p->types + 1, sizeof(char *));
+		for (size_t t = 0; t < p->types; t++)
+			dn[t] = tn[t];
+		dn[p->types] = "none";
+		rc = sc_h5ad_write_categorical(w, "var", "de_type", det, G, dn, p->types + 1, 0, err);
+		free(dn);
+		free(det);
+	}
 	if (!rc)
 		rc = write_params(w, p, err);
 	free_strs(cells, N);
