@@ -274,34 +274,34 @@ static void test_sklearn(void)
 			size_t k = wc.rows, p = wc.cols, n = ws.rows;
 			/* the iterative path on every case but the 15k-gene one (slow) */
 			for (int it = 0; it < (f == 2 ? 1 : 2); it++) {
-			const char *how = it ? "iterative" : "auto";
-			sc_pca_method meth = it ? SC_PCA_ITERATIVE : SC_PCA_AUTO;
-			sc_dmat s = { 0 };
-			sc_pca m = { 0 };
-			sc_err err = { 0 };
-			int rc = sparse[f] ? sc_pca_csr_with(&s, &m, &xs, k, meth, &err)
-					   : sc_pca_dense_with(&s, &m, &xd, k, meth, &err);
-			OK(rc == 0 && m.n_comps == k && m.n_features == p, "%s, %s: pca of %zu x %zu to %zu runs %s",
-			   names[f], how, n, p, k, rc ? err.msg : "");
-			if (rc == 0) {
-				double e1 = maxrel(m.explained_variance, wev.v, k);
-				double e2 = maxrel(m.explained_variance_ratio, wevr.v, k);
-				double e3 = maxrel(m.singular_values, wsv.v, k);
-				double e4 = maxabs(m.components, wc.v, k * p);
-				double e5 = maxabs(m.mean, wmu.v, p);
-				double smax = 0;
-				for (size_t t = 0; t < n * k; t++)
-					smax = fmax(smax, fabs(ws.v[t]));
-				double e6 = maxabs(s.v, ws.v, n * k) / smax;
-				OK(e1 <= 1e-6 && e2 <= 1e-6 && e3 <= 1e-6,
-				   "%s, %s: explained variance, ratio, singular values = sklearn within 1e-6 relative "
-				   "(%.2g %.2g %.2g)", names[f], how, e1, e2, e3);
-				OK(e4 <= 1e-6, "%s, %s: components = sklearn within 1e-6 (%.2g)", names[f], how, e4);
-				OK(e5 <= 1e-10, "%s, %s: mean = sklearn (%.2g)", names[f], how, e5);
-				OK(e6 <= 1e-6, "%s, %s: scores = sklearn within 1e-6 of the largest (%.2g)", names[f], how, e6);
-			}
-			sc_pca_free(&m);
-			sc_dmat_free(&s);
+				const char *how = it ? "iterative" : "auto";
+				sc_pca_method meth = it ? SC_PCA_ITERATIVE : SC_PCA_AUTO;
+				sc_dmat s = { 0 };
+				sc_pca m = { 0 };
+				sc_err err = { 0 };
+				int rc = sparse[f] ? sc_pca_csr_with(&s, &m, &xs, k, meth, &err)
+						   : sc_pca_dense_with(&s, &m, &xd, k, meth, &err);
+				OK(rc == 0 && m.n_comps == k && m.n_features == p, "%s, %s: pca of %zu x %zu to %zu runs %s",
+				   names[f], how, n, p, k, rc ? err.msg : "");
+				if (rc == 0) {
+					double e1 = maxrel(m.explained_variance, wev.v, k);
+					double e2 = maxrel(m.explained_variance_ratio, wevr.v, k);
+					double e3 = maxrel(m.singular_values, wsv.v, k);
+					double e4 = maxabs(m.components, wc.v, k * p);
+					double e5 = maxabs(m.mean, wmu.v, p);
+					double smax = 0;
+					for (size_t t = 0; t < n * k; t++)
+						smax = fmax(smax, fabs(ws.v[t]));
+					double e6 = maxabs(s.v, ws.v, n * k) / smax;
+					OK(e1 <= 1e-6 && e2 <= 1e-6 && e3 <= 1e-6,
+					   "%s, %s: explained variance, ratio, singular values = sklearn within 1e-6 relative "
+					   "(%.2g %.2g %.2g)", names[f], how, e1, e2, e3);
+					OK(e4 <= 1e-6, "%s, %s: components = sklearn within 1e-6 (%.2g)", names[f], how, e4);
+					OK(e5 <= 1e-10, "%s, %s: mean = sklearn (%.2g)", names[f], how, e5);
+					OK(e6 <= 1e-6, "%s, %s: scores = sklearn within 1e-6 of the largest (%.2g)", names[f], how, e6);
+				}
+				sc_pca_free(&m);
+				sc_dmat_free(&s);
 			}
 		}
 		sc_dmat_free(&xd);
