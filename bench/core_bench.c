@@ -3,7 +3,8 @@
  * and the dgemm reference on raw binaries written by the script (layout in
  * tests/unit/core_oracle.h) and prints one "key value" line per figure.
  *
- *   core_bench pca FILE.csr NCOMP       sc_pca_csr
+ *   core_bench pca FILE.csr NCOMP [iterative]   sc_pca_csr (or forced
+ *                                       subspace iteration)
  *   core_bench knn FILE.dense K...      sc_knn_self (include_self, as
  *                                       sklearn's kneighbors(X))
  *   core_bench gemm                     OpenBLAS dgemm: square peak, and
@@ -45,7 +46,7 @@ static void must(size_t got, size_t want)
 	}
 }
 
-static int bench_pca(const char *path, size_t k)
+static int bench_pca(const char *path, size_t k, int iterative)
 {
 	int64_t h[3];
 	FILE *f = open_bin(path, "SCC1", h, 3);
@@ -59,52 +60,20 @@ static int bench_pca(const char *path, size_t k)
 	sc_pca m = { 0 };
 	sc_err err = { 0 };
 	double t0 = now();
-	if (sc_pca_csr(&s, &m, &x, k, &err)) {
+	if (sc_pca_csr_with(&s, &m, &x, k, iterative ? SC_PCA_ITERATIVE : SC_PCA_AUTO, &err)) {
 		fprintf(stderr, "core_bench: %s\n", err.msg);
 		return 1;
 	}
 	double t = now() - t0;
-	printf("pca_seconds %.3f\n", t);
-	printf("pca_ev");
+	const char *pre = iterative ? "pca_iter" : "pca";
+	printf("%s_seconds %.3f\n", pre, t);
+	printf("%s_ev", pre);
 	for (size_t c = 0; c < 5 && c < m.n_comps; c++)
 		printf(" %.10g", m.explained_variance[c]);
-	printf("\npca_ev_last %.10g\n", m.explained_variance[m.n_comps - 1]);
+	printf("\n%s_ev_last %.10g\n", pre, m.explained_variance[m.n_comps - 1]);
 	sc_pca_free(&m);
 	sc_dmat_free(&s);
 	sc_csr_free(&x);
-	return 0;
-}
-
-static int bench_knn(const char *path, int argc, char **argv)
-{
-	int64_t h[2];
-	FILE *f = open_bin(path, "SCD1", h, 2);
-	sc_dmat x;
-	sc_dmat_alloc(&x, (size_t)h[0], (size_t)h[1]);
-	must(fread(x.v, 8, x.rows * x.cols, f), x.rows * x.cols);
-	fclose(f);
-	for (int a = 0; a < argc; a++) {
-		size_t k = (size_t)atol(argv[a]), n = x.rows;
-		int32_t *idx = malloc(n * k * 4);
-		double *d = malloc(n * k * 8);
-		sc_err err = { 0 };
-		double t0 = now();
-		if (sc_knn_self(idx, d, &x, k, SC_METRIC_EUCLIDEAN, 1, &err)) {
-			fprintf(stderr, "core_bench: %s\n", err.msg);
-			return 1;
-		}
-		double t = now() - t0;
-		double flops = 2.0 * (double)n * (double)n * (double)x.cols;
-		printf("knn_k%zu_seconds %.3f\n", k, t);
-		printf("knn_k%zu_gflops %.2f\n", k, flops / t * 1e-9);
-		double cs = 0;
-		for (size_t i = 0; i < n * k; i++)
-			cs += d[i];
-		printf("knn_k%zu_distsum %.10g\n", k, cs);
-		free(idx);
-		free(d);
-	}
-	sc_dmat_free(&x);
 	return 0;
 }
 
@@ -126,10 +95,45 @@ static double gemm_rate(int m, int n, int k, int reps)
 	return 2.0 * m * n * (double)k * reps / t * 1e-9;
 }
 
+static int bench_knn(const char *path, int argc, char **argv)
+{
+	int64_t h[2];
+	FILE *f = open_bin(path, "SCD1", h, 2);
+	sc_dmat x;
+	sc_dmat_alloc(&x, (size_t)h[0], (size_t)h[1]);
+	must(fread(x.v, 8, x.rows * x.cols, f), x.rows * x.cols);
+	fclose(f);
+	for (int a = 0; a < argc; a++) {
+		size_t k = (size_t)atol(argv[a]), n = x.rows;
+		int32_t *idx = malloc(n * k * 4);
+		double *d = malloc(n * k * 8);
+		sc_err err = { 0 };
+		/* the dgemm peak under the same conditions, just before */
+		printf("knn_k%zu_peak_gflops %.2f\n", k, gemm_rate(3000, 3000, 3000, 2));
+		double t0 = now();
+		if (sc_knn_self(idx, d, &x, k, SC_METRIC_EUCLIDEAN, 1, &err)) {
+			fprintf(stderr, "core_bench: %s\n", err.msg);
+			return 1;
+		}
+		double t = now() - t0;
+		double flops = 2.0 * (double)n * (double)n * (double)x.cols;
+		printf("knn_k%zu_seconds %.3f\n", k, t);
+		printf("knn_k%zu_gflops %.2f\n", k, flops / t * 1e-9);
+		double cs = 0;
+		for (size_t i = 0; i < n * k; i++)
+			cs += d[i];
+		printf("knn_k%zu_distsum %.10g\n", k, cs);
+		free(idx);
+		free(d);
+	}
+	sc_dmat_free(&x);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "pca") == 0)
-		return bench_pca(argv[2], (size_t)atol(argv[3]));
+		return bench_pca(argv[2], (size_t)atol(argv[3]), argc >= 5 && strcmp(argv[4], "iterative") == 0);
 	if (argc >= 4 && strcmp(argv[1], "knn") == 0)
 		return bench_knn(argv[2], argc - 3, argv + 3);
 	if (argc >= 2 && strcmp(argv[1], "gemm") == 0) {

@@ -50,7 +50,7 @@ def gen(d, pn, pp, kn, kd):
     rng = np.random.default_rng(12345)
     # Poisson counts: gene rates log-normal around 0.1 (about 10% non-zeros),
     # 20 cell types each scaling a quarter of the genes by 4
-    rate = np.exp(rng.normal(np.log(0.08), 1.0, pp))
+    rate = np.exp(rng.normal(np.log(0.05), 1.0, pp))
     types = rng.integers(0, 20, pn)
     mult = np.where(rng.random((20, pp)) < 0.25, 4.0, 0.8)
     blocks = []

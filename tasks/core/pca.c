@@ -18,9 +18,12 @@
  * centring each block before the product avoids the cancellation of
  * X^T X - n mu mu^T. Squaring the singular values keeps the top components
  * accurate to about eps * S_1^2 / (S_i^2 - S_{i+1}^2), which is far below
- * 1e-6 for the leading 50 components of real data; when min(n,p) exceeds
- * SC_PCA_DIRECT_MAX the Gram matrix would not fit comfortably and the
- * function refuses (select genes first).
+ * 1e-6 for the leading 50 components of real data. When min(n,p) exceeds
+ * SC_PCA_DIRECT_MAX the Gram matrix would not fit comfortably (12000^2
+ * doubles = 1.15 GB) and block subspace iteration takes over (below): two
+ * passes over the data per iteration, iterated to a residual of 1e-10 of the
+ * largest singular value; its sparse products are serial, so it is the slow
+ * path (select genes first where the analysis allows).
  *
  * Determinism: dsyrk (the expensive part, threaded) partitions its output
  * and rounds the same whatever the thread count; the eigensolver and the
@@ -29,6 +32,7 @@
  */
 #include "pca.h"
 #include "blas.h"
+#include "rng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -137,7 +141,211 @@ out:
 	return rc;
 }
 
-static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps, sc_err *err)
+
+/* ---- iterative path: block subspace iteration with Rayleigh-Ritz ---- */
+
+/* out (n x L) = Xc V, V p x L. */
+static void mul_x(double *out, const src *x, const double *V, size_t L, double *B, size_t bs)
+{
+	size_t n = x->n, p = x->p;
+	if (x->d) {
+		for (size_t r0 = 0; r0 < n; r0 += bs) {
+			size_t nr = n - r0 < bs ? n - r0 : bs;
+			rows_block(B, x, r0, nr);
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nr, (int)L, (int)p, 1.0, B,
+				    (int)p, V, (int)L, 0.0, out + r0 * L, (int)L);
+		}
+		return;
+	}
+	double *muv = sc_xcalloc(L, sizeof(double));
+	for (size_t j = 0; j < p; j++)
+		for (size_t t = 0; t < L; t++)
+			muv[t] += x->mu[j] * V[j * L + t];
+	const sc_csr *s = x->s;
+	for (size_t i = 0; i < n; i++) {
+		double *o = out + i * L;
+		for (size_t t = 0; t < L; t++)
+			o[t] = -muv[t];
+		/* daxpy: OpenBLAS's vector kernel, elementwise (no reduction order) */
+		for (int64_t q = s->indptr[i]; q < s->indptr[i + 1]; q++)
+			cblas_daxpy((int)L, s->data[q], V + (size_t)s->indices[q] * L, 1, o, 1);
+	}
+	free(muv);
+}
+
+/* out (p x L) = Xc^T Q, Q n x L. */
+static void mul_xt(double *out, const src *x, const double *Q, size_t L, double *B, size_t bs)
+{
+	size_t n = x->n, p = x->p;
+	memset(out, 0, p * L * sizeof(double));
+	if (x->d) {
+		for (size_t r0 = 0; r0 < n; r0 += bs) {
+			size_t nr = n - r0 < bs ? n - r0 : bs;
+			rows_block(B, x, r0, nr);
+			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)L, (int)nr, 1.0, B,
+				    (int)p, Q + r0 * L, (int)L, 1.0, out, (int)L);
+		}
+		return;
+	}
+	double *cs = sc_xcalloc(L, sizeof(double));
+	const sc_csr *s = x->s;
+	for (size_t i = 0; i < n; i++) {
+		const double *qi = Q + i * L;
+		for (size_t t = 0; t < L; t++)
+			cs[t] += qi[t];
+		for (int64_t q = s->indptr[i]; q < s->indptr[i + 1]; q++)
+			cblas_daxpy((int)L, s->data[q], qi, 1, out + (size_t)s->indices[q] * L, 1);
+	}
+	for (size_t j = 0; j < p; j++)
+		for (size_t t = 0; t < L; t++)
+			out[j * L + t] -= x->mu[j] * cs[t];
+	free(cs);
+}
+
+/* Thin QR of the row-major r x L matrix Y (r >= L): Y becomes Q; R (L x L,
+ * column-major upper triangle) is returned when R is not NULL. */
+static int thin_qr(double *Y, size_t r, size_t L, double *R, sc_err *err)
+{
+	int m = (int)r, nn = (int)L, info = 0, lwork = -1;
+	double *a = sc_xmalloc(sc_mulsz(r, L * sizeof(double)));
+	double *tau = sc_xmalloc(L * sizeof(double)), wq = 0;
+	for (size_t i = 0; i < r; i++)
+		for (size_t t = 0; t < L; t++)
+			a[t * r + i] = Y[i * L + t];
+	dgeqrf_(&m, &nn, a, &m, tau, &wq, &lwork, &info);
+	lwork = (int)wq + 1;
+	double *work = sc_xmalloc((size_t)lwork * sizeof(double));
+	dgeqrf_(&m, &nn, a, &m, tau, work, &lwork, &info);
+	if (info == 0 && R) {
+		memset(R, 0, L * L * sizeof(double));
+		for (size_t c = 0; c < L; c++)
+			for (size_t i = 0; i <= c; i++)
+				R[c * L + i] = a[c * r + i];
+	}
+	if (info == 0) {
+		int lw2 = -1;
+		dorgqr_(&m, &nn, &nn, a, &m, tau, &wq, &lw2, &info);
+		if ((int)wq + 1 > lwork) {
+			lwork = (int)wq + 1;
+			work = sc_xrealloc(work, (size_t)lwork * sizeof(double));
+		}
+		dorgqr_(&m, &nn, &nn, a, &m, tau, work, &lwork, &info);
+	}
+	if (info == 0)
+		for (size_t i = 0; i < r; i++)
+			for (size_t t = 0; t < L; t++)
+				Y[i * L + t] = a[t * r + i];
+	free(a);
+	free(tau);
+	free(work);
+	return info ? sc_errf(err, SC_ERR, "qr failed (lapack info %d)", info) : 0;
+}
+
+/* SVD of the L x L column-major R: R = U diag(s) W^T, U and W column-major. */
+static int small_svd(double *R, size_t L, double *s, double *U, double *Wt, sc_err *err)
+{
+	int n = (int)L, info = 0, lwork = -1;
+	int *iw = sc_xmalloc(8 * L * sizeof(int));
+	double wq = 0;
+	dgesdd_("A", &n, &n, R, &n, s, U, &n, Wt, &n, &wq, &lwork, iw, &info);
+	lwork = (int)wq + 1;
+	double *work = sc_xmalloc((size_t)lwork * sizeof(double));
+	dgesdd_("A", &n, &n, R, &n, s, U, &n, Wt, &n, work, &lwork, iw, &info);
+	free(iw);
+	free(work);
+	return info ? sc_errf(err, SC_ERR, "svd failed (lapack info %d)", info) : 0;
+}
+
+/*
+ * Top k singular triplets of Xc by subspace iteration on L = k + max(k, 20)
+ * vectors from a fixed-seed Gaussian start: V <- orth(Xc^T Q), Y = Xc V =
+ * Q R, R = U S W^T, so u = Q U, v = V W satisfy Xc v = s u exactly and the
+ * iteration stops when |Xc^T u_i - s_i v_i| <= 1e-10 s_1 for every i < k
+ * (at most 1000 iterations). Each iteration costs two passes over the data
+ * (2 nnz L flops for CSR) and two thin QRs (4 max(n,p) L^2). Outputs: w = s^2,
+ * Vout (k x p) and scores (n x k, = u s).
+ */
+static int pca_iterative(const src *x, size_t k, double *w, double *Vout, double *S, sc_err *err)
+{
+	size_t n = x->n, p = x->p, m = n < p ? n : p;
+	size_t L = k + (k > 20 ? k : 20);
+	if (L > m)
+		L = m;
+	int rc = 0, nt = sc_blas_serial_begin();
+	size_t bs = block_len(p);
+	double *B = x->d ? sc_xmalloc(sc_mulsz(bs, p * sizeof(double))) : NULL;
+	double *V = sc_xmalloc(sc_mulsz(p, L * sizeof(double)));
+	double *Y = sc_xmalloc(sc_mulsz(n, L * sizeof(double)));
+	double *R = sc_xmalloc(L * L * sizeof(double)), *U = sc_xmalloc(L * L * sizeof(double));
+	double *Wt = sc_xmalloc(L * L * sizeof(double)), *sv = sc_xmalloc(L * sizeof(double));
+	double *Z = sc_xmalloc(sc_mulsz(p, L * sizeof(double)));
+	double *Zu = sc_xmalloc(sc_mulsz(p, k * sizeof(double)));
+	double *Vw = sc_xmalloc(sc_mulsz(p, k * sizeof(double)));
+	sc_rng r;
+	sc_rng_seed(&r, 0);
+	for (size_t t = 0; t < p * L; t++)
+		V[t] = sc_rng_normal(&r);
+	if ((rc = thin_qr(V, p, L, NULL, err)))
+		goto out;
+	int converged = 0;
+	for (int it = 0; it < 1000 && !converged; it++) {
+		mul_x(Y, x, V, L, B, bs);
+		if ((rc = thin_qr(Y, n, L, R, err)) || (rc = small_svd(R, L, sv, U, Wt, err)))
+			goto out;
+		/* Z = Xc^T Q; residual of u_i: Z U_i - s_i V W_i */
+		mul_xt(Z, x, Y, L, B, bs);
+		/* Zu = Z U_k (p x k), Vw = V W_k (p x k) */
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p, (int)k, (int)L, 1.0, Z, (int)L, U,
+			    (int)L, 0.0, Zu, (int)k);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)L, 1.0, V, (int)L,
+			    Wt, (int)L, 0.0, Vw, (int)k);
+		double worst = 0;
+		for (size_t i = 0; i < k; i++) {
+			double res = 0;
+			for (size_t j = 0; j < p; j++) {
+				double d = Zu[j * k + i] - sv[i] * Vw[j * k + i];
+				res += d * d;
+			}
+			worst = fmax(worst, sqrt(res));
+		}
+		converged = worst <= 1e-10 * sv[0];
+		if (converged) {
+			for (size_t i = 0; i < k; i++) {
+				w[i] = sv[i] * sv[i];
+				for (size_t j = 0; j < p; j++)
+					Vout[i * p + j] = Vw[j * k + i];
+			}
+			/* scores = Q U_k S */
+			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)L, 1.0, Y, (int)L,
+				    U, (int)L, 0.0, S, (int)k);
+			for (size_t a = 0; a < n; a++)
+				for (size_t i = 0; i < k; i++)
+					S[a * k + i] *= sv[i];
+			break;
+		}
+		memcpy(V, Z, p * L * sizeof(double));
+		if ((rc = thin_qr(V, p, L, NULL, err)))
+			goto out;
+	}
+	if (!converged)
+		rc = sc_errf(err, SC_ERR, "pca subspace iteration did not converge in 1000 iterations");
+out:
+	sc_blas_serial_end(nt);
+	free(B);
+	free(V);
+	free(Y);
+	free(R);
+	free(U);
+	free(Wt);
+	free(sv);
+	free(Z);
+	free(Zu);
+	free(Vw);
+	return rc;
+}
+
+static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps,
+		   sc_pca_method method, sc_err *err)
 {
 	src x = *x0;
 	size_t n = x.n, p = x.p, k = n_comps;
@@ -156,10 +364,7 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 	if (k > kmax)
 		k = kmax;
 	size_t m = n < p ? n : p;
-	if (m > SC_PCA_DIRECT_MAX)
-		return sc_errf(err, SC_EINVAL,
-			       "pca of a %zu x %zu matrix: min dimension over %d, select genes first", n, p,
-			       SC_PCA_DIRECT_MAX);
+	int iterative = method == SC_PCA_ITERATIVE || (method == SC_PCA_AUTO && m > SC_PCA_DIRECT_MAX);
 
 	/* means and the total variance (two passes, as numpy's var) */
 	mu = sc_xcalloc(p, sizeof(double));
@@ -209,12 +414,15 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 	free(var);
 	x.mu = mu;
 
-	A = sc_xcalloc(sc_mulsz(m, m), sizeof(double));
 	w = sc_xmalloc(k * sizeof(double));
-	Z = sc_xmalloc(sc_mulsz(k, m * sizeof(double)));
 	V = sc_xmalloc(sc_mulsz(k, p * sizeof(double))); /* components, k x p */
 	sc_dmat_alloc(&S, n, k);
-	if (p <= n) {
+	if (iterative) {
+		if ((rc = pca_iterative(&x, k, w, V, S.v, err)))
+			goto out;
+	} else if (p <= n) {
+		A = sc_xcalloc(sc_mulsz(m, m), sizeof(double));
+		Z = sc_xmalloc(sc_mulsz(k, m * sizeof(double)));
 		size_t bs = block_len(p);
 		B = sc_xmalloc(sc_mulsz(bs, p * sizeof(double)));
 		for (size_t r0 = 0; r0 < n; r0 += bs) {
@@ -235,6 +443,8 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 		}
 		sc_blas_serial_end(nt);
 	} else {
+		A = sc_xcalloc(sc_mulsz(m, m), sizeof(double));
+		Z = sc_xmalloc(sc_mulsz(k, m * sizeof(double)));
 		size_t bc = block_len(n);
 		B = sc_xmalloc(sc_mulsz(n, bc * sizeof(double)));
 		cursor = sc_xmalloc(n * sizeof(int64_t));
@@ -326,16 +536,28 @@ out:
 	return rc;
 }
 
-int sc_pca_dense(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comps, sc_err *err)
+int sc_pca_dense_with(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comps,
+		      sc_pca_method method, sc_err *err)
 {
 	src s = { x, NULL, x->rows, x->cols, NULL };
-	return pca_run(scores, model, &s, n_comps, err);
+	return pca_run(scores, model, &s, n_comps, method, err);
+}
+
+int sc_pca_csr_with(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_comps,
+		    sc_pca_method method, sc_err *err)
+{
+	src s = { NULL, x, x->rows, x->cols, NULL };
+	return pca_run(scores, model, &s, n_comps, method, err);
+}
+
+int sc_pca_dense(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comps, sc_err *err)
+{
+	return sc_pca_dense_with(scores, model, x, n_comps, SC_PCA_AUTO, err);
 }
 
 int sc_pca_csr(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_comps, sc_err *err)
 {
-	src s = { NULL, x, x->rows, x->cols, NULL };
-	return pca_run(scores, model, &s, n_comps, err);
+	return sc_pca_csr_with(scores, model, x, n_comps, SC_PCA_AUTO, err);
 }
 
 void sc_pca_free(sc_pca *p)

@@ -6,8 +6,8 @@
  * positive), deterministic for a given input whatever the thread count.
  * Sparse input is centred implicitly: a large sparse matrix is never densified.
  * Method (pca.c): eigenvectors of the smaller of Xc^T Xc and Xc Xc^T, built
- * by dsyrk from centred dense blocks; min(rows, cols) above 12000 is refused
- * (SC_EINVAL: select genes first), there is no iterative solver yet.
+ * by dsyrk from centred dense blocks, up to min(rows, cols) = 12000; above,
+ * block subspace iteration converged to a residual of 1e-10 (slower).
  */
 #ifndef SC_PCA_H
 #define SC_PCA_H
@@ -31,6 +31,13 @@ int sc_pca_dense(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comp
 		 sc_err *err) SC_WUR;
 int sc_pca_csr(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_comps,
 	       sc_err *err) SC_WUR;
+/* The same with the method chosen: AUTO as above, GRAM forces the direct
+ * method, ITERATIVE the subspace iteration (tests, benchmarks). */
+typedef enum { SC_PCA_AUTO, SC_PCA_GRAM, SC_PCA_ITERATIVE } sc_pca_method;
+int sc_pca_dense_with(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comps,
+		      sc_pca_method method, sc_err *err) SC_WUR;
+int sc_pca_csr_with(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_comps,
+		    sc_pca_method method, sc_err *err) SC_WUR;
 void sc_pca_free(sc_pca *p);
 
 #endif

@@ -179,6 +179,55 @@ static void test_threads(size_t n, size_t p)
 	sc_dmat_free(&one);
 }
 
+/* Subspace iteration: same bytes for 1 and 2 threads, and the same
+ * decomposition as the direct method, on planted rank-6 data plus noise. */
+static void test_iterative(void)
+{
+	size_t n = 3000, p = 400, r = 6, k = 6;
+	sc_rng g;
+	sc_rng_seed(&g, 21);
+	double *a = malloc(n * r * 8), *b = malloc(r * p * 8);
+	for (size_t t = 0; t < n * r; t++)
+		a[t] = sc_rng_normal(&g) * (double)(1 + t % r);
+	for (size_t t = 0; t < r * p; t++)
+		b[t] = sc_rng_normal(&g);
+	sc_dmat x = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+	sc_dmat_alloc(&x, n, p);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < p; j++) {
+			double v = 0.1 * sc_rng_normal(&g);
+			for (size_t t = 0; t < r; t++)
+				v += a[i * r + t] * b[t * p + j];
+			x.v[i * p + j] = v;
+		}
+	sc_pca m1 = { 0 }, m2 = { 0 }, m3 = { 0 };
+	sc_err err = { 0 };
+	int nt = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	int rc = sc_pca_dense_with(&s1, &m1, &x, k, SC_PCA_ITERATIVE, &err);
+	openblas_set_num_threads(2);
+	rc |= sc_pca_dense_with(&s2, &m2, &x, k, SC_PCA_ITERATIVE, &err);
+	openblas_set_num_threads(nt);
+	rc |= sc_pca_dense_with(&s3, &m3, &x, k, SC_PCA_GRAM, &err);
+	OK(rc == 0 && memcmp(s1.v, s2.v, n * k * 8) == 0 && memcmp(m1.components, m2.components, k * p * 8) == 0,
+	   "iterative pca: 1 and 2 BLAS threads give the same bytes");
+	double dc = 0, de = 0;
+	for (size_t t = 0; rc == 0 && t < k * p; t++)
+		dc = fmax(dc, fabs(m1.components[t] - m3.components[t]));
+	for (size_t t = 0; rc == 0 && t < k; t++)
+		de = fmax(de, fabs(m1.explained_variance[t] / m3.explained_variance[t] - 1));
+	OK(rc == 0 && dc < 1e-9 && de < 1e-12, "iterative = direct pca (components %.2g, variances %.2g)", dc, de);
+	sc_pca_free(&m1);
+	sc_pca_free(&m2);
+	sc_pca_free(&m3);
+	sc_dmat_free(&s1);
+	sc_dmat_free(&s2);
+	sc_dmat_free(&s3);
+	sc_dmat_free(&x);
+	free(a);
+	free(b);
+}
+
 static double maxrel(const double *a, const double *b, size_t n)
 {
 	double m = 0;
@@ -223,31 +272,37 @@ static void test_sklearn(void)
 		OK(lrc == 0, "%s: oracle output loads", names[f]);
 		if (lrc == 0) {
 			size_t k = wc.rows, p = wc.cols, n = ws.rows;
-			sc_dmat s = { 0 };
-			sc_pca m = { 0 };
-			sc_err err = { 0 };
-			int rc = sparse[f] ? sc_pca_csr(&s, &m, &xs, k, &err) : sc_pca_dense(&s, &m, &xd, k, &err);
-			OK(rc == 0 && m.n_comps == k && m.n_features == p, "%s: pca of %zu x %zu to %zu runs %s",
-			   names[f], n, p, k, rc ? err.msg : "");
-			if (rc == 0) {
-				double e1 = maxrel(m.explained_variance, wev.v, k);
-				double e2 = maxrel(m.explained_variance_ratio, wevr.v, k);
-				double e3 = maxrel(m.singular_values, wsv.v, k);
-				double e4 = maxabs(m.components, wc.v, k * p);
-				double e5 = maxabs(m.mean, wmu.v, p);
-				double smax = 0;
-				for (size_t t = 0; t < n * k; t++)
-					smax = fmax(smax, fabs(ws.v[t]));
-				double e6 = maxabs(s.v, ws.v, n * k) / smax;
-				OK(e1 <= 1e-6 && e2 <= 1e-6 && e3 <= 1e-6,
-				   "%s: explained variance, ratio, singular values = sklearn within 1e-6 relative "
-				   "(%.2g %.2g %.2g)", names[f], e1, e2, e3);
-				OK(e4 <= 1e-6, "%s: components = sklearn within 1e-6 (%.2g)", names[f], e4);
-				OK(e5 <= 1e-10, "%s: mean = sklearn (%.2g)", names[f], e5);
-				OK(e6 <= 1e-6, "%s: scores = sklearn within 1e-6 of the largest (%.2g)", names[f], e6);
+			/* the iterative path on every case but the 15k-gene one (slow) */
+			for (int it = 0; it < (f == 2 ? 1 : 2); it++) {
+				const char *how = it ? "iterative" : "auto";
+				sc_pca_method meth = it ? SC_PCA_ITERATIVE : SC_PCA_AUTO;
+				sc_dmat s = { 0 };
+				sc_pca m = { 0 };
+				sc_err err = { 0 };
+				int rc = sparse[f] ? sc_pca_csr_with(&s, &m, &xs, k, meth, &err)
+						   : sc_pca_dense_with(&s, &m, &xd, k, meth, &err);
+				OK(rc == 0 && m.n_comps == k && m.n_features == p, "%s, %s: pca of %zu x %zu to %zu runs %s",
+				   names[f], how, n, p, k, rc ? err.msg : "");
+				if (rc == 0) {
+					double e1 = maxrel(m.explained_variance, wev.v, k);
+					double e2 = maxrel(m.explained_variance_ratio, wevr.v, k);
+					double e3 = maxrel(m.singular_values, wsv.v, k);
+					double e4 = maxabs(m.components, wc.v, k * p);
+					double e5 = maxabs(m.mean, wmu.v, p);
+					double smax = 0;
+					for (size_t t = 0; t < n * k; t++)
+						smax = fmax(smax, fabs(ws.v[t]));
+					double e6 = maxabs(s.v, ws.v, n * k) / smax;
+					OK(e1 <= 1e-6 && e2 <= 1e-6 && e3 <= 1e-6,
+					   "%s, %s: explained variance, ratio, singular values = sklearn within 1e-6 relative "
+					   "(%.2g %.2g %.2g)", names[f], how, e1, e2, e3);
+					OK(e4 <= 1e-6, "%s, %s: components = sklearn within 1e-6 (%.2g)", names[f], how, e4);
+					OK(e5 <= 1e-10, "%s, %s: mean = sklearn (%.2g)", names[f], how, e5);
+					OK(e6 <= 1e-6, "%s, %s: scores = sklearn within 1e-6 of the largest (%.2g)", names[f], how, e6);
+				}
+				sc_pca_free(&m);
+				sc_dmat_free(&s);
 			}
-			sc_pca_free(&m);
-			sc_dmat_free(&s);
 		}
 		sc_dmat_free(&xd);
 		sc_csr_free(&xs);
@@ -267,6 +322,7 @@ int main(void)
 	test_naive(1);
 	test_threads(2500, 300);
 	test_threads(300, 2500);
+	test_iterative();
 	test_sklearn();
 	return unit_done();
 }
