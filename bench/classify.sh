@@ -68,16 +68,16 @@ n, d, k = map(int, np.fromfile(f, dtype=np.int64, count=3))
 y = np.fromfile(f, dtype=np.int32, count=n, offset=24)
 X = np.fromfile(f, dtype=np.float64, count=n * d, offset=24 + 4 * n).reshape(n, d)
 ntr = n * 8 // 10
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 sc = StandardScaler().fit(X[:ntr])
 Xtr, Xte = sc.transform(X[:ntr]), sc.transform(X[ntr:])
 m = LogisticRegression(multi_class="multinomial", solver="lbfgs", C=C, tol=tol,
                        max_iter=10000).fit(Xtr, y[:ntr])
 t1 = time.perf_counter()
 p = m.predict(Xte)
-t2 = time.perf_counter()
-print("fit_s=%.3f\npredict_s=%.3f\ntotal_s=%.3f\nn_iter=%d\naccuracy=%.6f\nf1_macro=%.6f" % (
-    t1 - t0, t2 - t1, t2 - t0, m.n_iter_[0], accuracy_score(y[ntr:], p),
+t2, c2 = time.perf_counter(), time.process_time()
+print("fit_s=%.3f\npredict_s=%.3f\ntotal_s=%.3f\ncpu_s=%.3f\nn_iter=%d\naccuracy=%.6f\nf1_macro=%.6f" % (
+    t1 - t0, t2 - t1, t2 - t0, c2 - c0, m.n_iter_[0], accuracy_score(y[ntr:], p),
     f1_score(y[ntr:], p, average="macro")))
 EOF
 cat >"$tmp/sk_knn.py" <<'EOF'
@@ -101,25 +101,27 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
 points() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", 100 * (a - b) }'; }
 
 echo "classification benchmark: $N cells, $K classes; threads: OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-default}, $(nproc) cores; best of $REPEAT"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (wall times stretch when other jobs run; cpu times less so)"
 echo
 echo "logistic regression ($D features, C=$C, tol=$TOL, fit on 80%, predict 20%)"
 best "$tmp/c_lr" build/bench/classify_bench logreg "$data" "$C" "$TOL"
 best "$tmp/py_lr" "$PYTHON" "$tmp/sk_logreg.py" "$data" "$C" "$TOL"
-printf '  %-8s fit %7ss  predict %6ss  total %7ss  iterations %4s  accuracy %s  macro F1 %s\n' \
-	sceval "$(value fit_s "$tmp/c_lr")" "$(value predict_s "$tmp/c_lr")" "$(value total_s "$tmp/c_lr")" \
-	"$(value n_iter "$tmp/c_lr")" "$(value accuracy "$tmp/c_lr")" "$(value f1_macro "$tmp/c_lr")"
-printf '  %-8s fit %7ss  predict %6ss  total %7ss  iterations %4s  accuracy %s  macro F1 %s\n' \
-	sklearn "$(value fit_s "$tmp/py_lr")" "$(value predict_s "$tmp/py_lr")" "$(value total_s "$tmp/py_lr")" \
-	"$(value n_iter "$tmp/py_lr")" "$(value accuracy "$tmp/py_lr")" "$(value f1_macro "$tmp/py_lr")"
-echo "  speed-up (sklearn / sceval, fit + predict): $(ratio "$(value total_s "$tmp/c_lr")" "$(value total_s "$tmp/py_lr")")x;" \
+for side in c_lr:sceval py_lr:sklearn; do
+	f=$tmp/${side%%:*}
+	printf '  %-8s fit %7ss  predict %6ss  total %7ss (cpu %7ss)  iterations %4s  accuracy %s  macro F1 %s\n' \
+		"${side#*:}" "$(value fit_s "$f")" "$(value predict_s "$f")" "$(value total_s "$f")" \
+		"$(value cpu_s "$f")" "$(value n_iter "$f")" "$(value accuracy "$f")" "$(value f1_macro "$f")"
+done
+echo "  speed-up (sklearn / sceval, fit + predict): $(ratio "$(value total_s "$tmp/c_lr")" "$(value total_s "$tmp/py_lr")")x wall," \
+	"$(ratio "$(value cpu_s "$tmp/c_lr")" "$(value cpu_s "$tmp/py_lr")")x cpu;" \
 	"accuracy difference $(points "$(value accuracy "$tmp/c_lr")" "$(value accuracy "$tmp/py_lr")") points"
 
 echo
 echo "neural network ($NN_D features -> 512 -> 256 -> $K, batch 128, 90% train / 10% validation)"
 build/bench/classify_bench nn "$N" "$NN_D" "$K" "$EPOCHS" 3 >"$tmp/nn"
-printf '  sceval   %s epoch(s) on %s cells: %ss per epoch (incl. validation), validation accuracy %s\n' \
+printf '  sceval   %s epoch(s) on %s cells: %ss per epoch (cpu %ss; incl. validation), validation accuracy %s\n' \
 	"$(value epochs "$tmp/nn")" "$(value train_cells "$tmp/nn")" "$(value epoch_s "$tmp/nn")" \
-	"$(value val_accuracy "$tmp/nn")"
+	"$(value epoch_cpu_s "$tmp/nn")" "$(value val_accuracy "$tmp/nn")"
 echo "  (no Python peer here: PyTorch is not installed)"
 
 echo
