@@ -25,6 +25,8 @@ const cli_cmd cli_commands[] = {
 	{ "tag", cmd_tag, "list names, name an object, remove a name" },
 	{ "fsck", cmd_fsck, "verify every object against its hash" },
 	{ "gc", cmd_gc, "remove objects nothing refers to" },
+	{ "inspect", cmd_inspect, "describe an .h5ad file: shape, storage, columns, keys" },
+	{ "simulate", cmd_simulate, "write simulated single-cell counts as an .h5ad file" },
 	{ "run", cmd_run, "run a spec: cached, deterministic steps, recorded" },
 	{ "runs", cmd_runs, "list recorded runs" },
 	{ "reproduce", cmd_reproduce, "re-execute a result without the cache and compare" },
@@ -34,8 +36,6 @@ const cli_cmd cli_commands[] = {
 	{ "provenance", cmd_provenance, "git provenance of a path" },
 	{ "version", cmd_version, "version, build flags and linked libraries" },
 	{ "help", cmd_help, "list commands, or show a command's usage" },
-	{ "inspect", cmd_inspect, "describe an .h5ad file: shape, storage, columns, keys" },
-	{ "simulate", cmd_simulate, "write simulated single-cell counts as an .h5ad file" },
 	{ NULL, NULL, NULL },
 };
 
