@@ -235,7 +235,26 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *bu
 
 /* Resolve argv[0] like execvp and, for a Python interpreter, ask its version:
  * both are recorded with the step and are part of its key. */
+static json_t *describe_interpreter_uncached(const char *argv0);
+
+/* Planning runs twice (a checking pass, then the real one) and specs name
+ * the same interpreter for many methods: ask each interpreter once. */
 static json_t *describe_interpreter(const char *argv0)
+{
+	static json_t *seen;
+	if (!seen)
+		seen = json_object();
+	json_t *j = json_object_get(seen, argv0);
+	if (!j) {
+		j = describe_interpreter_uncached(argv0);
+		if (!j)
+			return NULL;
+		json_object_set_new(seen, argv0, j);
+	}
+	return json_deep_copy(j);
+}
+
+static json_t *describe_interpreter_uncached(const char *argv0)
 {
 	char *path = NULL;
 	if (strchr(argv0, '/')) {
@@ -288,11 +307,6 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 		     int64_t seed, size_t *out)
 {
 	const sc_spec_method *m = mi->spec;
-	const char *argv0 = json_string_value(json_array_get(m->command, 0));
-	json_t *interp = strchr(argv0, '{') ? json_null() : describe_interpreter(argv0);
-	if (!interp)
-		return sc_spec_errf(x->spec, m->node, x->err,
-				    "method '%s': command '%s' not found in PATH", m->name, argv0);
 	/* Placeholders must name inputs this step will have. */
 	size_t i;
 	json_t *a;
@@ -326,6 +340,11 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 						    m->name, ph);
 		}
 	}
+	const char *argv0 = json_string_value(json_array_get(m->command, 0));
+	json_t *interp = strchr(argv0, '{') ? json_null() : describe_interpreter(argv0);
+	if (!interp)
+		return sc_spec_errf(x->spec, m->node, x->err,
+				    "method '%s': command '%s' not found in PATH", m->name, argv0);
 	json_t *params = json_pack("{s:O, s:s, s:O, s:o, s:o}", "command", m->command, "output",
 				   m->output, "provides", m->provides, "env",
 				   m->env ? json_incref(m->env) : json_object(), "interpreter", interp);
