@@ -12,6 +12,7 @@
 #include "plan_tasks.h"
 #include "tasks/classify/table.h"
 #include "tasks/core/h5ad.h"
+#include "tasks/rep.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -407,19 +408,8 @@ static int check_gene_labels(sc_plan_ctx *x, const sc_spec_task *t, const char *
 		char **ids = NULL;
 		size_t n = 0;
 		rc = sc_h5ad_open(&h, sc_plan_ctx_dataset_path(x, t->dataset), &e);
-		if (!rc && !var_key)
-			rc = sc_h5ad_read_index(&ids, &n, h, "var", &e);
-		if (!rc && var_key) {
-			sc_labels l;
-			rc = sc_h5ad_read_labels(&l, h, "var", var_key, &e);
-			if (!rc) {
-				n = l.n;
-				ids = sc_xcalloc(n ? n : 1, sizeof(char *));
-				for (size_t i = 0; i < n; i++)
-					ids[i] = sc_xstrdup(l.codes[i] >= 0 ? l.names[l.codes[i]] : "");
-				sc_labels_free(&l);
-			}
-		}
+		if (!rc)
+			rc = sc_rep_gene_ids(&ids, &n, h, var_key, &e);
 		sc_h5ad_close(h);
 		if (rc) {
 			sc_gene_labels_free(&g);

@@ -33,23 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Gene ids of a dataset: the var index, or a var column (e.g. symbols). */
-static int gene_ids(char ***ids, size_t *n, sc_h5ad *h, const char *var_key, sc_err *err)
-{
-	if (!var_key || !*var_key)
-		return sc_h5ad_read_index(ids, n, h, "var", err);
-	sc_labels l;
-	int rc = sc_h5ad_read_labels(&l, h, "var", var_key, err);
-	if (rc)
-		return rc;
-	*n = l.n;
-	*ids = sc_xcalloc(l.n ? l.n : 1, sizeof(char *));
-	for (size_t i = 0; i < l.n; i++)
-		(*ids)[i] = sc_xstrdup(l.codes[i] >= 0 ? l.names[l.codes[i]] : "");
-	sc_labels_free(&l);
-	return 0;
-}
-
 static int genefunc_features(sc_step_ctx *c)
 {
 	const char *pd = sc_step_need(c, "data");
@@ -65,14 +48,8 @@ static int genefunc_features(sc_step_ctx *c)
 	sc_h5ad_writer *w = NULL;
 	char *path = NULL;
 	int rc = sc_h5ad_open(&h, pd, c->err);
-	if (rc)
-		goto out;
-	char *where = strcmp(counts, "X") && strncmp(counts, "layers/", 7)
-			      ? sc_xasprintf("layers/%s", counts)
-			      : sc_xstrdup(counts);
-	rc = sc_h5ad_read_csr(&m, h, where, SC_H5AD_COUNTS, c->err);
-	free(where);
-	if (rc || (rc = gene_ids(&ids, &nids, h, sc_step_str(c, "var_key", NULL), c->err)))
+	if (rc || (rc = sc_rep_read_counts(&m, h, counts, c->err)) ||
+	    (rc = sc_rep_gene_ids(&ids, &nids, h, sc_step_str(c, "var_key", NULL), c->err)))
 		goto out;
 	if ((rc = sc_normalize_total_csr(&m, sc_step_num(c, "target_sum", 1e4), c->err)))
 		goto out;
@@ -132,7 +109,7 @@ static int load_features(sc_step_ctx *c, const char *path, const char *where, sc
 	char *p = by_var ? sc_xasprintf("varm/%s", where + 5) : sc_rep_path(where);
 	rc = sc_h5ad_read_dense(x, h, p, 0, c->err);
 	if (!rc)
-		rc = by_var ? gene_ids(ids, nids, h, sc_step_str(c, "var_key", NULL), c->err)
+		rc = by_var ? sc_rep_gene_ids(ids, nids, h, sc_step_str(c, "var_key", NULL), c->err)
 			    : sc_h5ad_read_index(ids, nids, h, "obs", c->err);
 	if (!rc && *nids != x->rows)
 		rc = sc_errf(c->err, SC_EINVAL, "%s: %s has %zu rows for %zu genes",
@@ -160,7 +137,7 @@ static int labels_from_var(sc_step_ctx *c, sc_gene_labels *g, const char *path, 
 	sc_labels l = { 0 };
 	int rc = sc_h5ad_open(&h, path, c->err);
 	if (!rc)
-		rc = gene_ids(&ids, &n, h, sc_step_str(c, "var_key", NULL), c->err);
+		rc = sc_rep_gene_ids(&ids, &n, h, sc_step_str(c, "var_key", NULL), c->err);
 	if (!rc)
 		rc = sc_h5ad_read_labels(&l, h, "var", col, c->err);
 	sc_h5ad_close(h);

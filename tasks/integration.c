@@ -35,14 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *layer_path(const char *counts)
-{
-	if (!strcmp(counts, "X") || !strncmp(counts, "layers/", 7) || !strncmp(counts, "obsm/", 5) ||
-	    !strncmp(counts, "raw/", 4))
-		return sc_xstrdup(counts);
-	return sc_xasprintf("layers/%s", counts);
-}
-
 static int write_embedding(sc_step_ctx *c, sc_h5ad *h, const sc_dmat *emb, const sc_csr *graph,
 			   const char *what)
 {
@@ -92,9 +84,8 @@ static int batch_embed(sc_step_ctx *c)
 	sc_csr m = { 0 };
 	sc_labels b = { 0 };
 	sc_dmat emb = { 0 };
-	char *where = layer_path(sc_step_str(c, "counts", "X"));
 	if ((rc = sc_h5ad_open(&h, pd, c->err)) ||
-	    (rc = sc_h5ad_read_csr(&m, h, where, SC_H5AD_COUNTS, c->err)))
+	    (rc = sc_rep_read_counts(&m, h, sc_step_str(c, "counts", "X"), c->err)))
 		goto out;
 	if (which != SC_BASELINE_UNINTEGRATED &&
 	    (rc = sc_h5ad_read_labels(&b, h, "obs", sc_step_str(c, "batch_key", ""), c->err)))
@@ -104,20 +95,10 @@ static int batch_embed(sc_step_ctx *c)
 		goto out;
 	rc = write_embedding(c, h, &emb, NULL, sc_batch_baseline_name(which));
 out:
-	free(where);
 	sc_dmat_free(&emb);
 	sc_labels_free(&b);
 	sc_csr_free(&m);
 	sc_h5ad_close(h);
-	return rc;
-}
-
-/* One modality's matrix: a path in the data file (X, layers/..., obsm/...). */
-static int read_modality(sc_csr *out, sc_h5ad *h, const char *where, sc_err *err)
-{
-	char *p = layer_path(where);
-	int rc = sc_h5ad_read_csr(out, h, p, SC_H5AD_COUNTS, err);
-	free(p);
 	return rc;
 }
 
@@ -154,8 +135,8 @@ static int multiomics_embed(sc_step_ctx *c)
 	memset(&wg, 0, sizeof(wg));
 	if ((rc = sc_h5ad_open(&h, pd, c->err)) ||
 	    (pd2 && (rc = sc_h5ad_open(&h2, pd2, c->err))) ||
-	    (rc = read_modality(&m1, h, sc_step_str(c, "counts", "X"), c->err)) ||
-	    (rc = read_modality(&m2, h2 ? h2 : h, sc_step_str(c, "where2", "X"), c->err)))
+	    (rc = sc_rep_read_counts(&m1, h, sc_step_str(c, "counts", "X"), c->err)) ||
+	    (rc = sc_rep_read_counts(&m2, h2 ? h2 : h, sc_step_str(c, "where2", "X"), c->err)))
 		goto out;
 	if (m1.rows != m2.rows) {
 		rc = sc_errf(c->err, SC_EINVAL, "the two modalities have %zu and %zu cells", m1.rows,

@@ -9,6 +9,7 @@
 #include "prepare.h"
 #include "tasks/core/h5ad.h"
 #include "tasks/integrate/standard.h"
+#include "tasks/rep.h"
 #include "util/fs.h"
 
 #include <stdlib.h>
@@ -54,14 +55,8 @@ static int prepare(sc_step_ctx *c)
 	sc_h5ad_writer *w = NULL;
 	char *path = NULL;
 	int rc = sc_h5ad_open(&h, pd, c->err);
-	if (rc)
-		goto out;
-	char *where = strcmp(counts, "X") && strncmp(counts, "layers/", 7)
-			      ? sc_xasprintf("layers/%s", counts)
-			      : sc_xstrdup(counts);
-	rc = sc_h5ad_read_csr(&m, h, where, SC_H5AD_COUNTS, c->err);
-	free(where);
-	if (rc || (rc = sc_h5ad_read_index(&obs, &nobs, h, "obs", c->err)) ||
+	if (rc || (rc = sc_rep_read_counts(&m, h, counts, c->err)) ||
+	    (rc = sc_h5ad_read_index(&obs, &nobs, h, "obs", c->err)) ||
 	    (rc = sc_h5ad_read_index(&var, &nvar, h, "var", c->err)))
 		goto out;
 	sel = sc_xcalloc(m.cols ? m.cols : 1, 1);

@@ -74,3 +74,30 @@ size_t sc_labels_unlabel(sc_labels *l, const json_t *names)
 	}
 	return marked;
 }
+
+int sc_rep_read_counts(sc_csr *out, sc_h5ad *h, const char *counts, sc_err *err)
+{
+	char *p = !strcmp(counts, "X") || !strncmp(counts, "layers/", 7) ||
+				  !strncmp(counts, "obsm/", 5) || !strncmp(counts, "raw/", 4)
+			  ? sc_xstrdup(counts)
+			  : sc_xasprintf("layers/%s", counts);
+	int rc = sc_h5ad_read_csr(out, h, p, SC_H5AD_COUNTS, err);
+	free(p);
+	return rc;
+}
+
+int sc_rep_gene_ids(char ***ids, size_t *n, sc_h5ad *h, const char *var_key, sc_err *err)
+{
+	if (!var_key || !*var_key)
+		return sc_h5ad_read_index(ids, n, h, "var", err);
+	sc_labels l;
+	int rc = sc_h5ad_read_labels(&l, h, "var", var_key, err);
+	if (rc)
+		return rc;
+	*n = l.n;
+	*ids = sc_xcalloc(l.n ? l.n : 1, sizeof(char *));
+	for (size_t i = 0; i < l.n; i++)
+		(*ids)[i] = sc_xstrdup(l.codes[i] >= 0 ? l.names[l.codes[i]] : "");
+	sc_labels_free(&l);
+	return 0;
+}

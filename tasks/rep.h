@@ -18,6 +18,13 @@ char *sc_rep_path(const char *where);
 /* Every value finite; else an error naming the file, element, row and column. */
 int sc_rep_check_finite(const sc_dmat *m, const char *file, const char *what, sc_err *err) SC_WUR;
 
+/* Raw counts (finite, non-negative) of a dataset as CSR: counts is "X",
+ * "layers/NAME" or just "NAME" (a layer), "raw/X", or "obsm/KEY". */
+int sc_rep_read_counts(sc_csr *out, sc_h5ad *h, const char *counts, sc_err *err) SC_WUR;
+/* Gene ids of a dataset: the var index, or the values of a var column
+ * (e.g. symbols) when var_key is given. Free with sc_h5ad_strings_free. */
+int sc_rep_gene_ids(char ***ids, size_t *n, sc_h5ad *h, const char *var_key, sc_err *err) SC_WUR;
+
 /* Mark cells whose category is one of names (a JSON array of strings; NULL:
  * "nan" and "NaN", how a missing label looks after a str conversion) as
  * missing (-1). Returns how many cells were marked. */
