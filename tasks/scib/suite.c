@@ -117,6 +117,16 @@ const sc_scib_metric *sc_scib_result_get(const sc_scib_result *r, const char *na
 	return NULL;
 }
 
+int sc_scib_metric_class(const char *name, sc_scib_class *out)
+{
+	for (size_t i = 0; i < M_COUNT; i++)
+		if (!strcmp(defs[i].name, name)) {
+			*out = defs[i].cls;
+			return 0;
+		}
+	return SC_ENOTFOUND;
+}
+
 static void set_why(sc_scib_metric *m, const sc_scib_why *w)
 {
 	if (isnan(m->value) && w && w->msg[0])

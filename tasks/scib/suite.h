@@ -98,5 +98,8 @@ int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *
 void sc_scib_result_free(sc_scib_result *r);
 /* The entry of a metric by name, or NULL. */
 const sc_scib_metric *sc_scib_result_get(const sc_scib_result *r, const char *name);
+/* The class of a suite metric by name (for reports that only have the
+ * recorded names): 0, or SC_ENOTFOUND for a name the suite does not emit. */
+int sc_scib_metric_class(const char *name, sc_scib_class *out) SC_WUR;
 
 #endif

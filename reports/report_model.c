@@ -1,0 +1,688 @@
+/*
+ * report_model.c - gathering what a report shows: the runs and results
+ * named on the command line, their metric rows grouped into tables of
+ * methods x metrics per (task, dataset), the seeds' mean and spread, and
+ * the ranks the overview uses. See report_impl.h for the model.
+ *
+ * Built for a report over up to thousands of runs: one catalog query per
+ * run for its steps and one for its metrics, then a single pass over the
+ * rows with hash maps (jansson objects) for grouping; nothing is quadratic
+ * in the number of runs.
+ */
+#include "report_impl.h"
+#include "runner/query.h"
+#include "store/catalog.h"
+#include "tasks/scib/suite.h"
+#include "util/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *sc_report_kind_name(sc_report_kind k)
+{
+	switch (k) {
+	case SC_RK_ANNOTATION: return "annotation";
+	case SC_RK_GENEFUNC: return "gene-function";
+	case SC_RK_BATCH: return "batch";
+	case SC_RK_MULTIOMICS: return "multiomics";
+	default: return "other";
+	}
+}
+
+const char *sc_report_primary_metric(sc_report_kind k)
+{
+	switch (k) {
+	case SC_RK_ANNOTATION: return "accuracy";
+	case SC_RK_GENEFUNC: return "accuracy_mean";
+	case SC_RK_BATCH: return "overall";
+	case SC_RK_MULTIOMICS: return "bio";
+	default: return NULL;
+	}
+}
+
+void sc_report_mean_sd(const double *v, size_t n, double *mean, double *sd, size_t *k)
+{
+	size_t c = 0;
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i])) {
+			s += v[i];
+			c++;
+		}
+	*k = c;
+	*mean = c ? s / (double)c : NAN;
+	*sd = NAN;
+	if (c < 2)
+		return;
+	double q = 0;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			q += (v[i] - *mean) * (v[i] - *mean);
+	*sd = sqrt(q / (double)(c - 1));
+}
+
+void sc_report_rank(const double *v, size_t n, int hib, double *rank)
+{
+	/* n is the number of methods in one table: tens at most, so the
+	 * plain count is clearer than a sort. */
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(v[i])) {
+			rank[i] = NAN;
+			continue;
+		}
+		size_t better = 0, equal = 0;
+		for (size_t j = 0; j < n; j++) {
+			if (!isfinite(v[j]))
+				continue;
+			if (v[j] == v[i])
+				equal++;
+			else if (hib ? v[j] > v[i] : v[j] < v[i])
+				better++;
+		}
+		rank[i] = (double)better + (double)(equal + 1) / 2.0;
+	}
+}
+
+char *sc_report_page_name(const char *task, char *const *taken, size_t ntaken)
+{
+	sc_buf b = SC_BUF_INIT;
+	sc_buf_init(&b);
+	for (const char *p = task; *p && b.len < 60; p++) {
+		char c = *p;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			 c == '_' || c == '-';
+		sc_buf_putc(&b, ok ? c : '_');
+	}
+	if (!b.len)
+		sc_buf_puts(&b, "task");
+	if (!strcmp(b.s, "index"))
+		sc_buf_puts(&b, "-task");
+	size_t stem = b.len;
+	for (int k = 1;; k++) {
+		if (k > 1) {
+			b.len = stem;
+			b.s[stem] = 0;
+			sc_buf_printf(&b, "-%d", k);
+		}
+		sc_buf_puts(&b, ".html");
+		int clash = 0;
+		for (size_t i = 0; i < ntaken && !clash; i++)
+			clash = !strcasecmp(taken[i], b.s); /* case-insensitive file systems */
+		if (!clash)
+			break;
+		b.len = stem;
+		b.s[stem] = 0;
+	}
+	return sc_buf_detach(&b);
+}
+
+/* ---- sources ----------------------------------------------------------------- */
+
+static const char *hex_of(const char *id)
+{
+	return id && !strncmp(id, "sha256:", 7) ? id + 7 : id;
+}
+
+/* Index the steps by key and their outputs by object. */
+static void index_steps(sc_report_src *x, const json_t *list)
+{
+	x->steps = json_object();
+	x->producer = json_object();
+	size_t i;
+	json_t *st;
+	json_array_foreach(list, i, st)
+	{
+		const char *key = sc_json_str(st, "key", NULL);
+		if (!key)
+			continue;
+		json_object_set(x->steps, key, st);
+		const char *role;
+		json_t *o;
+		json_object_foreach(json_object_get(st, "outputs"), role, o)
+			if (json_is_string(o)) {
+				/* Two steps may write identical bytes: keep them all. */
+				const char *h = hex_of(json_string_value(o));
+				json_t *l = json_object_get(x->producer, h);
+				if (!l) {
+					l = json_array();
+					json_object_set_new(x->producer, h, l);
+				}
+				json_array_append_new(l, json_string(key));
+			}
+	}
+}
+
+static int load_run(sc_report_src *x, sc_store *s, sc_err *err)
+{
+	int rc = sc_query_run(s, x->run, &x->info, err);
+	if (!rc)
+		rc = sc_query_run_metrics(s, x->run, &x->rows, err);
+	if (rc)
+		return rc;
+	snprintf(x->result, sizeof(x->result), "%s", sc_json_str(x->info, "result", ""));
+	snprintf(x->name, sizeof(x->name), "run %lld", (long long)x->run);
+	index_steps(x, json_object_get(x->info, "step_list"));
+	return 0;
+}
+
+/* A result given by hash: its manifest's steps, with the times the catalog
+ * has for them, and the first run that recorded it (for dates and code). */
+static int load_result(sc_report_src *x, sc_store *s, sc_err *err)
+{
+	sc_oid id;
+	json_t *man = NULL;
+	int rc = sc_oid_parse(&id, x->result) ? sc_errf(err, SC_EINVAL, "bad result '%s'", x->result)
+					       : sc_query_result(s, &id, &man, err);
+	if (rc)
+		return rc;
+	snprintf(x->name, sizeof(x->name), "result %.12s", x->result);
+	x->rows = sc_query_result_metrics(man);
+	json_t *steps = json_object_get(man, "steps");
+	sqlite3 *db = sc_store_db(s);
+	sqlite3_stmt *q = NULL;
+	if (sc_db_prepare(db, &q, "SELECT wall_s, cpu_s, maxrss_kb FROM steps WHERE key = ?", NULL))
+		q = NULL;
+	size_t i;
+	json_t *st;
+	json_array_foreach(steps, i, st)
+	{
+		if (!q)
+			break;
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, sc_json_str(st, "key", ""), -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			if (sqlite3_column_type(q, 0) != SQLITE_NULL)
+				json_object_set_new(st, "wall", json_real(sqlite3_column_double(q, 0)));
+			if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+				json_object_set_new(st, "cpu", json_real(sqlite3_column_double(q, 1)));
+			if (sqlite3_column_type(q, 2) != SQLITE_NULL)
+				json_object_set_new(st, "maxrss_kb",
+						    json_integer(sqlite3_column_int64(q, 2)));
+		}
+	}
+	sqlite3_finalize(q);
+	index_steps(x, steps);
+	json_decref(man);
+	char want[SC_OID_IDLEN + 8];
+	snprintf(want, sizeof(want), "sha256:%s", x->result);
+	int64_t by = 0;
+	if (!sc_db_prepare(db, &q, "SELECT id FROM runs WHERE result = ? ORDER BY id LIMIT 1", NULL)) {
+		sqlite3_bind_text(q, 1, want, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			by = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	if (by) {
+		sc_err e2;
+		if (sc_query_run(s, by, &x->info, &e2))
+			x->info = NULL;
+	}
+	return 0;
+}
+
+static int src_cmp(const void *a, const void *b)
+{
+	const sc_report_src *x = a, *y = b;
+	if ((x->run != 0) != (y->run != 0))
+		return x->run ? -1 : 1;
+	if (x->run)
+		return x->run < y->run ? -1 : x->run > y->run;
+	return strcmp(x->result, y->result);
+}
+
+static int load_sources(sc_report_model *m, sc_store *s, const char *const *refs, size_t n,
+			sc_err *err)
+{
+	m->s = sc_xcalloc(n ? n : 1, sizeof(sc_report_src));
+	for (size_t i = 0; i < n; i++) {
+		int64_t run;
+		sc_oid oid;
+		int has;
+		int rc = sc_query_resolve(s, refs[i], &run, &oid, &has, err);
+		if (rc)
+			return rc;
+		sc_report_src x;
+		memset(&x, 0, sizeof(x));
+		x.run = run;
+		if (!run) {
+			/* Reject a non-result now, with the name the user typed. */
+			json_t *man = NULL;
+			if ((rc = sc_query_result(s, &oid, &man, err)))
+				return sc_errprefix(err, "'%s'", refs[i]);
+			json_decref(man);
+			sc_oid_hex(&oid, x.result);
+		}
+		int dup = 0;
+		for (size_t k = 0; k < m->ns && !dup; k++)
+			dup = run ? m->s[k].run == run : !m->s[k].run && !strcmp(m->s[k].result, x.result);
+		if (!dup)
+			m->s[m->ns++] = x;
+	}
+	qsort(m->s, m->ns, sizeof(*m->s), src_cmp);
+	for (size_t i = 0; i < m->ns; i++) {
+		int rc = m->s[i].run ? load_run(&m->s[i], s, err) : load_result(&m->s[i], s, err);
+		if (rc)
+			return rc;
+	}
+	/* A result that is also an included run's result adds nothing. */
+	size_t w = 0;
+	for (size_t i = 0; i < m->ns; i++) {
+		sc_report_src *x = &m->s[i];
+		int dup = 0;
+		for (size_t k = 0; !x->run && k < m->ns && !dup; k++)
+			dup = m->s[k].run && !strcmp(m->s[k].result, x->result);
+		if (dup) {
+			json_decref(x->info);
+			json_decref(x->rows);
+			json_decref(x->steps);
+			json_decref(x->producer);
+			continue;
+		}
+		m->s[w++] = *x;
+	}
+	m->ns = w;
+	return 0;
+}
+
+/* ---- grouping ------------------------------------------------------------------ */
+
+/* Working state of one method while rows arrive. */
+typedef struct gmethod {
+	json_t *units;       /* "seed|step" -> index */
+	json_t **vals;       /* per unit: {metric: value or null} */
+} gmethod;
+
+static sc_report_kind kind_of(const sc_report_model *m, const sc_report_unit *u)
+{
+	const json_t *st = json_object_get(m->s[u->src[0]].steps, u->step);
+	const char *k = sc_json_str(st, "kind", "");
+	if (!strcmp(k, "annotation.eval"))
+		return SC_RK_ANNOTATION;
+	if (!strcmp(k, "genefunc.cv"))
+		return SC_RK_GENEFUNC;
+	if (!strcmp(k, "integration.eval"))
+		/* The batch task compares with the unintegrated PCA ("pre");
+		 * multi-omics has nothing to compare with. */
+		return json_object_get(json_object_get(st, "inputs"), "pre") ? SC_RK_BATCH
+									       : SC_RK_MULTIOMICS;
+	return SC_RK_OTHER;
+}
+
+static int unit_cmp(const void *a, const void *b)
+{
+	const sc_report_unit *x = a, *y = b;
+	if (x->has_seed != y->has_seed)
+		return x->has_seed ? 1 : -1;
+	if (x->seed != y->seed)
+		return x->seed < y->seed ? -1 : 1;
+	if (x->src[0] != y->src[0])
+		return x->src[0] < y->src[0] ? -1 : 1;
+	return strcmp(x->step, y->step);
+}
+
+static const sc_report_table *sort_table;
+
+static int method_cmp(const void *a, const void *b)
+{
+	const sc_report_method *x = a, *y = b;
+	long p = sort_table->primary;
+	if (p >= 0) {
+		double u = x->mean[p], v = y->mean[p];
+		int fu = isfinite(u), fv = isfinite(v);
+		if (fu != fv)
+			return fu ? -1 : 1;
+		if (fu && u != v)
+			return (sort_table->hib[p] ? u > v : u < v) ? -1 : 1;
+	}
+	return strcmp(x->name, y->name);
+}
+
+static int table_cmp(const void *a, const void *b)
+{
+	const sc_report_table *x = a, *y = b;
+	int c = strcmp(x->task, y->task);
+	return c ? c : strcmp(x->dataset, y->dataset);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t map_index(json_t *map, const char *key, size_t *count, int *fresh)
+{
+	json_t *v = json_object_get(map, key);
+	*fresh = !v;
+	if (v)
+		return (size_t)json_integer_value(v);
+	json_object_set_new(map, key, json_integer((json_int_t)*count));
+	return (*count)++;
+}
+
+/* Turn the working maps into arrays, sort, compute statistics and ranks. */
+static void finish_table(sc_report_model *m, sc_report_table *t, json_t *metrics, gmethod *gm)
+{
+	t->nk = json_object_size(metrics);
+	t->metric = sc_xcalloc(t->nk ? t->nk : 1, sizeof(char *));
+	t->hib = sc_xcalloc(t->nk ? t->nk : 1, sizeof(int));
+	size_t k = 0;
+	const char *name;
+	json_t *v;
+	json_object_foreach(metrics, name, v)
+		t->metric[k++] = sc_xstrdup(name);
+	qsort(t->metric, t->nk, sizeof(char *), str_cmp);
+	for (k = 0; k < t->nk; k++)
+		t->hib[k] = json_is_true(json_object_get(metrics, t->metric[k]));
+	double *col = NULL;
+	for (size_t i = 0; i < t->nm; i++) {
+		sc_report_method *me = &t->m[i];
+		for (size_t u = 0; u < me->nu; u++) {
+			sc_report_unit *un = &me->u[u];
+			un->v = sc_xcalloc(t->nk ? t->nk : 1, sizeof(double));
+			un->has = sc_xcalloc(t->nk ? t->nk : 1, 1);
+			for (k = 0; k < t->nk; k++) {
+				json_t *x = json_object_get(gm[i].vals[u], t->metric[k]);
+				un->has[k] = x != NULL;
+				un->v[k] = json_is_number(x) ? json_number_value(x) : NAN;
+			}
+			json_decref(gm[i].vals[u]);
+		}
+		free(gm[i].vals);
+		json_decref(gm[i].units);
+		qsort(me->u, me->nu, sizeof(*me->u), unit_cmp);
+		me->mean = sc_xcalloc(t->nk ? t->nk : 1, sizeof(double));
+		me->sd = sc_xcalloc(t->nk ? t->nk : 1, sizeof(double));
+		me->n = sc_xcalloc(t->nk ? t->nk : 1, sizeof(size_t));
+		col = sc_xrealloc(col, (me->nu ? me->nu : 1) * sizeof(double));
+		for (k = 0; k < t->nk; k++) {
+			for (size_t u = 0; u < me->nu; u++)
+				col[u] = me->u[u].v[k];
+			sc_report_mean_sd(col, me->nu, &me->mean[k], &me->sd[k], &me->n[k]);
+		}
+	}
+	free(col);
+	t->kind = t->nm && t->m[0].nu ? kind_of(m, &t->m[0].u[0]) : SC_RK_OTHER;
+	t->primary = -1;
+	const char *pm = sc_report_primary_metric(t->kind);
+	for (k = 0; pm && k < t->nk; k++)
+		if (!strcmp(t->metric[k], pm))
+			t->primary = (long)k;
+	sort_table = t;
+	qsort(t->m, t->nm, sizeof(*t->m), method_cmp);
+	sort_table = NULL;
+	t->rank = sc_xcalloc(t->nm ? t->nm : 1, sizeof(double));
+	double *pv = sc_xcalloc(t->nm ? t->nm : 1, sizeof(double));
+	for (size_t i = 0; i < t->nm; i++)
+		pv[i] = t->primary >= 0 ? t->m[i].mean[t->primary] : NAN;
+	sc_report_rank(pv, t->nm, t->primary >= 0 ? t->hib[t->primary] : 1, t->rank);
+	free(pv);
+}
+
+static char *seed_key(const json_t *r)
+{
+	json_t *sd = json_object_get(r, "seed");
+	if (json_is_integer(sd))
+		return sc_xasprintf("%lld", (long long)json_integer_value(sd));
+	return sc_xstrdup("-");
+}
+
+static void group(sc_report_model *m)
+{
+	/* Pass 1: does any source disagree with another about the step behind
+	 * a (task, dataset, method, seed)? */
+	json_t *first = json_object(), *conflict = json_object();
+	for (size_t si = 0; si < m->ns; si++) {
+		size_t i;
+		json_t *r;
+		json_array_foreach(m->s[si].rows, i, r)
+		{
+			char *sk = seed_key(r);
+			char *tm = sc_xasprintf("%s\x1f%s\x1f%s", sc_json_str(r, "task", ""),
+						sc_json_str(r, "dataset", ""), sc_json_str(r, "method", ""));
+			char *key = sc_xasprintf("%s\x1f%s", tm, sk);
+			const char *step = sc_json_str(r, "step", "");
+			json_t *f = json_object_get(first, key);
+			if (!f)
+				json_object_set_new(first, key, json_string(step));
+			else if (strcmp(json_string_value(f), step))
+				json_object_set_new(conflict, tm, json_true());
+			free(key);
+			free(tm);
+			free(sk);
+		}
+	}
+	json_decref(first);
+
+	/* Pass 2: tables, methods, units. */
+	json_t *tmap = json_object();
+	size_t tcap = 0;
+	json_t **tmetrics = NULL, **tmethods = NULL;
+	gmethod **gms = NULL;
+	for (size_t si = 0; si < m->ns; si++) {
+		size_t i;
+		json_t *r;
+		json_array_foreach(m->s[si].rows, i, r)
+		{
+			const char *task = sc_json_str(r, "task", ""), *ds = sc_json_str(r, "dataset", "");
+			const char *meth = sc_json_str(r, "method", "");
+			char *tk = sc_xasprintf("%s\x1f%s", task, ds);
+			int fresh;
+			size_t ti = map_index(tmap, tk, &m->nt, &fresh);
+			if (fresh) {
+				if (m->nt > tcap) {
+					tcap = tcap ? 2 * tcap : 8;
+					m->t = sc_xrealloc(m->t, tcap * sizeof(*m->t));
+					tmetrics = sc_xrealloc(tmetrics, tcap * sizeof(json_t *));
+					tmethods = sc_xrealloc(tmethods, tcap * sizeof(json_t *));
+					gms = sc_xrealloc(gms, tcap * sizeof(gmethod *));
+				}
+				memset(&m->t[ti], 0, sizeof(m->t[ti]));
+				m->t[ti].task = sc_xstrdup(task);
+				m->t[ti].dataset = sc_xstrdup(ds);
+				tmetrics[ti] = json_object();
+				tmethods[ti] = json_object();
+				gms[ti] = NULL;
+			}
+			sc_report_table *t = &m->t[ti];
+			char *tm = sc_xasprintf("%s\x1f%s", tk, meth);
+			int split = json_object_get(conflict, tm) != NULL;
+			char *mname = split ? sc_xasprintf("%s [%s]", meth, m->s[si].name) : sc_xstrdup(meth);
+			size_t mi = map_index(tmethods[ti], mname, &t->nm, &fresh);
+			if (fresh) {
+				t->m = sc_xrealloc(t->m, t->nm * sizeof(*t->m));
+				gms[ti] = sc_xrealloc(gms[ti], t->nm * sizeof(gmethod));
+				memset(&t->m[mi], 0, sizeof(t->m[mi]));
+				t->m[mi].name = sc_xstrdup(mname);
+				t->m[mi].base = sc_xstrdup(meth);
+				gms[ti][mi].units = json_object();
+				gms[ti][mi].vals = NULL;
+			}
+			sc_report_method *me = &t->m[mi];
+			gmethod *g = &gms[ti][mi];
+			char *sk = seed_key(r);
+			const char *step = sc_json_str(r, "step", "");
+			char *uk = sc_xasprintf("%s\x1f%s", sk, step);
+			size_t ui = map_index(g->units, uk, &me->nu, &fresh);
+			if (fresh) {
+				if (me->nu > me->cap) {
+					me->cap = me->cap ? 2 * me->cap : 4;
+					me->u = sc_xrealloc(me->u, me->cap * sizeof(*me->u));
+					g->vals = sc_xrealloc(g->vals, me->cap * sizeof(json_t *));
+				}
+				sc_report_unit *u = &me->u[ui];
+				memset(u, 0, sizeof(*u));
+				json_t *sd = json_object_get(r, "seed");
+				u->has_seed = json_is_integer(sd);
+				u->seed = u->has_seed ? (int64_t)json_integer_value(sd) : 0;
+				json_t *stv = json_object_get(r, "step");
+				u->step = json_is_string(stv) ? json_string_value(stv) : "";
+				g->vals[ui] = json_object();
+			}
+			sc_report_unit *u = &me->u[ui];
+			if (!u->nsrc || u->src[u->nsrc - 1] != si) {
+				u->src = sc_xrealloc(u->src, (u->nsrc + 1) * sizeof(size_t));
+				u->src[u->nsrc++] = si;
+			}
+			const char *mn = sc_json_str(r, "metric", "");
+			json_t *val = json_object_get(r, "value");
+			if (!json_object_get(g->vals[ui], mn))
+				json_object_set_new(g->vals[ui], mn,
+						    json_is_number(val) ? json_real(json_number_value(val))
+									: json_null());
+			if (!json_object_get(tmetrics[ti], mn))
+				json_object_set_new(tmetrics[ti], mn,
+						    json_boolean(json_is_true(json_object_get(r, "higher_is_better"))));
+			free(uk);
+			free(sk);
+			free(mname);
+			free(tm);
+			free(tk);
+		}
+	}
+	for (size_t ti = 0; ti < m->nt; ti++) {
+		finish_table(m, &m->t[ti], tmetrics[ti], gms[ti]);
+		json_decref(tmetrics[ti]);
+		json_decref(tmethods[ti]);
+		free(gms[ti]);
+	}
+	free(tmetrics);
+	free(tmethods);
+	free(gms);
+	json_decref(tmap);
+	json_decref(conflict);
+	if (m->nt > 1)
+		qsort(m->t, m->nt, sizeof(*m->t), table_cmp);
+	/* One page per task label. */
+	m->p = sc_xcalloc(m->nt ? m->nt : 1, sizeof(sc_report_page));
+	char **taken = sc_xcalloc(m->nt + 1, sizeof(char *));
+	for (size_t ti = 0; ti < m->nt; ti++) {
+		sc_report_table *t = &m->t[ti];
+		if (!m->np || strcmp(m->p[m->np - 1].task, t->task)) {
+			sc_report_page *p = &m->p[m->np];
+			p->task = sc_xstrdup(t->task);
+			p->file = sc_report_page_name(t->task, taken, m->np);
+			taken[m->np++] = p->file;
+			t->index = 0;
+		} else {
+			t->index = m->t[ti - 1].index + 1;
+		}
+		t->page = m->np - 1;
+	}
+	free(taken);
+}
+
+int sc_report_model_load(sc_report_model **out, sc_store *s, const char *const *refs, size_t n,
+			 sc_err *err)
+{
+	sc_report_model *m = sc_xcalloc(1, sizeof(*m));
+	int rc = load_sources(m, s, refs, n, err);
+	if (rc) {
+		sc_report_model_free(m);
+		return rc;
+	}
+	group(m);
+	*out = m;
+	return 0;
+}
+
+void sc_report_model_free(sc_report_model *m)
+{
+	if (!m)
+		return;
+	for (size_t ti = 0; ti < m->nt; ti++) {
+		sc_report_table *t = &m->t[ti];
+		for (size_t i = 0; i < t->nm; i++) {
+			sc_report_method *me = &t->m[i];
+			for (size_t u = 0; u < me->nu; u++) {
+				free(me->u[u].src);
+				free(me->u[u].v);
+				free(me->u[u].has);
+			}
+			free(me->u);
+			free(me->mean);
+			free(me->sd);
+			free(me->n);
+			free(me->name);
+			free(me->base);
+		}
+		for (size_t k = 0; k < t->nk; k++)
+			free(t->metric[k]);
+		free(t->metric);
+		free(t->hib);
+		free(t->m);
+		free(t->rank);
+		free(t->task);
+		free(t->dataset);
+	}
+	free(m->t);
+	for (size_t i = 0; i < m->np; i++) {
+		free(m->p[i].task);
+		free(m->p[i].file);
+	}
+	free(m->p);
+	for (size_t i = 0; i < m->ns; i++) {
+		json_decref(m->s[i].info);
+		json_decref(m->s[i].rows);
+		json_decref(m->s[i].steps);
+		json_decref(m->s[i].producer);
+	}
+	free(m->s);
+	free(m);
+}
+
+/* ---- the scIB summary ---------------------------------------------------------- */
+
+int sc_report_scib_compute(sc_report_scib *out, const sc_report_table *t, sc_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->col = sc_xcalloc(t->nk ? t->nk : 1, sizeof(size_t));
+	out->cls = sc_xcalloc(t->nk ? t->nk : 1, sizeof(sc_scib_class));
+	for (int want = SC_SCIB_BIO; want <= SC_SCIB_BATCH; want++)
+		for (size_t k = 0; k < t->nk; k++) {
+			sc_scib_class c;
+			if (!sc_scib_metric_class(t->metric[k], &c) && (int)c == want) {
+				out->col[out->nc] = k;
+				out->cls[out->nc++] = c;
+			}
+		}
+	size_t nm = t->nm, nc = out->nc;
+	out->raw = sc_xcalloc(nm * nc + 1, sizeof(double));
+	out->scaled = sc_xcalloc(nm * nc + 1, sizeof(double));
+	for (int i = 0; i < 2; i++) {
+		out->bio[i] = sc_xcalloc(nm + 1, sizeof(double));
+		out->batch[i] = sc_xcalloc(nm + 1, sizeof(double));
+		out->overall[i] = sc_xcalloc(nm + 1, sizeof(double));
+	}
+	if (!nm || !nc)
+		return 0;
+	for (size_t i = 0; i < nm; i++)
+		for (size_t c = 0; c < nc; c++)
+			out->raw[i * nc + c] = t->m[i].mean[out->col[c]];
+	double *dummy = sc_xcalloc(nm * nc, sizeof(double));
+	int rc = sc_scib_aggregate(out->bio[0], out->batch[0], out->overall[0], dummy, out->raw, nm,
+				   nc, out->cls, 0, err);
+	if (!rc)
+		rc = sc_scib_aggregate(out->bio[1], out->batch[1], out->overall[1], out->scaled,
+				       out->raw, nm, nc, out->cls, 1, err);
+	free(dummy);
+	return rc;
+}
+
+void sc_report_scib_free(sc_report_scib *x)
+{
+	if (!x)
+		return;
+	free(x->col);
+	free(x->cls);
+	free(x->raw);
+	free(x->scaled);
+	for (int i = 0; i < 2; i++) {
+		free(x->bio[i]);
+		free(x->batch[i]);
+		free(x->overall[i]);
+	}
+	memset(x, 0, sizeof(*x));
+}
