@@ -36,7 +36,9 @@
 static void dist_scalar(double *g, const double *xc, double xr, size_t m)
 {
 	for (size_t c = 0; c < m; c++) {
-		double v = (-2. * g[c] + xr) + xc[c];
+		double q = -2. * g[c];
+		NOFUSE(q); /* inlined into the AVX-512 version, whose target has FMA */
+		double v = (q + xr) + xc[c];
 		g[c] = v > 0. ? sqrt(v) : 0.;
 	}
 }
@@ -86,8 +88,9 @@ __attribute__((target("avx2"))) static void dist_avx2(double *g, const double *x
 	__m256d m2 = _mm256_set1_pd(-2.), vr = _mm256_set1_pd(xr), z = _mm256_setzero_pd();
 	size_t c = 0;
 	for (; c + 4 <= m; c += 4) {
-		__m256d v = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(m2, _mm256_loadu_pd(g + c)), vr),
-					  _mm256_loadu_pd(xc + c));
+		__m256d p = _mm256_mul_pd(m2, _mm256_loadu_pd(g + c));
+		NOFUSE(p);
+		__m256d v = _mm256_add_pd(_mm256_add_pd(p, vr), _mm256_loadu_pd(xc + c));
 		_mm256_storeu_pd(g + c, _mm256_sqrt_pd(_mm256_max_pd(v, z)));
 	}
 	dist_scalar(g + c, xc + c, xr, m - c);
@@ -116,8 +119,9 @@ __attribute__((target("avx512f"))) static void dist_avx512(double *g, const doub
 	__m512d m2 = _mm512_set1_pd(-2.), vr = _mm512_set1_pd(xr), z = _mm512_setzero_pd();
 	size_t c = 0;
 	for (; c + 8 <= m; c += 8) {
-		__m512d v = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(m2, _mm512_loadu_pd(g + c)), vr),
-					  _mm512_loadu_pd(xc + c));
+		__m512d p = _mm512_mul_pd(m2, _mm512_loadu_pd(g + c));
+		NOFUSE(p);
+		__m512d v = _mm512_add_pd(_mm512_add_pd(p, vr), _mm512_loadu_pd(xc + c));
 		_mm512_storeu_pd(g + c, _mm512_sqrt_pd(_mm512_max_pd(v, z)));
 	}
 	dist_scalar(g + c, xc + c, xr, m - c);
