@@ -15,6 +15,7 @@
 
 /* One line per command: this table is also what `sceval help` prints. */
 const cli_cmd cli_commands[] = {
+	{ "scib", cmd_scib, "scIB metrics of an embedding against labels and batches" },
 	{ "version", cmd_version, "version, build flags and linked libraries" },
 	{ "help", cmd_help, "list commands, or show a command's usage" },
 	{ NULL, NULL, NULL },
