@@ -728,3 +728,39 @@ out:
 		sc_scib_kbet_free(out);
 	return rc;
 }
+
+int sc_scib_kbet_knn(double *acceptance, double *pvalue, const int32_t *idx, size_t n, size_t k,
+		     const sc_labels *batches, double alpha, sc_err *err)
+{
+	sc_scib_cats b;
+	if (!k)
+		return sc_errf(err, SC_EINVAL, "kBET needs at least one neighbour");
+	for (size_t i = 0; i < n * k; i++)
+		if (idx[i] < 0 || (size_t)idx[i] >= n)
+			return sc_errf(err, SC_EINVAL, "neighbour index %d of cell %zu is out of range",
+				       (int)idx[i], i / k);
+	int rc = sc_scib_cats_init(&b, batches, n, "batches", err);
+	if (rc)
+		return rc;
+	size_t *obs = sc_xcalloc(b.k + 1, sizeof(size_t)), acc = 0;
+	double dof = (double)b.k - 1;
+	for (size_t i = 0; i < n; i++) {
+		memset(obs, 0, sizeof(size_t) * b.k);
+		for (size_t j = 0; j < k; j++)
+			obs[b.code[idx[i * k + j]]]++;
+		double chi = 0;
+		for (size_t c = 0; c < b.k; c++) {
+			double ex = ((double)b.count[c] / (double)n) * (double)k, d = (double)obs[c] - ex;
+			chi += d * d / ex;
+		}
+		/* one batch: chi2 with 0 degrees of freedom, p NaN, never accepted */
+		double p = b.k > 1 ? sc_scib_chi2_sf(chi, dof) : NAN;
+		if (pvalue)
+			pvalue[i] = p;
+		acc += p >= alpha;
+	}
+	*acceptance = n ? (double)acc / (double)n : NAN;
+	free(obs);
+	sc_scib_cats_free(&b);
+	return 0;
+}
