@@ -298,6 +298,13 @@ static void *row_worker(void *arg)
 	return NULL;
 }
 
+static atomic_size_t mem_limit = (size_t)1 << 30;
+
+size_t sc_scib_silhouette_memory_limit(size_t bytes)
+{
+	return atomic_exchange(&mem_limit, bytes ? bytes : (size_t)1 << 30);
+}
+
 static void run_threads(void *(*fn)(void *), sil_job *J, int T)
 {
 	/* small dgemm calls gain nothing from OpenBLAS's own threads, whose
@@ -351,12 +358,12 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 	pick_kernels(&J.dist, &J.sum, &J.add);
 	J.nb = (n + TILE - 1) / TILE;
 	int T = sc_scib_threads(n_threads);
-	size_t per = sc_mulsz(sc_mulsz(n, k), sizeof(fix128));
-	while (T > 1 && (size_t)T * per > ((size_t)1 << 30))
+	size_t per = sc_mulsz(sc_mulsz(n, k), sizeof(fix128)), lim = atomic_load(&mem_limit);
+	while (T > 1 && (size_t)T * per > lim)
 		T--;
 	if ((size_t)T > J.nb)
 		T = J.nb ? (int)J.nb : 1;
-	if (per <= ((size_t)1 << 30)) {
+	if (per <= lim) {
 		/* any sum is at most n * (2 max |x| + a margin for rounding) */
 		int e;
 		frexp((double)n * (2 * sqrt(rmax) + 1), &e);
