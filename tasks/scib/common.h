@@ -10,8 +10,10 @@
  *   label, ...) is not an error: the value is NaN and the why note (when the
  *   caller passes one) says in one line why, in the sc_err message style.
  * - Categories are the codes of an sc_labels; only categories with at least
- *   one cell count (scib drops unused pandas categories the same way), so a
- *   label vector need not be compacted first.
+ *   one cell count, so a label vector need not be compacted first. (scib
+ *   mostly agrees, anndata dropping unused categories when it subsets; where
+ *   scib iterates an unused pandas category - graph connectivity, isolated
+ *   labels - its result would turn NaN, and here the category is ignored.)
  */
 #ifndef SC_SCIB_COMMON_H
 #define SC_SCIB_COMMON_H
