@@ -33,6 +33,12 @@ int sc_scib_silhouette_samples(double *s, const sc_dmat *x, const int32_t *codes
  */
 size_t sc_scib_silhouette_memory_limit(size_t bytes);
 
+/* On CPUs with AVX-512F the distance tiles come from a kernel of this
+ * module (OpenBLAS 0.3.21 runs its AVX2 dgemm there); on=1 forces the
+ * portable dgemm path everywhere (tests compare the two). Process-wide;
+ * returns the previous setting. */
+int sc_scib_silhouette_force_dgemm(int on);
+
 /*
  * scib silhouette(label_key): (mean silhouette by label + 1) / 2, in [0, 1],
  * higher is better. per_cell (optional, n): the unscaled silhouette of each

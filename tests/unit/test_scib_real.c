@@ -93,6 +93,12 @@ static void silhouettes(const ds *d, const char *tag)
 	rc = sc_scib_silhouette_samples(s2, &d->emb, d->lab.codes, 3, &e);
 	OK(rc == 0 && !memcmp(s1, s2, sizeof(double) * d->n),
 	   "%s: silhouettes identical with 1 and 3 threads", tag);
+	/* the portable dgemm path (the AVX-512 kernel is used where available) */
+	int was = sc_scib_silhouette_force_dgemm(1);
+	rc = sc_scib_silhouette_samples(s2, &d->emb, d->lab.codes, 2, &e);
+	sc_scib_silhouette_force_dgemm(was);
+	OK(rc == 0, "%s: dgemm silhouette path runs", tag);
+	cmp_vec(d, s2, d->n, "sil_label.bin", TOL, "silhouette via dgemm vs sklearn");
 	double asw;
 	rc = sc_scib_asw_label(&asw, NULL, &d->emb, &d->lab, 2, &why, &e);
 	NEAR(asw, oracle_scalar(d->dir, "asw_label.bin"), TOL, "%s: label ASW", tag);
