@@ -93,5 +93,6 @@ int cmd_diff(cli_ctx *c, int argc, char **argv);
 int cmd_export(cli_ctx *c, int argc, char **argv);
 int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
+int cmd_scib(cli_ctx *c, int argc, char **argv);
 
 #endif

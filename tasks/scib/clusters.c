@@ -4,8 +4,9 @@
  * identities, exact integer pair counts), so the values agree with sklearn's
  * to the last few bits rather than merely to the formula.
  *
- * The contingency table is built by sorting (b, a) code pairs: O(n log n)
- * and O(n) memory whatever the number of clusters.
+ * The contingency table is counted densely when clusters x labels is small
+ * next to n, and otherwise built by sorting (b, a) code pairs (O(n log n),
+ * O(n) memory whatever the number of clusters).
  */
 #include "clusters.h"
 
@@ -47,24 +48,39 @@ static int cont_build(cont *t, const int32_t *a, const int32_t *b, size_t n, sc_
 		t->pa[i] = (double)ca.count[i];
 	for (size_t i = 0; i < cb.k; i++)
 		t->pb[i] = (double)cb.count[i];
-	uint64_t *key = sc_xmalloc(sizeof(uint64_t) * (n + 1));
-	for (size_t i = 0; i < n; i++)
-		key[i] = ((uint64_t)cb.code[i] << 32) | (uint32_t)ca.code[i];
-	qsort(key, n, sizeof(*key), cmp_u64);
 	t->ia = sc_xmalloc(sizeof(size_t) * (n + 1));
 	t->ib = sc_xmalloc(sizeof(size_t) * (n + 1));
 	t->val = sc_xmalloc(sizeof(double) * (n + 1));
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j < n && key[j] == key[i])
-			j++;
-		t->ia[t->nnz] = (size_t)(uint32_t)key[i];
-		t->ib[t->nnz] = (size_t)(key[i] >> 32);
-		t->val[t->nnz] = (double)(j - i);
-		t->nnz++;
-		i = j;
+	if (ca.k * cb.k <= 4 * n + 4096) {
+		/* a dense table is cheaper than sorting; read it column-major */
+		size_t *tab = sc_xcalloc(ca.k * cb.k + 1, sizeof(size_t));
+		for (size_t i = 0; i < n; i++)
+			tab[(size_t)cb.code[i] * ca.k + (size_t)ca.code[i]]++;
+		for (size_t j = 0; j < cb.k; j++)
+			for (size_t i = 0; i < ca.k; i++)
+				if (tab[j * ca.k + i]) {
+					t->ia[t->nnz] = i;
+					t->ib[t->nnz] = j;
+					t->val[t->nnz++] = (double)tab[j * ca.k + i];
+				}
+		free(tab);
+	} else {
+		uint64_t *key = sc_xmalloc(sizeof(uint64_t) * (n + 1));
+		for (size_t i = 0; i < n; i++)
+			key[i] = ((uint64_t)cb.code[i] << 32) | (uint32_t)ca.code[i];
+		qsort(key, n, sizeof(*key), cmp_u64);
+		for (size_t i = 0; i < n;) {
+			size_t j = i;
+			while (j < n && key[j] == key[i])
+				j++;
+			t->ia[t->nnz] = (size_t)(uint32_t)key[i];
+			t->ib[t->nnz] = (size_t)(key[i] >> 32);
+			t->val[t->nnz] = (double)(j - i);
+			t->nnz++;
+			i = j;
+		}
+		free(key);
 	}
-	free(key);
 	sc_scib_cats_free(&ca);
 	sc_scib_cats_free(&cb);
 	return 0;

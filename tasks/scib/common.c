@@ -237,8 +237,11 @@ void sc_scib_parallel_for(size_t n, size_t chunk, int n_threads, const sc_scib_p
 
 static void axpy_plain(double *restrict y, double a, const double *restrict x, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		y[i] += a * x[i];
+	for (size_t i = 0; i < n; i++) {
+		double q = a * x[i];
+		NOFUSE(q); /* inlined into the AVX-512 version, whose target has FMA */
+		y[i] += q;
+	}
 }
 
 static void vadd_plain(double *restrict y, const double *restrict x, size_t n)
@@ -253,9 +256,11 @@ __attribute__((target("avx512f"))) static void axpy_512(double *restrict y, doub
 {
 	__m512d va = _mm512_set1_pd(a);
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		_mm512_storeu_pd(y + i, _mm512_add_pd(_mm512_loadu_pd(y + i),
-						      _mm512_mul_pd(va, _mm512_loadu_pd(x + i))));
+	for (; i + 8 <= n; i += 8) {
+		__m512d p = _mm512_mul_pd(va, _mm512_loadu_pd(x + i));
+		NOFUSE(p);
+		_mm512_storeu_pd(y + i, _mm512_add_pd(_mm512_loadu_pd(y + i), p));
+	}
 	axpy_plain(y + i, a, x + i, n - i);
 }
 
@@ -273,9 +278,11 @@ __attribute__((target("avx2"))) static void axpy_256(double *restrict y, double 
 {
 	__m256d va = _mm256_set1_pd(a);
 	size_t i = 0;
-	for (; i + 4 <= n; i += 4)
-		_mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i),
-						      _mm256_mul_pd(va, _mm256_loadu_pd(x + i))));
+	for (; i + 4 <= n; i += 4) {
+		__m256d p = _mm256_mul_pd(va, _mm256_loadu_pd(x + i));
+		NOFUSE(p);
+		_mm256_storeu_pd(y + i, _mm256_add_pd(_mm256_loadu_pd(y + i), p));
+	}
 	axpy_plain(y + i, a, x + i, n - i);
 }
 
@@ -289,7 +296,7 @@ __attribute__((target("avx2"))) static void vadd_256(double *restrict y,
 }
 #endif
 
-static int isa_level(void)
+int sc_scib_isa(void)
 {
 	static atomic_int level = -1;
 	int l = atomic_load(&level);
@@ -310,7 +317,7 @@ static int isa_level(void)
 void sc_scib_axpy(double *restrict y, double a, const double *restrict x, size_t n)
 {
 #ifdef SCIB_X86
-	int l = isa_level();
+	int l = sc_scib_isa();
 	if (l == 2)
 		return axpy_512(y, a, x, n);
 	if (l == 1)
@@ -322,7 +329,7 @@ void sc_scib_axpy(double *restrict y, double a, const double *restrict x, size_t
 void sc_scib_vadd(double *restrict y, const double *restrict x, size_t n)
 {
 #ifdef SCIB_X86
-	int l = isa_level();
+	int l = sc_scib_isa();
 	if (l == 2)
 		return vadd_512(y, x, n);
 	if (l == 1)

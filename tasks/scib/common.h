@@ -10,8 +10,10 @@
  *   label, ...) is not an error: the value is NaN and the why note (when the
  *   caller passes one) says in one line why, in the sc_err message style.
  * - Categories are the codes of an sc_labels; only categories with at least
- *   one cell count (scib drops unused pandas categories the same way), so a
- *   label vector need not be compacted first.
+ *   one cell count, so a label vector need not be compacted first. (scib
+ *   mostly agrees, anndata dropping unused categories when it subsets; where
+ *   scib iterates an unused pandas category - graph connectivity, isolated
+ *   labels - its result would turn NaN, and here the category is ignored.)
  */
 #ifndef SC_SCIB_COMMON_H
 #define SC_SCIB_COMMON_H
@@ -66,6 +68,22 @@ double sc_scib_np_sum(const double *a, size_t n);
 double sc_scib_nanmedian(const double *a, size_t n);
 /* Mean of the finite values (numpy nanmean); NaN when none. */
 double sc_scib_nanmean(const double *a, size_t n);
+
+/*
+ * NOFUSE(v): an empty asm that makes the compiler materialise v, so a
+ * product is never fused with the following add into an FMA (AVX-512F has
+ * FMA in its base set, and GCC contracts by default). Sums that must round
+ * as numpy's and scipy's do, and equally on every vector width, need it.
+ */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define NOFUSE(v) __asm__("" : "+v"(v))
+#else
+#define NOFUSE(v) ((void)0)
+#endif
+
+/* The vector kernels to use: 2 AVX-512F, 1 AVX2, 0 plain C (x86-64 CPU
+ * features, checked once). */
+int sc_scib_isa(void);
 
 /* y[i] += a * x[i] (a multiply then an add, never fused, so every vector
  * width gives scipy's axpy bit for bit) and y[i] += x[i]. */

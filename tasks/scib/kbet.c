@@ -2,21 +2,10 @@
  * kbet.c - scib's kBET: per-label diffusion neighbours on the 50-neighbour
  * connectivity graph, then the kBET chi-square test for every cell.
  *
- * scib forms the diffusion matrix M densely (m x m doubles per label, 200 MB
- * for a 5000-cell label, more powers as dense products). Here M is never
- * whole: it is built one panel of columns at a time, since column panel P of
- * every power only needs panel P of the previous one (T^p[:, P] = T T^(p-1)
- * [:, P]); each row keeps a running top-k0 over the panels. Memory is three
- * m x w panels, with w chosen to keep them near 100 MB; work is m^2 x mean
- * degree multiply-adds per power beyond the second (T^2 is sparse, formed by
- * scatter), split over threads by row. Within a row every sum is taken in
- * scipy's order (see kbet.h), so the scores, and hence the neighbours, match
- * scib's bit for bit; threads do not change that.
- *
- * How many powers scib adds does not need M either: entry (i, j) of T + ...
- * + T^P is non-zero exactly when j is within P hops of i (i itself from P =
- * 2), so a breadth-first count per cell gives the power at which scib's
- * loop stops, or tells that it would give up at T^25.
+ * The label's subgraph is cut out of the graph, split into components
+ * (scib's rules for disconnected labels), handed to the diffusion
+ * (diffusion.c), and every cell is tested against the label's batch
+ * frequencies. Also scib-metrics' kbet on a plain neighbour table.
  */
 #include "kbet.h"
 #include "tasks/scib/connectivity.h"
@@ -36,306 +25,6 @@ void sc_scib_kbet_free(sc_scib_kbet *k)
 	free(k->note);
 	free(k->pvalue);
 	memset(k, 0, sizeof(*k));
-}
-
-/* ---- diffusion neighbours ---- */
-
-typedef struct diff {
-	size_t m, k, P;
-	const int64_t *ip;
-	const int32_t *ix;
-	double *tx;          /* row-normalised weights */
-	size_t c0, w;        /* current column panel */
-	int64_t *pb, *pe;    /* entries of each row inside the panel */
-	double *prev, *next, *M;
-	double *topv;        /* m x k: per-row min-heap on (value, -index) */
-	int32_t *topi;
-	size_t *topn;
-	int32_t *hops;       /* per cell: hops needed (BFS result) */
-} diff;
-
-/* smallest P >= 3 with at least k + 1 cells within P hops (self included),
- * or 0 if the component is too small */
-typedef struct bfs_scratch {
-	int32_t *mark, *queue, *level;
-} bfs_scratch;
-
-static void *bfs_init(void *ctx)
-{
-	diff *D = ctx;
-	bfs_scratch *s = sc_xmalloc(sizeof(*s));
-	s->mark = sc_xmalloc(sizeof(int32_t) * (D->m + 1));
-	s->queue = sc_xmalloc(sizeof(int32_t) * (D->m + 1));
-	s->level = sc_xmalloc(sizeof(int32_t) * (D->m + 1));
-	for (size_t i = 0; i < D->m; i++)
-		s->mark[i] = 0;
-	return s;
-}
-
-static void bfs_fini(void *p)
-{
-	bfs_scratch *s = p;
-	free(s->mark);
-	free(s->queue);
-	free(s->level);
-	free(s);
-}
-
-static void bfs_run(void *ctx, void *scratch, size_t b, size_t e)
-{
-	diff *D = ctx;
-	bfs_scratch *S = scratch;
-	size_t need = D->k + 1;
-	for (size_t src = b; src < e; src++) {
-		/* breadth first; cells are queued level by level, so when the
-		 * count reaches k + 1 while queueing level L + 1, every cell within
-		 * L hops was already counted and the ball of radius L + 1 is the
-		 * first one big enough */
-		size_t head = 0, tail = 0;
-		int32_t hops = 0;
-		S->queue[tail] = (int32_t)src;
-		S->level[tail++] = 0;
-		S->mark[src] = 1;
-		while (head < tail && !hops) {
-			int32_t u = S->queue[head], lu = S->level[head];
-			head++;
-			for (int64_t p = D->ip[u]; p < D->ip[u + 1]; p++) {
-				int32_t v = D->ix[p];
-				if (S->mark[v])
-					continue;
-				S->mark[v] = 1;
-				S->queue[tail] = v;
-				S->level[tail++] = lu + 1;
-				if (tail >= need) {
-					hops = lu + 1;
-					break;
-				}
-			}
-		}
-		D->hops[src] = hops ? (hops < 3 ? 3 : hops) : 0;
-		for (size_t q = 0; q < tail; q++)
-			S->mark[S->queue[q]] = 0;
-	}
-}
-
-/* T^2 panel by scatter (scipy's csr_matmat order), and M = T^2 + T */
-static void step_t2(void *ctx, void *scratch, size_t b, size_t e)
-{
-	diff *D = ctx;
-	size_t w = D->w, c0 = D->c0;
-	for (size_t i = b; i < e; i++) {
-		double *y = D->next + i * w, *mrow = D->M + i * w;
-		memset(y, 0, sizeof(double) * w);
-		for (int64_t p = D->ip[i]; p < D->ip[i + 1]; p++) {
-			int32_t k = D->ix[p];
-			double a = D->tx[p];
-			for (int64_t q = D->pb[k]; q < D->pe[k]; q++)
-				y[D->ix[q] - (int64_t)c0] += a * D->tx[q];
-		}
-		memcpy(mrow, y, sizeof(double) * w);
-		for (int64_t q = D->pb[i]; q < D->pe[i]; q++)
-			mrow[D->ix[q] - (int64_t)c0] += D->tx[q];
-	}
-}
-
-/* next power panel = T prev (scipy's csr_matvecs order), added into M */
-static void step_power(void *ctx, void *scratch, size_t b, size_t e)
-{
-	diff *D = ctx;
-	size_t w = D->w;
-	for (size_t i = b; i < e; i++) {
-		double *y = D->next + i * w, *mrow = D->M + i * w;
-		memset(y, 0, sizeof(double) * w);
-		for (int64_t p = D->ip[i]; p < D->ip[i + 1]; p++)
-			sc_scib_axpy(y, D->tx[p], D->prev + (size_t)D->ix[p] * w, w);
-		sc_scib_vadd(mrow, y, w);
-	}
-}
-
-/* heap order: a is "worse" than b (smaller value, or equal and higher index) */
-static inline int worse(double va, int32_t ia, double vb, int32_t ib)
-{
-	return va < vb || (va == vb && ia > ib);
-}
-
-static void heap_sift(double *v, int32_t *ix, size_t n, size_t s)
-{
-	for (;;) {
-		size_t l = 2 * s + 1, r = l + 1, m = s;
-		if (l < n && worse(v[l], ix[l], v[m], ix[m]))
-			m = l;
-		if (r < n && worse(v[r], ix[r], v[m], ix[m]))
-			m = r;
-		if (m == s)
-			return;
-		double tv = v[s];
-		int32_t ti = ix[s];
-		v[s] = v[m];
-		ix[s] = ix[m];
-		v[m] = tv;
-		ix[m] = ti;
-		s = m;
-	}
-}
-
-static void step_top(void *ctx, void *scratch, size_t b, size_t e)
-{
-	diff *D = ctx;
-	size_t w = D->w, k = D->k, c0 = D->c0;
-	for (size_t i = b; i < e; i++) {
-		double *mrow = D->M + i * w;
-		if (i >= c0 && i < c0 + w)
-			mrow[i - c0] = 0.; /* np.fill_diagonal(M, 0) */
-		double *hv = D->topv + i * k;
-		int32_t *hi = D->topi + i * k;
-		size_t *cnt = &D->topn[i];
-		for (size_t c = 0; c < w; c++) {
-			double v = mrow[c];
-			int32_t j = (int32_t)(c0 + c);
-			if (*cnt < k) {
-				/* sift up */
-				size_t s = (*cnt)++;
-				hv[s] = v;
-				hi[s] = j;
-				while (s > 0) {
-					size_t p = (s - 1) / 2;
-					if (!worse(hv[s], hi[s], hv[p], hi[p]))
-						break;
-					double tv = hv[s];
-					int32_t ti = hi[s];
-					hv[s] = hv[p];
-					hi[s] = hi[p];
-					hv[p] = tv;
-					hi[p] = ti;
-					s = p;
-				}
-			} else if (v > hv[0]) {
-				hv[0] = v;
-				hi[0] = j;
-				heap_sift(hv, hi, k, 0);
-			}
-		}
-	}
-}
-
-typedef struct pair {
-	double v;
-	int32_t i;
-} pair;
-
-static int cmp_pair(const void *a, const void *b)
-{
-	const pair *x = a, *y = b;
-	if (x->v != y->v)
-		return x->v > y->v ? -1 : 1;
-	return (x->i > y->i) - (x->i < y->i);
-}
-
-int sc_scib_diffusion_nn(int32_t *nn, double *score, const sc_csr *g, size_t k, int n_threads,
-			 sc_err *err)
-{
-	size_t m = g ? g->rows : 0;
-	int rc = sc_scib_check_graph(g, m, "diffusion graph", err);
-	if (rc)
-		return rc;
-	if (k == 0 || k + 1 > m)
-		return sc_errf(err, SC_ENOTFOUND, "could not find %zu nearest neighbors among %zu cells",
-			       k, m);
-	diff D = { .m = m, .k = k, .ip = g->indptr, .ix = g->indices };
-	size_t nnz = sc_csr_nnz(g);
-	D.tx = sc_xmalloc(sizeof(double) * (nnz + 1));
-	for (size_t i = 0; i < m; i++) {
-		double s = 0; /* T.sum(1): the row's entries in stored order */
-		for (int64_t p = g->indptr[i]; p < g->indptr[i + 1]; p++)
-			s += g->data[p];
-		if (s == 0) {
-			free(D.tx);
-			return sc_errf(err, SC_EINVAL, "diffusion graph row %zu has no weight", i);
-		}
-		double inv = 1. / s;
-		for (int64_t p = g->indptr[i]; p < g->indptr[i + 1]; p++)
-			D.tx[p] = inv * g->data[p];
-	}
-	/* the power at which scib's loop stops */
-	D.hops = sc_xmalloc(sizeof(int32_t) * (m + 1));
-	sc_scib_pfor bfs = { .ctx = &D, .thread_init = bfs_init, .thread_fini = bfs_fini,
-			     .run = bfs_run };
-	sc_scib_parallel_for(m, 256, n_threads, &bfs);
-	D.P = 3;
-	for (size_t i = 0; i < m; i++) {
-		if (D.hops[i] == 0 || D.hops[i] > 25) {
-			rc = sc_errf(err, SC_ENOTFOUND,
-				     "could not find %zu nearest neighbors in 26 diffusion steps", k);
-			goto out;
-		}
-		if ((size_t)D.hops[i] > D.P)
-			D.P = (size_t)D.hops[i];
-	}
-	/* panels of about 4M doubles each (three of them) */
-	D.w = ((size_t)1 << 22) / m;
-	if (D.w < 16)
-		D.w = 16;
-	if (D.w > m)
-		D.w = m;
-	size_t W = D.w;
-	D.prev = sc_xmalloc(sizeof(double) * m * W);
-	D.next = sc_xmalloc(sizeof(double) * m * W);
-	D.M = sc_xmalloc(sizeof(double) * m * W);
-	D.pb = sc_xmalloc(sizeof(int64_t) * m);
-	D.pe = sc_xmalloc(sizeof(int64_t) * m);
-	D.topv = sc_xmalloc(sizeof(double) * m * k);
-	D.topi = sc_xmalloc(sizeof(int32_t) * m * k);
-	D.topn = sc_xcalloc(m, sizeof(size_t));
-	for (size_t i = 0; i < m; i++)
-		D.pe[i] = g->indptr[i];
-	sc_scib_pfor t2 = { .ctx = &D, .run = step_t2 }, pw = { .ctx = &D, .run = step_power },
-		     top = { .ctx = &D, .run = step_top };
-	for (size_t c0 = 0; c0 < m; c0 += W) {
-		D.c0 = c0;
-		D.w = m - c0 < W ? m - c0 : W;
-		for (size_t i = 0; i < m; i++) {
-			int64_t p = D.pe[i];
-			D.pb[i] = p;
-			while (p < g->indptr[i + 1] && (size_t)g->indices[p] < c0 + D.w)
-				p++;
-			D.pe[i] = p;
-		}
-		/* a short last panel uses w as its row stride throughout */
-		sc_scib_parallel_for(m, 64, n_threads, &t2);
-		for (size_t p = 3; p <= D.P; p++) {
-			double *t = D.prev;
-			D.prev = D.next;
-			D.next = t;
-			sc_scib_parallel_for(m, 64, n_threads, &pw);
-		}
-		sc_scib_parallel_for(m, 256, n_threads, &top);
-	}
-	pair *tmp = sc_xmalloc(sizeof(pair) * k);
-	for (size_t i = 0; i < m; i++) {
-		for (size_t j = 0; j < k; j++) {
-			tmp[j].v = D.topv[i * k + j];
-			tmp[j].i = D.topi[i * k + j];
-		}
-		qsort(tmp, k, sizeof(pair), cmp_pair);
-		for (size_t j = 0; j < k; j++) {
-			nn[i * k + j] = tmp[j].i;
-			if (score)
-				score[i * k + j] = tmp[j].v;
-		}
-	}
-	free(tmp);
-out:
-	free(D.tx);
-	free(D.hops);
-	free(D.prev);
-	free(D.next);
-	free(D.M);
-	free(D.pb);
-	free(D.pe);
-	free(D.topv);
-	free(D.topi);
-	free(D.topn);
-	return rc;
 }
 
 /* ---- the per-label wrapper and the test ---- */
@@ -578,4 +267,40 @@ out:
 	if (rc)
 		sc_scib_kbet_free(out);
 	return rc;
+}
+
+int sc_scib_kbet_knn(double *acceptance, double *pvalue, const int32_t *idx, size_t n, size_t k,
+		     const sc_labels *batches, double alpha, sc_err *err)
+{
+	sc_scib_cats b;
+	if (!k)
+		return sc_errf(err, SC_EINVAL, "kBET needs at least one neighbour");
+	for (size_t i = 0; i < n * k; i++)
+		if (idx[i] < 0 || (size_t)idx[i] >= n)
+			return sc_errf(err, SC_EINVAL, "neighbour index %d of cell %zu is out of range",
+				       (int)idx[i], i / k);
+	int rc = sc_scib_cats_init(&b, batches, n, "batches", err);
+	if (rc)
+		return rc;
+	size_t *obs = sc_xcalloc(b.k + 1, sizeof(size_t)), acc = 0;
+	double dof = (double)b.k - 1;
+	for (size_t i = 0; i < n; i++) {
+		memset(obs, 0, sizeof(size_t) * b.k);
+		for (size_t j = 0; j < k; j++)
+			obs[b.code[idx[i * k + j]]]++;
+		double chi = 0;
+		for (size_t c = 0; c < b.k; c++) {
+			double ex = ((double)b.count[c] / (double)n) * (double)k, d = (double)obs[c] - ex;
+			chi += d * d / ex;
+		}
+		/* one batch: chi2 with 0 degrees of freedom, p NaN, never accepted */
+		double p = b.k > 1 ? sc_scib_chi2_sf(chi, dof) : NAN;
+		if (pvalue)
+			pvalue[i] = p;
+		acc += p >= alpha;
+	}
+	*acceptance = n ? (double)acc / (double)n : NAN;
+	free(obs);
+	sc_scib_cats_free(&b);
+	return 0;
 }

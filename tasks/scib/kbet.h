@@ -54,6 +54,18 @@ int sc_scib_kbet_all_cells(sc_scib_kbet *out, const sc_csr *conn, const sc_label
 			   sc_err *err) SC_WUR;
 
 /*
+ * scib-metrics' kbet() on a given neighbour table (idx: n x k, used as is,
+ * so a self column counts as a neighbour, as it does there): for each cell
+ * the chi-square statistic of its neighbours' batch counts against k times
+ * the batch frequencies of all n cells, p = 1 - chi2.cdf; acceptance = the
+ * share of cells with p >= alpha (higher is better). pvalue (optional): n.
+ * scib-metrics' per-label wrapper (diffusion maps + approximate neighbours)
+ * is not reproduced.
+ */
+int sc_scib_kbet_knn(double *acceptance, double *pvalue, const int32_t *idx, size_t n, size_t k,
+		     const sc_labels *batches, double alpha, sc_err *err) SC_WUR;
+
+/*
  * scib's diffusion_nn on one connected cell-by-cell graph (m x m, no empty
  * rows): the k largest entries of each row of M (diagonal excluded), ordered
  * by decreasing score, ties by lower index. nn: m x k. Returns SC_ENOTFOUND

@@ -36,7 +36,9 @@
 static void dist_scalar(double *g, const double *xc, double xr, size_t m)
 {
 	for (size_t c = 0; c < m; c++) {
-		double v = (-2. * g[c] + xr) + xc[c];
+		double q = -2. * g[c];
+		NOFUSE(q); /* inlined into the AVX-512 version, whose target has FMA */
+		double v = (q + xr) + xc[c];
 		g[c] = v > 0. ? sqrt(v) : 0.;
 	}
 }
@@ -86,8 +88,9 @@ __attribute__((target("avx2"))) static void dist_avx2(double *g, const double *x
 	__m256d m2 = _mm256_set1_pd(-2.), vr = _mm256_set1_pd(xr), z = _mm256_setzero_pd();
 	size_t c = 0;
 	for (; c + 4 <= m; c += 4) {
-		__m256d v = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(m2, _mm256_loadu_pd(g + c)), vr),
-					  _mm256_loadu_pd(xc + c));
+		__m256d p = _mm256_mul_pd(m2, _mm256_loadu_pd(g + c));
+		NOFUSE(p);
+		__m256d v = _mm256_add_pd(_mm256_add_pd(p, vr), _mm256_loadu_pd(xc + c));
 		_mm256_storeu_pd(g + c, _mm256_sqrt_pd(_mm256_max_pd(v, z)));
 	}
 	dist_scalar(g + c, xc + c, xr, m - c);
@@ -116,8 +119,9 @@ __attribute__((target("avx512f"))) static void dist_avx512(double *g, const doub
 	__m512d m2 = _mm512_set1_pd(-2.), vr = _mm512_set1_pd(xr), z = _mm512_setzero_pd();
 	size_t c = 0;
 	for (; c + 8 <= m; c += 8) {
-		__m512d v = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(m2, _mm512_loadu_pd(g + c)), vr),
-					  _mm512_loadu_pd(xc + c));
+		__m512d p = _mm512_mul_pd(m2, _mm512_loadu_pd(g + c));
+		NOFUSE(p);
+		__m512d v = _mm512_add_pd(_mm512_add_pd(p, vr), _mm512_loadu_pd(xc + c));
 		_mm512_storeu_pd(g + c, _mm512_sqrt_pd(_mm512_max_pd(v, z)));
 	}
 	dist_scalar(g + c, xc + c, xr, m - c);
@@ -177,6 +181,16 @@ static void pick_kernels(dist_fn *dist, sum_fn *sum, add_fn *add)
  */
 typedef __int128 fix128;
 
+/* (fix128)q for 0 <= q < 2^127, without libgcc's generic conversion: split
+ * at 2^64 (both parts exact: the scaling by a power of 2 and the split
+ * only move bits), truncating as the cast does. */
+static inline fix128 to_fix(double q)
+{
+	double hi = floor(q * 0x1p-64);
+	double lo = q - hi * 0x1p64;
+	return ((fix128)(uint64_t)hi << 64) + (fix128)(uint64_t)lo;
+}
+
 typedef struct sil_job {
 	size_t n, d, k;
 	const double *x;     /* n x d, rows sorted by category */
@@ -192,19 +206,140 @@ typedef struct sil_job {
 	dist_fn dist;
 	sum_fn sum;
 	add_fn add;
+	int avx512;          /* the kernel below, with x packed once: */
+	double *pa;          /* rows in groups of 8, dimension-major (n/8 x d x 8) */
+	double *pb;          /* columns in groups of 16, dimension-major (n/16 x d x 16) */
+	double *pyy;         /* squared norms padded to a multiple of 16 */
 } sil_job;
 
 enum { TILE = 512 };
 
+/*
+ * The AVX-512 tile kernel. OpenBLAS 0.3.21 does not know the newest x86
+ * cores and runs its AVX2 dgemm on them, which caps the distance products
+ * at about two thirds of what the hardware does; on CPUs with AVX-512F the
+ * tile is therefore computed here: 8 rows x 16 columns of dot products in
+ * 16 registers, accumulated over the dimensions by FMA (as a dgemm kernel
+ * does), then turned into distances (sklearn's -2 x.y + |x|^2 + |y|^2,
+ * clipped at 0, square root) before they leave the registers. Columns are
+ * packed 16 at a time, dimension-major. Each distance is computed by one
+ * fixed sequence of operations, so thread counts change nothing; it differs
+ * from the dgemm path's by rounding only (both are checked against sklearn).
+ */
+#ifdef SIL_X86
+/* 8 x 16 dot products: a is k-major (a[k * 8 + i]), b k-major 16 wide */
+#define DOT_ROW(i)                                                                            \
+	{                                                                                     \
+		__m512d av = _mm512_set1_pd(ak[i]);                                           \
+		c##i##0 = _mm512_fmadd_pd(av, b0, c##i##0);                                   \
+		c##i##1 = _mm512_fmadd_pd(av, b1, c##i##1);                                   \
+	}
+#define FINISH_ROW(i)                                                                         \
+	if (i < rows) {                                                                       \
+		__m512d xr = _mm512_set1_pd(xx[i]);                                           \
+		__m512d q0 = _mm512_mul_pd(m2, c##i##0), q1 = _mm512_mul_pd(m2, c##i##1);     \
+		NOFUSE(q0);                                                                   \
+		NOFUSE(q1);                                                                   \
+		__m512d v0 = _mm512_add_pd(_mm512_add_pd(q0, xr), y0);                        \
+		__m512d v1 = _mm512_add_pd(_mm512_add_pd(q1, xr), y1);                        \
+		_mm512_mask_storeu_pd(out + i * ldg, m0, _mm512_sqrt_pd(_mm512_max_pd(v0, z))); \
+		if (m1)                                                                       \
+			_mm512_mask_storeu_pd(out + i * ldg + 8, m1,                          \
+					      _mm512_sqrt_pd(_mm512_max_pd(v1, z)));          \
+	}
+
+__attribute__((target("avx512f"))) static void
+micro_512(double *out, size_t ldg, const double *a, const double *xx, size_t rows,
+	  const double *b, const double *yy, size_t cols, size_t d)
+{
+	__m512d c00 = _mm512_setzero_pd(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+		c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00,
+		c61 = c00, c70 = c00, c71 = c00;
+	for (size_t k = 0; k < d; k++) {
+		const double *ak = a + k * 8;
+		__m512d b0 = _mm512_load_pd(b + k * 16), b1 = _mm512_load_pd(b + k * 16 + 8);
+		DOT_ROW(0)
+		DOT_ROW(1)
+		DOT_ROW(2)
+		DOT_ROW(3)
+		DOT_ROW(4)
+		DOT_ROW(5)
+		DOT_ROW(6)
+		DOT_ROW(7)
+	}
+	const __m512d m2 = _mm512_set1_pd(-2.), z = _mm512_setzero_pd();
+	__mmask8 m0 = cols >= 8 ? 0xff : (__mmask8)((1u << cols) - 1);
+	__mmask8 m1 = cols <= 8 ? 0 : (__mmask8)((1u << (cols - 8)) - 1);
+	__m512d y0 = _mm512_load_pd(yy), y1 = _mm512_load_pd(yy + 8);
+	FINISH_ROW(0)
+	FINISH_ROW(1)
+	FINISH_ROW(2)
+	FINISH_ROW(3)
+	FINISH_ROW(4)
+	FINISH_ROW(5)
+	FINISH_ROW(6)
+	FINISH_ROW(7)
+}
+#undef DOT_ROW
+#undef FINISH_ROW
+
+/* rows r0..r0+nr against columns c0..c0+nc (r0, c0 multiples of 16) */
+static void tile_512(const sil_job *J, double *g, size_t r0, size_t nr, size_t c0, size_t nc)
+{
+	size_t d = J->d, npan = (nc + 15) / 16;
+	for (size_t i0 = 0; i0 < nr; i0 += 8) {
+		size_t rows = nr - i0 < 8 ? nr - i0 : 8;
+		const double *a = J->pa + (r0 + i0) / 8 * d * 8;
+		for (size_t p = 0; p < npan; p++) {
+			size_t cols = nc - p * 16 < 16 ? nc - p * 16 : 16;
+			micro_512(g + i0 * nc + p * 16, nc, a, J->xx + r0 + i0, rows,
+				  J->pb + (c0 / 16 + p) * d * 16, J->pyy + c0 + p * 16, cols, d);
+		}
+	}
+}
+#endif
+
+static atomic_int force_dgemm;
+
+int sc_scib_silhouette_force_dgemm(int on)
+{
+	return atomic_exchange(&force_dgemm, on);
+}
+
+/* per-worker scratch for the tiles */
+typedef struct tile_buf {
+	double *g; /* TILE x TILE distances */
+} tile_buf;
+
+static void tile_buf_init(tile_buf *t, size_t d)
+{
+	(void)d;
+	t->g = sc_xmalloc(sizeof(double) * TILE * TILE);
+}
+
+static void tile_buf_free(tile_buf *t)
+{
+	free(t->g);
+}
+
 /* distances of tile rows r0.. against columns c0.. into g (nr x nc) */
-static void tile_dist(sil_job *J, double *g, size_t r0, size_t nr, size_t c0, size_t nc)
+static void tile_dist(sil_job *J, tile_buf *t, size_t r0, size_t nr, size_t c0, size_t nc)
 {
 	size_t d = J->d;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)nc, (int)d, 1.,
-		    J->x + r0 * d, (int)d, J->x + c0 * d, (int)d, 0., g, (int)nc);
+	double *g = t->g;
+#ifdef SIL_X86
+	if (J->avx512) {
+		tile_512(J, g, r0, nr, c0, nc);
+	} else
+#endif
+	{
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)nc, (int)d, 1.,
+			    J->x + r0 * d, (int)d, J->x + c0 * d, (int)d, 0., g, (int)nc);
+		for (size_t r = 0; r < nr; r++)
+			J->dist(g + r * nc, J->xx + c0, J->xx[r0 + r], nc);
+	}
 	for (size_t r = 0; r < nr; r++) {
 		size_t i = r0 + r;
-		J->dist(g + r * nc, J->xx + c0, J->xx[i], nc);
 		if (i >= c0 && i < c0 + nc)
 			g[r * nc + (i - c0)] = 0.; /* sklearn zeroes the diagonal */
 	}
@@ -229,7 +364,9 @@ static void *sym_worker(void *arg)
 	sil_job *J = arg;
 	size_t n = J->n, k = J->k, nb = J->nb;
 	fix128 *acc = J->acc[atomic_fetch_add(&J->tid, 1)];
-	double *g = sc_xmalloc(sizeof(double) * TILE * TILE);
+	tile_buf tb;
+	tile_buf_init(&tb, J->d);
+	double *g = tb.g;
 	double *col = sc_xmalloc(sizeof(double) * TILE);
 	size_t items = nb * (nb + 1) / 2;
 	for (;;) {
@@ -245,14 +382,14 @@ static void *sym_worker(void *arg)
 		size_t bj = bi + rem;
 		size_t r0 = bi * TILE, c0 = bj * TILE;
 		size_t nr = n - r0 < TILE ? n - r0 : TILE, nc = n - c0 < TILE ? n - c0 : TILE;
-		tile_dist(J, g, r0, nr, c0, nc);
+		tile_dist(J, &tb, r0, nr, c0, nc);
 		int diag = bi == bj;
 		memset(col, 0, sizeof(double) * nc);
 		for (size_t r = 0; r < nr; r++) {
 			double *row = g + r * nc;
 			size_t i = r0 + r;
 			fix128 *ai = acc + i * k;
-			FOR_RUNS(J, row, c0, nc, cat, sum, ai[cat] += (fix128)(sum * J->scale));
+			FOR_RUNS(J, row, c0, nc, cat, sum, ai[cat] += to_fix(sum * J->scale));
 			if (diag)
 				continue;
 			J->add(col, row, nc);
@@ -260,14 +397,14 @@ static void *sym_worker(void *arg)
 			if (r + 1 == nr || J->cat[i + 1] != J->cat[i]) {
 				size_t cat = (size_t)J->cat[i];
 				for (size_t c = 0; c < nc; c++) {
-					acc[(c0 + c) * k + cat] += (fix128)(col[c] * J->scale);
+					acc[(c0 + c) * k + cat] += to_fix(col[c] * J->scale);
 					col[c] = 0.;
 				}
 			}
 		}
 	}
 	free(col);
-	free(g);
+	tile_buf_free(&tb);
 	return NULL;
 }
 
@@ -275,7 +412,9 @@ static void *row_worker(void *arg)
 {
 	sil_job *J = arg;
 	size_t n = J->n, k = J->k;
-	double *g = sc_xmalloc(sizeof(double) * TILE * TILE);
+	tile_buf tb;
+	tile_buf_init(&tb, J->d);
+	double *g = tb.g;
 	for (;;) {
 		size_t r0 = atomic_fetch_add(&J->next, TILE);
 		if (r0 >= n)
@@ -283,15 +422,22 @@ static void *row_worker(void *arg)
 		size_t nr = n - r0 < TILE ? n - r0 : TILE;
 		for (size_t c0 = 0; c0 < n; c0 += TILE) {
 			size_t nc = n - c0 < TILE ? n - c0 : TILE;
-			tile_dist(J, g, r0, nr, c0, nc);
+			tile_dist(J, &tb, r0, nr, c0, nc);
 			for (size_t r = 0; r < nr; r++) {
 				double *acc = J->sums + (r0 + r) * k;
 				FOR_RUNS(J, g + r * nc, c0, nc, cat, sum, acc[cat] += sum);
 			}
 		}
 	}
-	free(g);
+	tile_buf_free(&tb);
 	return NULL;
+}
+
+static atomic_size_t mem_limit = (size_t)1 << 30;
+
+size_t sc_scib_silhouette_memory_limit(size_t bytes)
+{
+	return atomic_exchange(&mem_limit, bytes ? bytes : (size_t)1 << 30);
 }
 
 static void run_threads(void *(*fn)(void *), sil_job *J, int T)
@@ -346,13 +492,34 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 	atomic_init(&J.tid, 0);
 	pick_kernels(&J.dist, &J.sum, &J.add);
 	J.nb = (n + TILE - 1) / TILE;
+	J.avx512 = !atomic_load(&force_dgemm) && sc_scib_isa() == 2;
+	if (J.avx512) {
+		size_t n16 = (n + 15) / 16 * 16;
+		J.pa = aligned_alloc(64, sizeof(double) * n16 * d + 64);
+		J.pb = aligned_alloc(64, sizeof(double) * n16 * d + 64);
+		J.pyy = aligned_alloc(64, sizeof(double) * n16 + 64);
+		if (!J.pa || !J.pb || !J.pyy)
+			abort();
+		for (size_t i = 0; i < n16; i++) {
+			for (size_t k = 0; k < d; k++) {
+				double v = i < n ? xs[i * d + k] : 0.;
+				J.pa[(i / 8 * d + k) * 8 + i % 8] = v;
+				J.pb[(i / 16 * d + k) * 16 + i % 16] = v;
+			}
+			J.pyy[i] = i < n ? xx[i] : 0.;
+		}
+		/* the packed copies replace the sorted one */
+		free(xs);
+		xs = NULL;
+		J.x = NULL;
+	}
 	int T = sc_scib_threads(n_threads);
-	size_t per = sc_mulsz(sc_mulsz(n, k), sizeof(fix128));
-	while (T > 1 && (size_t)T * per > ((size_t)1 << 30))
+	size_t per = sc_mulsz(sc_mulsz(n, k), sizeof(fix128)), lim = atomic_load(&mem_limit);
+	while (T > 1 && (size_t)T * per > lim)
 		T--;
 	if ((size_t)T > J.nb)
 		T = J.nb ? (int)J.nb : 1;
-	if (per <= ((size_t)1 << 30)) {
+	if (per <= lim) {
 		/* any sum is at most n * (2 max |x| + a margin for rounding) */
 		int e;
 		frexp((double)n * (2 * sqrt(rmax) + 1), &e);
@@ -379,6 +546,9 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 			memcpy(sums + perm[p] * k, J.sums + p * k, sizeof(double) * k);
 		free(J.sums);
 	}
+	free(J.pa);
+	free(J.pb);
+	free(J.pyy);
 	free(cat);
 	free(xx);
 	free(xs);

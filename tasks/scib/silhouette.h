@@ -25,6 +25,21 @@ int sc_scib_silhouette_samples(double *s, const sc_dmat *x, const int32_t *codes
 			       sc_err *err) SC_WUR;
 
 /*
+ * Memory the fast path may use for its per-thread n x categories 128-bit
+ * accumulators (default 1 GiB; 0 restores the default). Beyond it the
+ * threads are reduced, and with one thread still too large each row is
+ * summed whole by one thread (twice the dgemm work, same result up to
+ * rounding). Process-wide; returns the previous value.
+ */
+size_t sc_scib_silhouette_memory_limit(size_t bytes);
+
+/* On CPUs with AVX-512F the distance tiles come from a kernel of this
+ * module (OpenBLAS 0.3.21 runs its AVX2 dgemm there); on=1 forces the
+ * portable dgemm path everywhere (tests compare the two). Process-wide;
+ * returns the previous setting. */
+int sc_scib_silhouette_force_dgemm(int on);
+
+/*
  * scib silhouette(label_key): (mean silhouette by label + 1) / 2, in [0, 1],
  * higher is better. per_cell (optional, n): the unscaled silhouette of each
  * cell by label (what the isolated-label ASW reuses). NaN with a reason when

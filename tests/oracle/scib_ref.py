@@ -299,6 +299,19 @@ def kbet_test(nn, b, k0, alpha):
     return p, np.mean(p < alpha)
 
 
+def kbet_knn(idx, bat, alpha=0.05):
+    """scib-metrics kbet() on a neighbour table (self column included)."""
+    from scipy.special import gammainc
+    nb = len(np.unique(bat))
+    k = idx.shape[1]
+    freq = np.bincount(bat, minlength=nb) / len(bat)
+    obs = np.array([np.bincount(bat[r], minlength=nb) for r in idx])
+    ex = freq * k
+    stat = ((obs - ex) ** 2 / ex).sum(axis=1)
+    p = 1 - gammainc((nb - 1) / 2, stat / 2)
+    return np.mean(p >= alpha), p
+
+
 def kbet(conn, lab, bat, alpha=0.05):
     from scipy.sparse.csgraph import connected_components
     L = lab.max() + 1
@@ -496,6 +509,9 @@ def cmd_real(out, data, args):
     write_d(f"{out}/kbet_rate.bin", rate)
     write_i(f"{out}/kbet_k0.bin", k0s)
     write_d(f"{out}/kbet_p.bin", pcell)
+    acc, pk = kbet_knn(idx[:, :50], bat)
+    write_d(f"{out}/kbetk.bin", acc)
+    write_d(f"{out}/kbetk_p.bin", pk)
 
     # PCR: before on the PCA with its variances, after on the embedding
     before, r2b = pc_regression(pre, bat, pca_var=pre_var)

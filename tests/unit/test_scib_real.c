@@ -93,6 +93,12 @@ static void silhouettes(const ds *d, const char *tag)
 	rc = sc_scib_silhouette_samples(s2, &d->emb, d->lab.codes, 3, &e);
 	OK(rc == 0 && !memcmp(s1, s2, sizeof(double) * d->n),
 	   "%s: silhouettes identical with 1 and 3 threads", tag);
+	/* the portable dgemm path (the AVX-512 kernel is used where available) */
+	int was = sc_scib_silhouette_force_dgemm(1);
+	rc = sc_scib_silhouette_samples(s2, &d->emb, d->lab.codes, 2, &e);
+	sc_scib_silhouette_force_dgemm(was);
+	OK(rc == 0, "%s: dgemm silhouette path runs", tag);
+	cmp_vec(d, s2, d->n, "sil_label.bin", TOL, "silhouette via dgemm vs sklearn");
 	double asw;
 	rc = sc_scib_asw_label(&asw, NULL, &d->emb, &d->lab, 2, &why, &e);
 	NEAR(asw, oracle_scalar(d->dir, "asw_label.bin"), TOL, "%s: label ASW", tag);
@@ -226,6 +232,19 @@ static void kbet(const ds *d, const char *tag)
 	OK(k0 && bad == 0, "%s: kBET k0 per label as scib's formula", tag);
 	free(k0);
 	sc_scib_kbet_free(&K);
+
+	/* scib-metrics' kbet on the 50 nearest (self included) */
+	size_t kk = d->kk < 50 ? d->kk : 50;
+	int32_t *i50 = malloc(sizeof(int32_t) * d->n * kk);
+	double acc, *p = malloc(sizeof(double) * d->n);
+	for (size_t i = 0; i < d->n; i++)
+		memcpy(i50 + i * kk, d->knn_i + i * d->kk, sizeof(int32_t) * kk);
+	rc = sc_scib_kbet_knn(&acc, p, i50, d->n, kk, &d->bat, 0.05, &e);
+	OK(rc == 0, "%s: scib-metrics kBET runs", tag);
+	NEAR(acc, oracle_scalar(d->dir, "kbetk.bin"), 0, "%s: scib-metrics kBET acceptance", tag);
+	cmp_vec(d, p, d->n, "kbetk_p.bin", 1e-9, "scib-metrics kBET p-values");
+	free(i50);
+	free(p);
 }
 
 static void pcr(const ds *d, const char *tag)

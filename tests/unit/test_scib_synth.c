@@ -325,7 +325,7 @@ static void isolated_by_hand(void)
 
 static void silhouette_naive(void)
 {
-	enum { N = 300, D = 7, K = 5 };
+	enum { N = 1100, D = 7, K = 5 }; /* > 2 tiles of 512 */
 	sc_rng r;
 	sc_rng_seed(&r, 11);
 	sc_dmat x;
@@ -337,7 +337,8 @@ static void silhouette_naive(void)
 			x.v[i * D + j] = sc_rng_normal(&r) + lab[i] * 0.3;
 	}
 	lab[7] = 100; /* a singleton category: silhouette 0 */
-	double s[N], worst = 0;
+	static double s[N];
+	double worst = 0;
 	sc_err e;
 	int rc = sc_scib_silhouette_samples(s, &x, lab, 2, &e);
 	OK(rc == 0, "silhouette naive: runs");
@@ -361,6 +362,17 @@ static void silhouette_naive(void)
 	}
 	OK(worst < 1e-12, "silhouette equals the plain double loop (max diff %.2g)", worst);
 	OK(s[7] == 0, "a cell alone in its category has silhouette 0");
+	/* the row-owner path (accumulators over the memory limit) agrees */
+	static double s2[N], s3[N];
+	size_t old = sc_scib_silhouette_memory_limit(1000);
+	rc = sc_scib_silhouette_samples(s2, &x, lab, 3, &e);
+	int rc3 = sc_scib_silhouette_samples(s3, &x, lab, 1, &e);
+	sc_scib_silhouette_memory_limit(old);
+	double w2 = 0;
+	for (int i = 0; i < N; i++)
+		w2 = fmax(w2, fabs(s2[i] - s[i]));
+	OK(rc == 0 && rc3 == 0 && w2 < 1e-13 && !memcmp(s2, s3, sizeof(s2)),
+	   "row-owner silhouette path agrees (max diff %.2g) and is thread-independent", w2);
 	int32_t all[N];
 	for (int i = 0; i < N; i++)
 		all[i] = i;
