@@ -9,7 +9,7 @@ PYTHON      ?= /usr/bin/python3
 PKGS        ?= sqlite3 libgit2 libcrypto hdf5 libdeflate openblas lapack igraph yaml-0.1 jansson libarchive
 OPT         ?= -O2 -g
 CSTD        ?= -std=gnu11
-WARN        ?= -Wall -Wextra -Wno-unused-parameter
+WARN        ?= -Wall -Wextra
 CPPFLAGS    += -D_GNU_SOURCE -I. -Ibuild
 PKG_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    ?= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)

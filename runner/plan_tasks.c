@@ -73,7 +73,7 @@ static int opt_str(sc_plan_ctx *x, const sc_spec_task *t, const char *key, int r
 	return 0;
 }
 
-static int opt_num(sc_plan_ctx *x, const sc_spec_task *t, const json_t *obj, const char *key,
+static int opt_num(sc_plan_ctx *x, const json_t *obj, const char *key,
 		   double lo, double hi, double dflt, double *out)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -158,22 +158,48 @@ static int check_obs_columns(sc_plan_ctx *x, const sc_spec_task *t, const char *
 
 /* ---- shared steps ---------------------------------------------------------- */
 
-/* Standard preprocessing of a dataset's counts, shared by every method that
- * asks for it (deduplicated in the plan). */
-static int plan_prepare(sc_plan_ctx *x, const sc_spec_task *t, size_t *out)
+/* The parameters of the standard preprocessing, from the task's options. */
+static int prepare_params(sc_plan_ctx *x, const sc_spec_task *t, json_t **out)
 {
 	const char *counts;
 	double ntop, ncomp;
 	int rc;
 	if ((rc = opt_str(x, t, "counts", 0, "X", &counts)) ||
-	    (rc = opt_num(x, t, t->node, "n_top_genes", 0, 1e6, 2000, &ntop)) ||
-	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)))
+	    (rc = opt_num(x, t->node, "n_top_genes", 0, 1e6, 2000, &ntop)) ||
+	    (rc = opt_num(x, t->node, "n_comps", 2, 1000, 50, &ncomp)))
 		return rc;
-	json_t *p = json_pack("{s:s, s:f, s:I, s:I, s:s, s:f}", "counts", counts, "target_sum", 1e4,
-			      "n_top_genes", (json_int_t)ntop, "n_comps", (json_int_t)ncomp, "flavor",
-			      "seurat", "max_value", 10.0);
+	*out = json_pack("{s:s, s:f, s:I, s:I, s:s, s:f}", "counts", counts, "target_sum", 1e4,
+			 "n_top_genes", (json_int_t)ntop, "n_comps", (json_int_t)ncomp, "flavor",
+			 "seurat", "max_value", 10.0);
+	return 0;
+}
+
+/* Standard preprocessing of a dataset's counts, shared by every method that
+ * asks for it (deduplicated in the plan). */
+static int plan_prepare(sc_plan_ctx *x, const sc_spec_task *t, size_t *out)
+{
+	json_t *p;
+	int rc = prepare_params(x, t, &p);
+	if (rc)
+		return rc;
 	size_t st = sc_plan_add(x->plan, "prepare", p, 0, 0);
 	sc_plan_input_obj(x->plan, st, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	sc_plan_label(x->plan, st, t->task, t->dataset, NULL);
+	*out = sc_plan_dedupe_last(x->plan);
+	return 0;
+}
+
+/* The same preprocessing learnt on the task's dataset and applied to a test
+ * file (prepare.pair): outputs prepared.h5ad and prepared_test.h5ad. */
+static int plan_prepare_pair(sc_plan_ctx *x, const sc_spec_task *t, const char *test, size_t *out)
+{
+	json_t *p;
+	int rc = prepare_params(x, t, &p);
+	if (rc)
+		return rc;
+	size_t st = sc_plan_add(x->plan, "prepare.pair", p, 0, 0);
+	sc_plan_input_obj(x->plan, st, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	sc_plan_input_obj(x->plan, st, "test", sc_plan_ctx_dataset(x, test), NULL);
 	sc_plan_label(x->plan, st, t->task, t->dataset, NULL);
 	*out = sc_plan_dedupe_last(x->plan);
 	return 0;
@@ -191,7 +217,7 @@ static int annotation_split(sc_plan_ctx *x, const sc_spec_task *t, json_t **out)
 	if (!json_is_object(s))
 		return sc_spec_errf(x->spec, s, x->err,
 				    "'split' must be {test_size: F} or {by: COLUMN, test: [...]}");
-	static const char *const keys[] = { "test_size", "by", "test", "train", NULL };
+	static const char *const keys[] = { "test_size", "by", "test", "train", "test_dataset", NULL };
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)s, k, v)
@@ -201,12 +227,31 @@ static int annotation_split(sc_plan_ctx *x, const sc_spec_task *t, json_t **out)
 			ok |= !strcmp(keys[i], k);
 		if (!ok)
 			return sc_yaml_key_errf(x->spec->doc, s, k, x->err,
-						"unknown split option '%s' (test_size, by, test, train)", k);
+						"unknown split option '%s' (test_size, by, test, train, "
+						"test_dataset)", k);
+	}
+	const json_t *td = json_object_get(s, "test_dataset");
+	if (td) {
+		/* Separate files: train on the task's dataset, test on this one. */
+		if (!json_is_string(td) || !sc_spec_find_dataset(x->spec, json_string_value(td)))
+			return sc_spec_errf(x->spec, json_is_string(td) ? td : s, x->err,
+					    "split 'test_dataset' must name a dataset");
+		if (json_object_size(s) != 1)
+			return sc_spec_errf(x->spec, s, x->err,
+					    "split 'test_dataset' goes alone (the whole file is the test set)");
+		const char *lk = json_string_value(opt(t, "label_key"));
+		sc_spec_task tt = *t;
+		tt.dataset = (char *)json_string_value(td);
+		int rc = check_obs_column(x, &tt, td, lk ? lk : "");
+		if (rc)
+			return rc;
+		*out = json_pack("{s:s, s:s}", "kind", "files", "test_dataset", json_string_value(td));
+		return 0;
 	}
 	const json_t *by = json_object_get(s, "by");
 	if (!by) {
 		double ts;
-		int rc = opt_num(x, t, s, "test_size", 1e-9, 1 - 1e-9, 0.2, &ts);
+		int rc = opt_num(x, s, "test_size", 1e-9, 1 - 1e-9, 0.2, &ts);
 		if (rc)
 			return rc;
 		*out = json_pack("{s:s, s:f}", "kind", "stratified", "test_size", ts);
@@ -291,6 +336,7 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 				    "'classifier' (for models' embeddings) must be logreg or knn");
 	if ((rc = annotation_split(x, t, &split)) || (rc = sc_plan_methods(x, t, builtins, &ml)))
 		goto out;
+	const char *test_ds = sc_json_str(split, "test_dataset", NULL);
 	for (size_t mi = 0; mi < ml.n; mi++) {
 		sc_method_inst *m = &ml.v[mi];
 		for (size_t si = 0; si < t->n_seeds; si++) {
@@ -308,13 +354,23 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 			if (own_predictions && !opt(t, "split"))
 				json_object_del(fp, "split");
 			size_t fit;
-			int rep_from = -1;
-			const char *rep_output = NULL;
+			int rep_from = -1, rep_test_from = -1;
+			const char *rep_output = NULL, *rep_test_output = NULL;
 			if (!m->builtin) {
 				size_t ext;
-				if ((rc = sc_plan_external(x, t, m, seed, &ext))) {
+				if ((rc = sc_plan_external(x, t, m, NULL, seed, &ext))) {
 					json_decref(fp);
 					goto out;
+				}
+				if (test_ds) {
+					/* The model embeds the test file too. */
+					size_t ext2;
+					if ((rc = sc_plan_external(x, t, m, test_ds, seed, &ext2))) {
+						json_decref(fp);
+						goto out;
+					}
+					rep_test_from = (int)ext2;
+					rep_test_output = m->spec->output;
 				}
 				const json_t *prov = m->spec->provides;
 				if (json_object_get(prov, "obsm")) {
@@ -340,6 +396,13 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 				rep_from = (int)ext;
 				rep_output = m->spec->output;
 			} else if (!strcmp(m->builtin, "given")) {
+				if (test_ds) {
+					json_decref(fp);
+					rc = sc_spec_errf(x->spec, opt(t, "split"), x->err,
+							  "method 'given' scores a column of one file: it does "
+							  "not take a split by test_dataset");
+					goto out;
+				}
 				if (!json_object_get(fp, "predictions")) {
 					json_decref(fp);
 					rc = sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
@@ -359,12 +422,17 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 				json_object_set_new(fp, "method", json_string(m->builtin));
 				if (!strcmp(rep, "pca") || !strcmp(rep, "hvg")) {
 					size_t prep;
-					if ((rc = plan_prepare(x, t, &prep))) {
+					if ((rc = test_ds ? plan_prepare_pair(x, t, test_ds, &prep)
+							  : plan_prepare(x, t, &prep))) {
 						json_decref(fp);
 						goto out;
 					}
 					rep_from = (int)prep;
 					rep_output = "prepared.h5ad";
+					if (test_ds) {
+						rep_test_from = (int)prep;
+						rep_test_output = "prepared_test.h5ad";
+					}
 					json_object_set_new(fp, "representation",
 							    json_string(!strcmp(rep, "pca") ? "obsm/X_pca"
 											    : "X"));
@@ -376,6 +444,11 @@ static int plan_annotation(sc_plan_ctx *x, const sc_spec_task *t)
 			sc_plan_input_obj(x->plan, fit, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
 			if (rep_from >= 0)
 				sc_plan_input_step(x->plan, fit, "rep", (size_t)rep_from, rep_output, NULL);
+			if (test_ds)
+				sc_plan_input_obj(x->plan, fit, "test", sc_plan_ctx_dataset(x, test_ds), NULL);
+			if (rep_test_from >= 0)
+				sc_plan_input_step(x->plan, fit, "rep_test", (size_t)rep_test_from,
+						   rep_test_output, NULL);
 			sc_plan_label(x->plan, fit, task_label(t), t->dataset, m->label);
 			fit = sc_plan_dedupe_last(x->plan);
 			size_t ev = sc_plan_add(x->plan, "annotation.eval", json_object(), 1, seed);
@@ -447,8 +520,8 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 	    (rc = opt_str(x, t, "features", 0, "expression", &features)) ||
 	    (rc = opt_str(x, t, "var_key", 0, NULL, &var_key)) ||
 	    (rc = opt_str(x, t, "counts", 0, "X", &counts)) ||
-	    (rc = opt_num(x, t, t->node, "folds", 2, 100, 5, &folds)) ||
-	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)))
+	    (rc = opt_num(x, t->node, "folds", 2, 100, 5, &folds)) ||
+	    (rc = opt_num(x, t->node, "n_comps", 2, 1000, 50, &ncomp)))
 		return rc;
 	/* Labels from a table (a dataset) or from a var column of the dataset. */
 	const char *label_var = NULL;
@@ -507,7 +580,7 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 			const sc_oid *fobj = NULL;
 			if (!m->builtin) {
 				size_t ext;
-				if ((rc = sc_plan_external(x, t, m, seed, &ext))) {
+				if ((rc = sc_plan_external(x, t, m, NULL, seed, &ext))) {
 					json_decref(cp);
 					goto out;
 				}
@@ -615,7 +688,7 @@ static int plan_given_or_external(sc_plan_ctx *x, const sc_spec_task *t, const s
 				    "method '%s' must provide {obsm: KEY} (an embedding) for task '%s'",
 				    m->spec->name, t->task);
 	size_t ext;
-	int rc = sc_plan_external(x, t, m, seed, &ext);
+	int rc = sc_plan_external(x, t, m, NULL, seed, &ext);
 	if (rc)
 		return rc;
 	char *w = sc_xasprintf("obsm/%s", sc_json_str(prov, "obsm", ""));
@@ -638,8 +711,8 @@ static int plan_batch(sc_plan_ctx *x, const sc_spec_task *t)
 	    (rc = opt_str(x, t, "label_key", 1, NULL, &label_key)) ||
 	    (rc = check_obs_columns(x, t, "batch_key")) || (rc = check_obs_columns(x, t, "label_key")) ||
 	    (rc = opt_str(x, t, "counts", 0, "X", &counts)) ||
-	    (rc = opt_num(x, t, t->node, "n_top_genes", 0, 1e6, 2000, &ntop)) ||
-	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)) ||
+	    (rc = opt_num(x, t->node, "n_top_genes", 0, 1e6, 2000, &ntop)) ||
+	    (rc = opt_num(x, t->node, "n_comps", 2, 1000, 50, &ncomp)) ||
 	    (rc = sc_plan_methods(x, t, builtins, &ml)))
 		goto out;
 	json_t *base = json_pack("{s:s, s:s, s:I, s:I}", "counts", counts, "batch_key", batch_key,
@@ -707,8 +780,8 @@ static int plan_multiomics(sc_plan_ctx *x, const sc_spec_task *t)
 	    (rc = opt_str(x, t, "where2", 0, "X", &where2)) ||
 	    (rc = opt_str(x, t, "data2", 0, NULL, &data2)) ||
 	    (rc = opt_str(x, t, "counts", 0, "X", &counts)) ||
-	    (rc = opt_num(x, t, t->node, "n_comps", 2, 1000, 50, &ncomp)) ||
-	    (rc = opt_num(x, t, t->node, "n_comps2", 2, 1000, 20, &ncomp2)))
+	    (rc = opt_num(x, t->node, "n_comps", 2, 1000, 50, &ncomp)) ||
+	    (rc = opt_num(x, t->node, "n_comps2", 2, 1000, 20, &ncomp2)))
 		return rc;
 	if (strcmp(mod2, "protein") && strcmp(mod2, "adt") && strcmp(mod2, "atac"))
 		return sc_spec_errf(x->spec, opt(t, "modality2"), x->err,

@@ -49,8 +49,8 @@ char *sc_plan_ctx_dataset_file(const sc_plan_ctx *x, const char *name);
 int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *builtins,
 		    sc_method_list *out) SC_WUR;
 void sc_method_list_free(sc_method_list *l);
-/* The external step of a method for a task's dataset and seed. */
+/* The external step of a method for a dataset (NULL: the task's) and seed. */
 int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
-		     int64_t seed, size_t *out) SC_WUR;
+		     const char *dataset, int64_t seed, size_t *out) SC_WUR;
 
 #endif

@@ -304,8 +304,10 @@ static json_t *describe_interpreter_uncached(const char *argv0)
 }
 
 int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
-		     int64_t seed, size_t *out)
+		     const char *dataset, int64_t seed, size_t *out)
 {
+	if (!dataset)
+		dataset = t->dataset;
 	const sc_spec_method *m = mi->spec;
 	/* Placeholders must name inputs this step will have. */
 	size_t i;
@@ -351,8 +353,8 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	if (json_object_size(mi->params))
 		json_object_set(params, "params", mi->params);
 	size_t st = sc_plan_add(x->plan, "external", params, 1, seed);
-	const sc_oid *d = sc_plan_ctx_dataset(x, t->dataset);
-	char *dname = sc_plan_ctx_dataset_file(x, t->dataset);
+	const sc_oid *d = sc_plan_ctx_dataset(x, dataset);
+	char *dname = sc_plan_ctx_dataset_file(x, dataset);
 	sc_plan_input_obj(x->plan, st, "data", d, dname);
 	free(dname);
 	/* Other datasets named by {input:NAME}. */
@@ -398,7 +400,7 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	ps->environment = json_pack("{s:O, s:O}", "interpreter", json_object_get(params, "interpreter"),
 				    "env", json_object_get(params, "env"));
 	const json_t *tn = json_object_get(t->node, "name");
-	sc_plan_label(x->plan, st, json_is_string(tn) ? json_string_value(tn) : t->task, t->dataset,
+	sc_plan_label(x->plan, st, json_is_string(tn) ? json_string_value(tn) : t->task, dataset,
 		      mi->label);
 	*out = sc_plan_dedupe_last(x->plan);
 	return 0;

@@ -469,6 +469,7 @@ typedef struct gc_ctx {
 static int gc_visit(void *ctx, const sc_oid *id, const char *path, const struct stat *st)
 {
 	gc_ctx *g = ctx;
+	(void)path;
 	if (set_find(&g->live, id) < 0) {
 		set_add(&g->dead, id, (uint64_t)st->st_size, 0);
 		g->dead_bytes += (uint64_t)st->st_size;

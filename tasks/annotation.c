@@ -229,6 +229,152 @@ out:
 	return rc;
 }
 
+/* Separate training and test files: labels matched by name (test classes
+ * never seen in training are reported), the representation read from each
+ * file (for an obsm embedding the same key; for X or a layer the test genes
+ * aligned to the training genes by name). */
+static int load_rep_pair(sc_step_ctx *c, sc_h5ad *tr, sc_h5ad *te, const char *where,
+			 sc_dmat *xtr, sc_dmat *xte)
+{
+	int rc = sc_rep_load(xtr, tr, where, c->err);
+	if (rc || (rc = sc_rep_load(xte, te, where, c->err)))
+		return rc;
+	if (!strncmp(where, "obsm", 4))
+		goto check;
+	/* A gene matrix: the test columns reordered to the training genes. */
+	char **vtr = NULL, **vte = NULL;
+	size_t ntr = 0, nte = 0;
+	if ((rc = sc_h5ad_read_index(&vtr, &ntr, tr, "var", c->err)) ||
+	    (rc = sc_h5ad_read_index(&vte, &nte, te, "var", c->err))) {
+		sc_h5ad_strings_free(vtr, ntr);
+		return rc;
+	}
+	int32_t *map = sc_xmalloc((nte ? nte : 1) * sizeof(int32_t));
+	size_t missing = sc_rep_match_names(map, vte, nte, vtr, ntr);
+	sc_dmat a;
+	sc_dmat_alloc(&a, xte->rows, ntr);
+	for (size_t k = 0; k < nte; k++)
+		if (map[k] >= 0)
+			for (size_t i = 0; i < xte->rows; i++)
+				SC_AT(&a, i, map[k]) = SC_AT(xte, i, k);
+	if (missing)
+		sc_step_note(c, "%zu of %zu training genes absent from the test file (zero there)",
+			     missing, ntr);
+	free(map);
+	sc_dmat_free(xte);
+	*xte = a;
+	sc_h5ad_strings_free(vtr, ntr);
+	sc_h5ad_strings_free(vte, nte);
+check:
+	if (xtr->cols != xte->cols)
+		return sc_errf(c->err, SC_EINVAL,
+			       "%s has %zu columns in the training file but %zu in the test file", where,
+			       xtr->cols, xte->cols);
+	return 0;
+}
+
+static int annotation_fit_files(sc_step_ctx *c, sc_h5ad *data, sc_h5ad *rep, const char *label_key,
+				const char *method, const char *where)
+{
+	const char *pt = sc_step_need(c, "test"), *prt = sc_step_input(c, "rep_test");
+	if (!pt)
+		return c->err->code;
+	sc_h5ad *test = NULL, *rept = NULL;
+	sc_labels lab = { 0 }, lt = { 0 };
+	sc_dmat xtr = { 0 }, xte = { 0 }, proba = { 0 };
+	sc_split sp = { 0 };
+	int32_t *ytr = NULL, *pred = NULL;
+	int rc = sc_h5ad_open(&test, pt, c->err);
+	if (rc || (prt && (rc = sc_h5ad_open(&rept, prt, c->err))) ||
+	    (rc = sc_h5ad_read_labels(&lab, data, "obs", label_key, c->err)) ||
+	    (rc = sc_h5ad_read_labels(&lt, test, "obs", label_key, c->err)))
+		goto out;
+	sc_labels_unlabel(&lab, json_object_get(c->params, "unlabeled"));
+	sc_labels_unlabel(&lt, json_object_get(c->params, "unlabeled"));
+	/* One set of categories: the training file's, then test-only names. */
+	int32_t *map = sc_xmalloc((lt.ncat ? lt.ncat : 1) * sizeof(int32_t));
+	size_t *seen = sc_xcalloc(lab.ncat + lt.ncat + 1, sizeof(size_t));
+	for (size_t i = 0; i < lab.n; i++)
+		if (lab.codes[i] >= 0)
+			seen[lab.codes[i]]++;
+	size_t ntrain_classes = lab.ncat;
+	for (size_t k = 0; k < lt.ncat; k++) {
+		size_t j;
+		for (j = 0; j < lab.ncat; j++)
+			if (!strcmp(lab.names[j], lt.names[k]))
+				break;
+		if (j == lab.ncat) {
+			lab.names = sc_xrealloc(lab.names, (lab.ncat + 1) * sizeof(char *));
+			lab.names[lab.ncat] = sc_xstrdup(lt.names[k]);
+			j = lab.ncat++;
+		}
+		map[k] = (int32_t)j;
+	}
+	sp.train = sc_xmalloc((lab.n ? lab.n : 1) * sizeof(size_t));
+	sp.test = sc_xmalloc((lt.n ? lt.n : 1) * sizeof(size_t));
+	for (size_t i = 0; i < lab.n; i++)
+		if (lab.codes[i] >= 0)
+			sp.train[sp.ntrain++] = i;
+		else
+			sp.nmissing++;
+	size_t *unseen_cells = sc_xcalloc(lab.ncat + 1, sizeof(size_t));
+	int32_t *tcodes = sc_xmalloc((lt.n ? lt.n : 1) * sizeof(int32_t));
+	for (size_t i = 0; i < lt.n; i++) {
+		tcodes[i] = lt.codes[i] >= 0 ? map[lt.codes[i]] : -1;
+		if (tcodes[i] < 0) {
+			sp.nmissing++;
+			continue;
+		}
+		sp.test[sp.ntest++] = i;
+		if ((size_t)tcodes[i] >= ntrain_classes || !seen[tcodes[i]])
+			unseen_cells[tcodes[i]]++;
+	}
+	sp.unseen = sc_xcalloc(lab.ncat + 1, sizeof(int32_t));
+	for (size_t k = 0; k < lab.ncat; k++)
+		if (unseen_cells[k])
+			sp.unseen[sp.nunseen++] = (int32_t)k;
+	free(unseen_cells);
+	free(seen);
+	free(map);
+	note_split(c, &sp, &lab);
+	if (!sp.ntrain || !sp.ntest) {
+		free(tcodes);
+		rc = sc_errf(c->err, SC_EINVAL, "%zu labelled training cells and %zu labelled test cells",
+			     sp.ntrain, sp.ntest);
+		goto out;
+	}
+	sc_dmat a = { 0 }, b = { 0 };
+	if ((rc = load_rep_pair(c, rep ? rep : data, rept ? rept : test, where, &a, &b))) {
+		free(tcodes);
+		goto out;
+	}
+	ytr = sc_xmalloc(sp.ntrain * sizeof(int32_t));
+	sc_split_gather(&xtr, ytr, &a, lab.codes, sp.train, sp.ntrain);
+	sc_split_gather(&xte, NULL, &b, NULL, sp.test, sp.ntest);
+	sc_dmat_free(&a);
+	sc_dmat_free(&b);
+	pred = sc_xcalloc(sp.ntest, sizeof(int32_t));
+	rc = sc_classifier_fit_predict(c, method, &xtr, ytr, &xte, lab.ncat, pred, &proba);
+	if (!rc) {
+		/* The predictions file describes the test cells: their labels. */
+		sc_labels tl = { lt.n, tcodes, lab.ncat, lab.names };
+		rc = write_predictions(c, test, &tl, &sp, pred, &proba, method);
+	}
+	free(tcodes);
+out:
+	free(ytr);
+	free(pred);
+	sc_dmat_free(&xtr);
+	sc_dmat_free(&xte);
+	sc_dmat_free(&proba);
+	sc_split_free(&sp);
+	sc_labels_free(&lab);
+	sc_labels_free(&lt);
+	sc_h5ad_close(rept);
+	sc_h5ad_close(test);
+	return rc;
+}
+
 static int annotation_fit(sc_step_ctx *c)
 {
 	const char *label_key = sc_step_str(c, "label_key", NULL);
@@ -251,6 +397,14 @@ static int annotation_fit(sc_step_ctx *c)
 	int rep_npy = pr && sc_npy_is(pr);
 	if (pr && !rep_npy && (rc = sc_h5ad_open(&rep, pr, c->err)))
 		goto out;
+	if (!strcmp(sc_json_str(json_object_get(c->params, "split"), "kind", ""), "files")) {
+		if (rep_npy) {
+			rc = sc_errf(c->err, SC_EINVAL, "a split by files needs .h5ad representations");
+			goto out;
+		}
+		rc = annotation_fit_files(c, data, rep, label_key, method, where);
+		goto out;
+	}
 	if ((rc = sc_h5ad_read_labels(&lab, data, "obs", label_key, c->err)))
 		goto out;
 	size_t unl = sc_labels_unlabel(&lab, json_object_get(c->params, "unlabeled"));
@@ -445,7 +599,7 @@ out:
 	return rc;
 }
 
-const sc_step_kind sc_annotation_fit_kind = { "annotation.fit", "2", annotation_fit,
+const sc_step_kind sc_annotation_fit_kind = { "annotation.fit", "3", annotation_fit,
 					      "train a classifier and predict held-out cells" };
 const sc_step_kind sc_annotation_eval_kind = { "annotation.eval", "1", annotation_eval,
 					       "classification metrics of predictions" };

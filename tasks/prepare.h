@@ -8,5 +8,6 @@
 #include "tasks/step.h"
 
 extern const sc_step_kind sc_prepare_kind;
+extern const sc_step_kind sc_prepare_pair_kind;
 
 #endif

@@ -12,6 +12,7 @@
 
 const sc_step_kind *const sc_step_kinds[] = {
 	&sc_prepare_kind,
+	&sc_prepare_pair_kind,
 	&sc_annotation_fit_kind,
 	&sc_annotation_eval_kind,
 	&sc_genefunc_features_kind,

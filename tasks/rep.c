@@ -101,3 +101,36 @@ int sc_rep_gene_ids(char ***ids, size_t *n, sc_h5ad *h, const char *var_key, sc_
 	sc_labels_free(&l);
 	return 0;
 }
+
+typedef struct named {
+	const char *name;
+	size_t idx;
+} named;
+
+static int named_cmp(const void *a, const void *b)
+{
+	return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
+size_t sc_rep_match_names(int32_t *map, char *const *names, size_t n, char *const *ref, size_t nref)
+{
+	named *r = sc_xmalloc((nref ? nref : 1) * sizeof(named));
+	for (size_t j = 0; j < nref; j++)
+		r[j] = (named){ ref[j], j };
+	if (nref > 1)
+		qsort(r, nref, sizeof(named), named_cmp);
+	uint8_t *have = sc_xcalloc(nref ? nref : 1, 1);
+	for (size_t j = 0; j < n; j++) {
+		named key = { names[j], 0 };
+		named *f = nref ? bsearch(&key, r, nref, sizeof(named), named_cmp) : NULL;
+		map[j] = f ? (int32_t)f->idx : -1;
+		if (f)
+			have[f->idx] = 1;
+	}
+	size_t missing = 0;
+	for (size_t j = 0; j < nref; j++)
+		missing += !have[j];
+	free(have);
+	free(r);
+	return missing;
+}

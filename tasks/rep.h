@@ -25,6 +25,10 @@ int sc_rep_read_counts(sc_csr *out, sc_h5ad *h, const char *counts, sc_err *err)
  * (e.g. symbols) when var_key is given. Free with sc_h5ad_strings_free. */
 int sc_rep_gene_ids(char ***ids, size_t *n, sc_h5ad *h, const char *var_key, sc_err *err) SC_WUR;
 
+/* map[j] = the index of names[j] in ref, or -1 (n entries). Returns how
+ * many entries of ref no name matched. O((n + nref) log nref). */
+size_t sc_rep_match_names(int32_t *map, char *const *names, size_t n, char *const *ref, size_t nref);
+
 /* Mark cells whose category is one of names (a JSON array of strings; NULL:
  * "nan" and "NaN", how a missing label looks after a str conversion) as
  * missing (-1). Returns how many cells were marked. */
