@@ -182,6 +182,17 @@ static int resolve_inputs(exec_ctx *x, sc_plan_step *st)
 	return 1;
 }
 
+/* A step found in the cache is done: *hit says whether it was. */
+static int take_cached(exec_ctx *x, sc_plan_step *st, int *hit, sc_err *err)
+{
+	int rc = sc_cache_lookup(x->s, st, hit, err);
+	if (rc || !*hit)
+		return rc;
+	st->state = SC_STEP_DONE;
+	st->cached = 1;
+	return finish(x, st, err);
+}
+
 static int take_lock(exec_ctx *x, sc_plan_step *st, int *got, sc_err *err)
 {
 	*got = 0;
@@ -680,13 +691,9 @@ static int exec_loop(exec_ctx *xp, sc_err *err)
 				sc_plan_compute_key(st);
 			if (!o->force && !o->no_record) {
 				int hit;
-				if ((rc = sc_cache_lookup(s, st, &hit, err)))
+				if ((rc = take_cached(x, st, &hit, err)))
 					return rc;
 				if (hit) {
-					st->state = SC_STEP_DONE;
-					st->cached = 1;
-					if ((rc = finish(x, st, err)))
-						return rc;
 					progressed = 1;
 					continue;
 				}
@@ -706,13 +713,9 @@ static int exec_loop(exec_ctx *xp, sc_err *err)
 				/* Someone may have finished it while we waited for the lock. */
 				if (!o->force) {
 					int hit;
-					if ((rc = sc_cache_lookup(s, st, &hit, err)))
+					if ((rc = take_cached(x, st, &hit, err)))
 						return rc;
 					if (hit) {
-						st->state = SC_STEP_DONE;
-						st->cached = 1;
-						if ((rc = finish(x, st, err)))
-							return rc;
 						progressed = 1;
 						continue;
 					}
