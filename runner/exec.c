@@ -638,7 +638,7 @@ static void kill_running(exec_ctx *x)
 	}
 }
 
-static int exec_loop(exec_ctx *xp, sc_err *err);
+static int exec_loop(exec_ctx *x, sc_err *err);
 
 int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *stats, sc_err *err)
 {
@@ -651,10 +651,8 @@ int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *
 	return rc ? rc : brc;
 }
 
-static int exec_loop(exec_ctx *xp, sc_err *err)
+static int exec_loop(exec_ctx *x, sc_err *err)
 {
-	exec_ctx *x = xp;
-	sc_store *s = x->s;
 	sc_plan *p = x->p;
 	const sc_exec_opts *o = x->o;
 	sc_exec_stats *stats = x->stats;
