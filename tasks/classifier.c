@@ -104,15 +104,10 @@ int sc_classifier_fit_predict(sc_step_ctx *c, const char *method, const sc_dmat 
 	}
 	/* Spread the method's class columns over all label categories. */
 	sc_dmat_alloc(proba, ntest, ncat);
-	for (size_t i = 0; i < ntest; i++) {
-		size_t best = 0;
-		for (size_t k = 0; k < nclass; k++) {
+	for (size_t i = 0; i < ntest; i++)
+		for (size_t k = 0; k < nclass; k++)
 			SC_AT(proba, i, classes[k]) = SC_AT(&pr, i, k);
-			if (SC_AT(&pr, i, k) > SC_AT(&pr, i, best))
-				best = k;
-		}
-		pred[i] = classes[best];
-	}
+	sc_dmat_argmax_rows(pred, &pr, classes);
 out:
 	sc_scaler_free(&sc);
 	sc_logreg_free(&lr);

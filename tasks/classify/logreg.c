@@ -440,14 +440,7 @@ int sc_logreg_predict(int32_t *out, const sc_logreg *m, const sc_dmat *x, sc_err
 	int rc = sc_logreg_predict_proba(&p, m, x, err);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < p.rows; i++) {
-		const double *r = p.v + i * p.cols;
-		size_t best = 0;
-		for (size_t k = 1; k < p.cols; k++)
-			if (r[k] > r[best])
-				best = k;
-		out[i] = m->classes[best];
-	}
+	sc_dmat_argmax_rows(out, &p, m->classes);
 	sc_dmat_free(&p);
 	return 0;
 }

@@ -724,14 +724,7 @@ int sc_nn_predict(int32_t *out, const sc_nn *net, const sc_dmat *x, sc_err *err)
 	int rc = sc_nn_predict_proba(&p, net, x, err);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < p.rows; i++) {
-		const double *r = p.v + i * p.cols;
-		size_t best = 0;
-		for (size_t k = 1; k < p.cols; k++)
-			if (r[k] > r[best])
-				best = k;
-		out[i] = net->classes ? net->classes[best] : (int32_t)best;
-	}
+	sc_dmat_argmax_rows(out, &p, net->classes);
 	sc_dmat_free(&p);
 	return 0;
 }

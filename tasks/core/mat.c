@@ -68,6 +68,18 @@ void sc_csr_transpose(sc_csr *out, const sc_csr *m)
 	free(next);
 }
 
+void sc_dmat_argmax_rows(int32_t *out, const sc_dmat *p, const int32_t *classes)
+{
+	for (size_t i = 0; i < p->rows; i++) {
+		const double *r = p->v + i * p->cols;
+		size_t best = 0;
+		for (size_t k = 1; k < p->cols; k++)
+			if (r[k] > r[best])
+				best = k;
+		out[i] = classes ? classes[best] : (int32_t)best;
+	}
+}
+
 void sc_labels_free(sc_labels *l)
 {
 	if (!l)

@@ -53,6 +53,10 @@ void sc_csr_to_dense(sc_dmat *out, const sc_csr *m);
 /* Transpose (CSR <-> CSC reinterpretation): out is cols x rows, sorted. */
 void sc_csr_transpose(sc_csr *out, const sc_csr *m);
 
+/* For each row of p (class probabilities), the first column of the largest
+ * value; out[i] = classes[col], or col when classes is NULL. */
+void sc_dmat_argmax_rows(int32_t *out, const sc_dmat *p, const int32_t *classes);
+
 void sc_labels_free(sc_labels *l);
 /* Copy of l restricted to the given rows (codes kept, categories kept). */
 void sc_labels_subset(sc_labels *out, const sc_labels *l, const size_t *rows, size_t n);
