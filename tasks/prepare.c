@@ -18,25 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void dense_to_csr(sc_csr *out, const sc_dmat *x)
-{
-	size_t nnz = 0;
-	for (size_t i = 0; i < x->rows * x->cols; i++)
-		nnz += x->v[i] != 0;
-	sc_csr_alloc(out, x->rows, x->cols, nnz);
-	size_t p = 0;
-	for (size_t i = 0; i < x->rows; i++) {
-		for (size_t j = 0; j < x->cols; j++) {
-			double v = x->v[i * x->cols + j];
-			if (v != 0) {
-				out->indices[p] = (int32_t)j;
-				out->data[p++] = v;
-			}
-		}
-		out->indptr[i + 1] = (int64_t)p;
-	}
-}
-
 static int prepare(sc_step_ctx *c)
 {
 	const char *pd = sc_step_need(c, "data");
@@ -70,7 +51,7 @@ static int prepare(sc_step_ctx *c)
 	for (size_t j = 0; j < m.cols && k < x.cols; j++)
 		if (sel[j])
 			hv[k++] = var[j];
-	dense_to_csr(&xcsr, &x);
+	sc_dmat_to_csr(&xcsr, &x);
 	if ((rc = sc_standard_pca(&pcs, &x, &o, c->err)))
 		goto out;
 	path = sc_step_out(c, "prepared.h5ad");
@@ -148,7 +129,7 @@ static int write_prepared(sc_step_ctx *c, const char *name, char **obs, size_t n
 			  const sc_dmat *x, const sc_dmat *pcs)
 {
 	sc_csr xc = { 0 };
-	dense_to_csr(&xc, x);
+	sc_dmat_to_csr(&xc, x);
 	char *path = sc_step_out(c, name);
 	sc_h5ad_writer *w = NULL;
 	int rc;

@@ -49,6 +49,25 @@ void sc_csr_to_dense(sc_dmat *out, const sc_csr *m)
 			out->v[i * m->cols + (size_t)m->indices[p]] += m->data[p];
 }
 
+void sc_dmat_to_csr(sc_csr *out, const sc_dmat *x)
+{
+	size_t nnz = 0;
+	for (size_t i = 0; i < x->rows * x->cols; i++)
+		nnz += x->v[i] != 0;
+	sc_csr_alloc(out, x->rows, x->cols, nnz);
+	size_t p = 0;
+	for (size_t i = 0; i < x->rows; i++) {
+		for (size_t j = 0; j < x->cols; j++) {
+			double v = x->v[i * x->cols + j];
+			if (v != 0) {
+				out->indices[p] = (int32_t)j;
+				out->data[p++] = v;
+			}
+		}
+		out->indptr[i + 1] = (int64_t)p;
+	}
+}
+
 void sc_csr_transpose(sc_csr *out, const sc_csr *m)
 {
 	size_t nnz = sc_csr_nnz(m);

@@ -50,6 +50,8 @@ static inline size_t sc_csr_nnz(const sc_csr *m)
 }
 /* Dense copy of a CSR matrix (caller checks it fits). */
 void sc_csr_to_dense(sc_dmat *out, const sc_csr *m);
+/* CSR copy of a dense matrix, keeping only the non-zero values. */
+void sc_dmat_to_csr(sc_csr *out, const sc_dmat *x);
 /* Transpose (CSR <-> CSC reinterpretation): out is cols x rows, sorted. */
 void sc_csr_transpose(sc_csr *out, const sc_csr *m);
 
