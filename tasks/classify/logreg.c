@@ -14,7 +14,7 @@
  */
 #include "tasks/classify/logreg.h"
 #include "tasks/classify/lbfgs.h"
-#include "tasks/classify/par.h"
+#include "tasks/core/par.h"
 #include "tasks/core/blas.h"
 
 #include <float.h>
@@ -361,9 +361,9 @@ int sc_logreg_fit(sc_logreg *out, const sc_dmat *x, const int32_t *y, const sc_l
 	o.Z = sc_xmalloc(sc_mulsz(n, K * sizeof(double)));
 	o.bsum = sc_xmalloc(sc_mulsz(o.nblk, (K + 1) * sizeof(double)));
 	o.part = sc_xmalloc(sc_mulsz(o.ngrp, sc_mulsz(K, d * sizeof(double))));
-	blas_prev = sc_par_blas_begin();
+	blas_prev = sc_blas_serial_begin();
 	blas_set = 1;
-	o.par = sc_par_new(opt->threads > 0 ? opt->threads : blas_prev);
+	o.par = sc_par_new(opt->threads > 0 ? opt->threads : 0);
 	size_t nw = K * d + (o.fi ? K : 0);
 	w = sc_xcalloc(nw, sizeof(double));
 
@@ -402,7 +402,7 @@ int sc_logreg_fit(sc_logreg *out, const sc_dmat *x, const int32_t *y, const sc_l
 	}
 out:
 	if (blas_set)
-		sc_par_blas_end(blas_prev);
+		sc_blas_serial_end(blas_prev);
 	sc_par_free(o.par);
 	free(yi);
 	free(w);
@@ -426,11 +426,11 @@ int sc_logreg_predict_proba(sc_dmat *out, const sc_logreg *m, const sc_dmat *x, 
 	obj o = {.x = x->v, .d = m->nfeat, .K = m->nclass, .Z = out->v, .W = m->coef,
 		 .b = m->intercept};
 	obj_setup(&o, x->rows);
-	int prev = sc_par_blas_begin();
-	o.par = sc_par_new(prev);
+	int prev = sc_blas_serial_begin();
+	o.par = sc_par_new(0);
 	sc_par_run(o.par, o.nblk, probs_task, &o);
 	sc_par_free(o.par);
-	sc_par_blas_end(prev);
+	sc_blas_serial_end(prev);
 	return 0;
 }
 

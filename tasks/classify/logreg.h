@@ -41,7 +41,7 @@ typedef struct sc_logreg_opts {
 	double tol;
 	int max_iter;
 	double ftol;
-	int threads; /* worker threads; 0 = OpenBLAS's thread count (see par.h) */
+	int threads; /* worker threads; 0 = sc_par_default_threads() (see core/par.h) */
 } sc_logreg_opts;
 
 void sc_logreg_opts_init(sc_logreg_opts *o);

@@ -14,7 +14,8 @@
  * on the thread count.
  */
 #include "tasks/classify/nn.h"
-#include "tasks/classify/par.h"
+#include "tasks/core/par.h"
+#include "tasks/core/blas.h"
 #include "tasks/core/rng.h"
 #include "util/fs.h"
 #include "util/progress.h"
@@ -576,7 +577,7 @@ static void evaluate(sc_nn *net, const sc_dmat *x, const int32_t *yi, double *lo
 int sc_nn_fit(sc_nn **out, sc_nn_stats *stats, const sc_dmat *x, const int32_t *y,
 	      const sc_dmat *xval, const int32_t *yval, const sc_nn_opts *o, sc_err *err)
 {
-	int rc = 0, blas_prev = sc_par_blas_begin();
+	int rc = 0, blas_prev = sc_blas_serial_begin();
 	size_t n = x->rows, d = x->cols, K = 0;
 	int32_t *cls = NULL, *yi = NULL, *yvi = NULL, *yb = NULL;
 	size_t *perm = NULL;
@@ -694,7 +695,7 @@ int sc_nn_fit(sc_nn **out, sc_nn_stats *stats, const sc_dmat *x, const int32_t *
 		memset(&st, 0, sizeof(st));
 	}
 out:
-	sc_par_blas_end(blas_prev);
+	sc_blas_serial_end(blas_prev);
 	sc_nn_stats_free(&st);
 	sc_nn_free(net);
 	free(cls), free(yi), free(yvi), free(yb), free(perm), free(xb), free(best), free(bestbuf);
@@ -710,11 +711,11 @@ int sc_nn_predict_proba(sc_dmat *out, const sc_nn *cnet, const sc_dmat *x, sc_er
 	/* Evaluation reuses the network's scratch buffers; the weights are not
 	 * touched, so the model is logically const. */
 	sc_nn *net = (sc_nn *)cnet;
-	int prev = sc_par_blas_begin();
+	int prev = sc_blas_serial_begin();
 	sc_dmat_alloc(out, x->rows, net->nclass);
 	if (x->rows)
 		eval_proba(net, x->v, x->rows, out->v);
-	sc_par_blas_end(prev);
+	sc_blas_serial_end(prev);
 	return 0;
 }
 

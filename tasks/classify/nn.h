@@ -42,7 +42,7 @@ typedef struct sc_nn_opts {
 	int max_epochs;                    /* 100 */
 	int patience; /* stop after this many epochs without a lower validation loss: 10 */
 	uint64_t seed; /* 0 */
-	int threads;   /* 0 = OpenBLAS's thread count */
+	int threads;   /* 0 = one thread (see core/par.h) */
 } sc_nn_opts;
 
 void sc_nn_opts_init(sc_nn_opts *o);

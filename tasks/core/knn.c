@@ -23,9 +23,9 @@
  * the exact k nearest under the order (exact distance, index): it does not
  * depend on the dgemm's rounding, on the blocking or on the thread count.
  *
- * Threads: query blocks are handed to min(OpenBLAS threads, blocks)
- * pthreads, each running single-threaded dgemm; OpenBLAS is set to one
- * thread meanwhile and restored after.
+ * Threads: query blocks are handed to min(sc_par_default_threads(), blocks)
+ * pthreads, each running single-threaded dgemm (OpenBLAS serial meanwhile,
+ * see par.h); the certified re-ranking makes the thread count irrelevant.
  *
  * Cosine: rows are normalised to unit length and ranked by Euclidean
  * distance between unit vectors; the distance reported is 1 - cos computed
@@ -36,6 +36,7 @@
  */
 #include "knn.h"
 #include "blas.h"
+#include "par.h"
 
 #include <float.h>
 #include <math.h>
@@ -463,7 +464,7 @@ static int knn_run(int32_t *idx, double *dist, const sc_dmat *q, const sc_dmat *
 		J.nblocks = (nq + QB - 1) / QB;
 		atomic_init(&J.next, 0);
 
-		int nt = openblas_get_num_threads();
+		int nt = sc_par_default_threads();
 		size_t nthr = nt > 1 ? (size_t)nt : 1;
 		if (nthr > J.nblocks)
 			nthr = J.nblocks;
@@ -471,8 +472,8 @@ static int knn_run(int32_t *idx, double *dist, const sc_dmat *q, const sc_dmat *
 			nthr = 16;
 		pthread_t tid[16];
 		size_t started = 0;
+		int blas = sc_blas_serial_begin();
 		if (nthr > 1) {
-			openblas_set_num_threads(1);
 			for (size_t t = 1; t < nthr; t++) {
 				if (pthread_create(&tid[started], NULL, worker, &J) != 0)
 					break; /* fewer threads only slows things down */
@@ -482,8 +483,7 @@ static int knn_run(int32_t *idx, double *dist, const sc_dmat *q, const sc_dmat *
 		worker(&J);
 		for (size_t t = 0; t < started; t++)
 			pthread_join(tid[t], NULL);
-		if (nthr > 1)
-			openblas_set_num_threads(nt);
+		sc_blas_serial_end(blas);
 	}
 
 	for (size_t i = 0; i < nq; i++) {

@@ -10,8 +10,8 @@
  * Euclidean distances are true distances (not squared), recomputed exactly
  * for the chosen neighbours. The result is the exact k nearest under the
  * order (distance, index), so it does not depend on the thread count.
- * Threads: as many as OpenBLAS is set to use; OpenBLAS is set to one thread
- * for the duration of the call (process-wide) and restored after.
+ * Threads: sc_par_default_threads() (core/par.h); OpenBLAS runs serially
+ * for the duration of the call.
  */
 #ifndef SC_KNN_H
 #define SC_KNN_H

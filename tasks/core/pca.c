@@ -25,13 +25,16 @@
  * largest singular value; its sparse products are serial, so it is the slow
  * path (select genes first where the analysis allows).
  *
- * Determinism: dsyrk (the expensive part, threaded) partitions its output
- * and rounds the same whatever the thread count; the eigensolver and the
- * dgemm products run single-threaded (see sc_blas_serial_begin), so the
- * bytes do not depend on the thread count.
+ * Determinism: the Gram matrix (the expensive part) is accumulated block
+ * by block in a fixed order, each block's product cut into tiles fixed by
+ * the matrix size (sc_par_syrk) and spread over the core's pool; OpenBLAS
+ * runs single-threaded throughout (its threaded dsyrk rounds differently at
+ * 1 and 2 threads on SkylakeX kernels), so the bytes do not depend on the
+ * thread count (see par.h).
  */
 #include "pca.h"
 #include "blas.h"
+#include "par.h"
 #include "rng.h"
 
 #include <math.h>
@@ -425,23 +428,26 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 		Z = sc_xmalloc(sc_mulsz(k, m * sizeof(double)));
 		size_t bs = block_len(p);
 		B = sc_xmalloc(sc_mulsz(bs, p * sizeof(double)));
-		for (size_t r0 = 0; r0 < n; r0 += bs) {
-			size_t nr = n - r0 < bs ? n - r0 : bs;
-			rows_block(B, &x, r0, nr);
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)nr, 1.0, B, (int)p,
-				    1.0, A, (int)p);
-		}
-		if ((rc = top_eigen(w, Z, A, p, k, err)))
-			goto out;
-		memcpy(V, Z, k * p * sizeof(double));
 		int nt = sc_blas_serial_begin();
+		sc_par *par = sc_par_new(0);
 		for (size_t r0 = 0; r0 < n; r0 += bs) {
 			size_t nr = n - r0 < bs ? n - r0 : bs;
 			rows_block(B, &x, r0, nr);
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)k, (int)p, 1.0, B,
-				    (int)p, V, (int)p, 0.0, S.v + r0 * k, (int)k);
+			sc_par_syrk(par, 1, p, nr, B, p, A, p);
 		}
+		rc = top_eigen(w, Z, A, p, k, err);
+		if (rc == 0) {
+			memcpy(V, Z, k * p * sizeof(double));
+			for (size_t r0 = 0; r0 < n; r0 += bs) {
+				size_t nr = n - r0 < bs ? n - r0 : bs;
+				rows_block(B, &x, r0, nr);
+				sc_par_gemm(par, 0, 1, nr, k, p, 1.0, B, p, V, p, 0.0, S.v + r0 * k, k);
+			}
+		}
+		sc_par_free(par);
 		sc_blas_serial_end(nt);
+		if (rc)
+			goto out;
 	} else {
 		A = sc_xcalloc(sc_mulsz(m, m), sizeof(double));
 		Z = sc_xmalloc(sc_mulsz(k, m * sizeof(double)));
@@ -450,12 +456,15 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 		cursor = sc_xmalloc(n * sizeof(int64_t));
 		if (x.s)
 			memcpy(cursor, x.s->indptr, n * sizeof(int64_t));
+		int nt = sc_blas_serial_begin();
+		sc_par *par = sc_par_new(0);
 		for (size_t c0 = 0; c0 < p; c0 += bc) {
 			size_t nc = p - c0 < bc ? p - c0 : bc;
 			cols_block(B, &x, c0, nc, cursor);
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)nc, 1.0, B, (int)nc,
-				    1.0, A, (int)n);
+			sc_par_syrk(par, 0, n, nc, B, nc, A, n);
 		}
+		sc_par_free(par);
+		sc_blas_serial_end(nt);
 		if ((rc = top_eigen(w, Z, A, n, k, err)))
 			goto out;
 		/* scores = U S; components = U^T Xc / S, column block by block */
@@ -465,7 +474,7 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 		if (x.s)
 			memcpy(cursor, x.s->indptr, n * sizeof(int64_t));
 		double *vb = sc_xmalloc(sc_mulsz(k, bc * sizeof(double)));
-		int nt = sc_blas_serial_begin();
+		nt = sc_blas_serial_begin();
 		for (size_t c0 = 0; c0 < p; c0 += bc) {
 			size_t nc = p - c0 < bc ? p - c0 : bc;
 			cols_block(B, &x, c0, nc, cursor);

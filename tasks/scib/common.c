@@ -8,6 +8,7 @@
  * on the same side of that tolerance as scib's.
  */
 #include "common.h"
+#include "tasks/core/par.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -117,10 +118,7 @@ int sc_scib_threads(int n_threads)
 {
 	if (n_threads > 0)
 		return n_threads > 64 ? 64 : n_threads;
-	long c = sysconf(_SC_NPROCESSORS_ONLN);
-	if (c < 1)
-		c = 1;
-	return c > 64 ? 64 : (int)c;
+	return sc_par_default_threads();
 }
 
 static double pairwise(const double *a, size_t n)

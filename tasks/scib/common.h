@@ -55,7 +55,7 @@ void sc_scib_cats_free(sc_scib_cats *c);
 /* Error unless every entry of x is finite. */
 int sc_scib_check_finite(const sc_dmat *x, const char *what, sc_err *err) SC_WUR;
 
-/* Worker threads to use: n_threads if > 0, else the online CPUs (at most 64).
+/* Worker threads to use: n_threads if > 0, else sc_par_default_threads().
  * Results never depend on this number. */
 int sc_scib_threads(int n_threads);
 

@@ -444,8 +444,7 @@ static void run_threads(void *(*fn)(void *), sil_job *J, int T)
 {
 	/* small dgemm calls gain nothing from OpenBLAS's own threads, whose
 	 * spinning would only compete with the workers */
-	int old = openblas_get_num_threads();
-	openblas_set_num_threads(1);
+	int old = sc_blas_serial_begin();
 	pthread_t *th = sc_xmalloc(sizeof(*th) * (size_t)T);
 	int started = 0;
 	for (int t = 1; t < T; t++)
@@ -455,7 +454,7 @@ static void run_threads(void *(*fn)(void *), sil_job *J, int T)
 	for (int t = 0; t < started; t++)
 		pthread_join(th[t], NULL);
 	free(th);
-	openblas_set_num_threads(old);
+	sc_blas_serial_end(old);
 }
 
 /* sums[i * k + c]: sum of distances from cell i (original order) to the cells

@@ -7,6 +7,7 @@
  */
 #include "tasks/core/blas.h"
 #include "tasks/core/knn.h"
+#include "tasks/core/par.h"
 #include "tasks/core/rng.h"
 #include "core_oracle.h"
 
@@ -158,12 +159,15 @@ static void test_threads(void)
 	double *d1 = malloc(n * k * 8), *d2 = malloc(n * k * 8);
 	int nt = openblas_get_num_threads();
 	openblas_set_num_threads(1);
+	sc_par_set_default_threads(1);
 	int rc1 = sc_knn_self(i1, d1, &x, k, SC_METRIC_EUCLIDEAN, 1, &err);
 	openblas_set_num_threads(2);
+	sc_par_set_default_threads(3);
 	int rc2 = sc_knn_self(i2, d2, &x, k, SC_METRIC_EUCLIDEAN, 1, &err);
 	openblas_set_num_threads(nt);
+	sc_par_set_default_threads(0);
 	OK(rc1 == 0 && rc2 == 0 && memcmp(i1, i2, n * k * 4) == 0 && memcmp(d1, d2, n * k * 8) == 0,
-	   "1 and 2 BLAS threads give the same bytes");
+	   "1 and 2 BLAS threads, 1 and 3 workers give the same bytes");
 	free(i1);
 	free(i2);
 	free(d1);

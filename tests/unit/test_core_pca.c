@@ -6,6 +6,7 @@
  */
 #include "tasks/core/blas.h"
 #include "tasks/core/pca.h"
+#include "tasks/core/par.h"
 #include "tasks/core/rng.h"
 #include "core_oracle.h"
 
@@ -154,23 +155,31 @@ static void test_threads(size_t n, size_t p)
 	sc_dmat_alloc(&x, n, p);
 	for (size_t t = 0; t < n * p; t++)
 		x.v[t] = sc_rng_normal(&r) * (1 + (double)(t % 7));
-	sc_pca m1 = { 0 }, m2 = { 0 };
+	sc_pca m1 = { 0 };
 	sc_err err = { 0 };
 	int nt = openblas_get_num_threads();
 	openblas_set_num_threads(1);
-	int rc1 = sc_pca_dense(&s1, &m1, &x, 50, &err);
-	openblas_set_num_threads(2);
-	int rc2 = sc_pca_dense(&s2, &m2, &x, 50, &err);
+	sc_par_set_default_threads(1);
+	int rc = sc_pca_dense(&s1, &m1, &x, 50, &err), same = rc == 0;
+	/* (OpenBLAS threads, pool threads): each must give the bytes of (1, 1) */
+	static const int cfg[][2] = { { 2, 2 }, { 1, 3 }, { 2, 8 }, { 4, 16 } };
+	for (size_t c = 0; c < sizeof(cfg) / sizeof(cfg[0]) && same; c++) {
+		sc_pca m2 = { 0 };
+		openblas_set_num_threads(cfg[c][0]);
+		sc_par_set_default_threads(cfg[c][1]);
+		same = sc_pca_dense(&s2, &m2, &x, 50, &err) == 0 &&
+		       memcmp(s1.v, s2.v, n * 50 * 8) == 0 &&
+		       memcmp(m1.components, m2.components, 50 * p * 8) == 0 &&
+		       memcmp(m1.explained_variance, m2.explained_variance, 50 * 8) == 0;
+		sc_pca_free(&m2);
+		sc_dmat_free(&s2);
+	}
 	openblas_set_num_threads(nt);
-	OK(rc1 == 0 && rc2 == 0 && memcmp(s1.v, s2.v, n * 50 * 8) == 0 &&
-		   memcmp(m1.components, m2.components, 50 * p * 8) == 0 &&
-		   memcmp(m1.explained_variance, m2.explained_variance, 50 * 8) == 0,
-	   "1 and 2 BLAS threads give the same bytes (%zu x %zu, %s path)", n, p,
+	sc_par_set_default_threads(0);
+	OK(same, "1 to 16 BLAS and pool threads give the same bytes (%zu x %zu, %s path)", n, p,
 	   n >= p ? "covariance" : "Gram");
 	sc_pca_free(&m1);
-	sc_pca_free(&m2);
 	sc_dmat_free(&s1);
-	sc_dmat_free(&s2);
 	sc_dmat_free(&x);
 
 	sc_dmat one = { 0 };

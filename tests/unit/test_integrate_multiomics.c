@@ -13,6 +13,8 @@
 #include "tasks/integrate/wnn.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static void dense_to_csr(sc_csr *out, const double *v, size_t r, size_t c)
 {
@@ -39,6 +41,12 @@ static double max_rel(const double *a, const double *b, size_t n)
 		m = e > m || isnan(e) ? e : m;
 	}
 	return m;
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
 }
 
 static double *load(const char *dir, const char *name, size_t *r, size_t *c)
@@ -82,6 +90,55 @@ static int rna_pcs(sc_dmat *out, const double *counts, size_t r, size_t c, size_
 	int rc = sc_pca_dense(out, NULL, &x, k, &err);
 	sc_dmat_free(&x);
 	return rc;
+}
+
+/*
+ * Cells whose neighbour sets are not decided by the data: in either modality
+ * (rows l2-normalised, as WNN does) the distances at a set boundary of WNN
+ * (the k-th and (k+1)-th neighbour counting the cell itself, and the
+ * knn_range-th and next) are equal to within rounding. Real data has such
+ * near-ties: sci-CAR's sparse ATAC profiles give groups of cells whose LSI
+ * rows differ in the last bit, so their distances agree to 1 ulp after the
+ * square root but not before it, and the numpy transcription (stable sort
+ * of sqrt distances, ties by index) and sceval's kNN (exact squared
+ * distances, ties by index) may keep different members of the group, both
+ * correctly. A d-term sum of squares carries a relative error of at most
+ * about d eps (50 x 2.2e-16 ~ 1e-14); 1e-12 is a margin of 100 over that.
+ * mark[i] = 1 for such cells; returns their number.
+ */
+static size_t near_tie_cells(uint8_t *mark, const sc_dmat *m1, const sc_dmat *m2, size_t k,
+			     size_t kr)
+{
+	size_t n = m1->rows, count = 0;
+	double *d = malloc(n * sizeof(double));
+	memset(mark, 0, n);
+	for (int mod = 0; mod < 2; mod++) {
+		const sc_dmat *m = mod ? m2 : m1;
+		for (size_t i = 0; i < n; i++) {
+			double ni = 0;
+			for (size_t c = 0; c < m->cols; c++)
+				ni += SC_AT(m, i, c) * SC_AT(m, i, c);
+			for (size_t j = 0; j < n; j++) {
+				double nj = 0, s = 0;
+				for (size_t c = 0; c < m->cols; c++)
+					nj += SC_AT(m, j, c) * SC_AT(m, j, c);
+				for (size_t c = 0; c < m->cols; c++) {
+					double t = SC_AT(m, i, c) / sqrt(ni) - SC_AT(m, j, c) / sqrt(nj);
+					s += t * t;
+				}
+				d[j] = sqrt(s);
+			}
+			qsort(d, n, sizeof(double), dbl_cmp);
+			size_t b[2] = { k, kr };
+			for (int q = 0; q < 2; q++)
+				if (b[q] < n && d[b[q]] - d[b[q] - 1] <= 1e-12 * d[b[q]])
+					mark[i] = 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		count += mark[i];
+	free(d);
+	return count;
 }
 
 static void test_wnn_oracle(const char *dir, const sc_dmat *m1, const sc_dmat *m2,
@@ -140,14 +197,25 @@ static void test_wnn_oracle(const char *dir, const sc_dmat *m1, const sc_dmat *m
 	if (w && sig && iv && r == n && c == 2 && ri == n && ci == k && rs == n && cs == 2) {
 		OK(max_rel(g.sigma, sig, 2 * n) <= 1e-10, "%s: bandwidths equal the numpy transcription "
 							  "(max rel %.3g)", what, max_rel(g.sigma, sig, 2 * n));
+		uint8_t *tie = malloc(n);
+		size_t ties = near_tie_cells(tie, m1, m2, k, o.knn_range);
 		double e = 0;
-		for (size_t i = 0; i < 2 * n; i++)
-			e = fmax(e, fabs(g.weight[i] - w[i]));
-		OK(e <= 1e-9, "%s: modality weights equal the numpy transcription (max %.3g)", what,
-		   e);
 		size_t diff = 0;
-		for (size_t i = 0; i < n * k; i++)
-			diff += g.idx[i] != ((int32_t *)iv)[i];
+		for (size_t i = 0; i < n; i++) {
+			if (tie[i])
+				continue;
+			e = fmax(e, fmax(fabs(g.weight[2 * i] - w[2 * i]),
+					 fabs(g.weight[2 * i + 1] - w[2 * i + 1])));
+			for (size_t t = 0; t < k; t++)
+				diff += g.idx[i * k + t] != ((int32_t *)iv)[i * k + t];
+		}
+		free(tie);
+		/* a coverage guard, not a tolerance: the check below must still
+		 * speak for most cells (sci-CAR has 28 of 554 near-tied) */
+		OK(ties * 10 <= n, "%s: the oracle check covers at least 90%% of cells (%zu of %zu "
+				   "near-tied)", what, ties, n);
+		OK(e <= 1e-9, "%s: modality weights equal the numpy transcription (max %.3g, %zu "
+			      "near-tied cells left out)", what, e, ties);
 		OK(diff == 0, "%s: joint neighbours equal the numpy transcription (%zu differ)", what,
 		   diff);
 	} else {

@@ -1,14 +1,17 @@
 /*
- * test_cls_par.c - the classifiers' thread pool and tiled dgemm: every task
+ * test_core_par.c - the core's thread pool and tiled products: every task
  * run exactly once, products equal to a naive triple loop for every
- * transpose combination and ragged shapes, and the same bytes for pools of
- * 1, 2 and 3 threads.
+ * transpose combination and ragged shapes, the same bytes for pools of
+ * 1, 2, 3 and 8 threads, and the default thread count's sources.
  */
 #include "tests/unit/unit.h"
 
-#include "tasks/classify/par.h"
+#include "tasks/core/par.h"
 #include "tasks/core/blas.h"
 #include "tasks/core/rng.h"
+
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <stdatomic.h>
 
@@ -35,8 +38,72 @@ static void naive(int ta, int tb, size_t m, size_t n, size_t k, double alpha, co
 		}
 }
 
+/* Upper triangle of op(B) op(B)^T by a naive loop vs sc_par_syrk with pools
+ * of 1, 2, 3, 8 threads; shapes straddle the 256-wide tiles. The naive sum
+ * and the blocked one differ by rounding only: |error| <= k eps sum |b b|,
+ * bounded here by 1e-13 (k + 1) for standard normal entries. */
+static void test_syrk(sc_rng *r)
+{
+	static const size_t shapes[][2] = { { 600, 300 }, { 256, 17 }, { 257, 1000 }, { 5, 3 } };
+	int match = 1, same = 1, lower = 1;
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+		for (int trans = 0; trans < 2; trans++) {
+			size_t m = shapes[s][0], k = shapes[s][1];
+			size_t ldb = (trans ? m : k) + 1, ldc = m + 3, rows = trans ? k : m;
+			double *B = malloc(rows * ldb * sizeof(double)), *C[4];
+			for (size_t i = 0; i < rows * ldb; i++)
+				B[i] = sc_rng_normal(r);
+			static const int pools[4] = { 1, 2, 3, 8 };
+			for (int t = 0; t < 4; t++) {
+				C[t] = calloc(m * ldc, sizeof(double));
+				sc_par *p = sc_par_new(pools[t]);
+				sc_par_syrk(p, trans, m, k, B, ldb, C[t], ldc);
+				sc_par_free(p);
+			}
+			for (size_t i = 0; i < m; i++)
+				for (size_t j = 0; j < m; j++) {
+					if (j < i) {
+						lower &= C[0][i * ldc + j] == 0;
+						continue;
+					}
+					double v = 0;
+					for (size_t l = 0; l < k; l++)
+						v += trans ? B[l * ldb + i] * B[l * ldb + j]
+							   : B[i * ldb + l] * B[j * ldb + l];
+					match &= fabs(v - C[0][i * ldc + j]) <= 1e-13 * (double)(k + 1);
+				}
+			for (int t = 1; t < 4; t++)
+				same &= !memcmp(C[0], C[t], m * ldc * sizeof(double));
+			free(B);
+			for (int t = 0; t < 4; t++)
+				free(C[t]);
+		}
+	OK(match && lower, "tiled syrk: upper triangle equals a naive loop, lower untouched");
+	OK(same, "tiled syrk: identical bytes with 1, 2, 3 and 8 threads");
+}
+
+static void test_default_threads(void)
+{
+	setenv("SCEVAL_THREADS", "3", 1);
+	int env = sc_par_default_threads();
+	sc_par_set_default_threads(5);
+	int over = sc_par_default_threads();
+	sc_par *p = sc_par_new(0);
+	int pool = sc_par_threads(p);
+	sc_par_free(p);
+	sc_par_set_default_threads(0);
+	setenv("SCEVAL_THREADS", "bogus", 1);
+	int bad = sc_par_default_threads();
+	unsetenv("SCEVAL_THREADS");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	OK(env == 3 && over == 5 && pool == 5 && bad == (int)cpus,
+	   "default threads: SCEVAL_THREADS %d, override %d, pool %d, else the CPUs (%d)", env, over,
+	   pool, bad);
+}
+
 int main(void)
 {
+	test_default_threads();
 	/* pool: each task once, for several sizes */
 	int once = 1;
 	for (int nt = 1; nt <= 4; nt++) {
@@ -54,7 +121,7 @@ int main(void)
 	OK(once, "pool of 1..4 threads runs every task exactly once");
 	sc_par_free(NULL);
 
-	int prev = sc_par_blas_begin();
+	int prev = sc_blas_serial_begin();
 	OK(openblas_get_num_threads() == 1, "OpenBLAS single-threaded inside begin/end");
 	sc_rng r;
 	sc_rng_seed(&r, 1);
@@ -103,7 +170,8 @@ int main(void)
 	OK(match, "tiled dgemm equals a naive loop, all transposes, ragged shapes (worst %.1e)",
 	   worst);
 	OK(same, "tiled dgemm: identical bytes with 1, 2 and 3 threads");
-	sc_par_blas_end(prev);
+	test_syrk(&r);
+	sc_blas_serial_end(prev);
 	OK(openblas_get_num_threads() == prev, "OpenBLAS thread count restored (%d)", prev);
 	return unit_done();
 }

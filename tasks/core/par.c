@@ -1,19 +1,22 @@
 /*
- * par.c - the classifiers' thread pool and their thread-count-independent
- * tiled dgemm (see par.h for why OpenBLAS's own threading is not used).
+ * par.c - the numerical core's thread pool and its thread-count-independent
+ * tiled products (see par.h for the invariant and why OpenBLAS's own
+ * threading is not used).
  *
  * Workload: a neural-network epoch issues a few thousand products of
  * 128 x 2000 x 512 and smaller, and as many elementwise passes, so the pool
  * keeps its threads alive between calls and hands out tasks through one
- * atomic counter; a call costs two condition-variable round trips.
+ * atomic counter; a call costs two condition-variable round trips. PCA's
+ * Gram matrix (2000 x 2000 from 100k rows) is the largest single product.
  */
-#include "tasks/classify/par.h"
+#include "tasks/core/par.h"
 #include "tasks/core/blas.h"
 #include "util/err.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Output tiles: at most TILE_M rows, and columns chosen from the shape
  * alone so that a product splits into about TILES pieces, none narrower
@@ -70,10 +73,33 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static atomic_int default_override;
+
+void sc_par_set_default_threads(int n)
+{
+	atomic_store(&default_override, n < 1 ? 0 : n > 64 ? 64 : n);
+}
+
+int sc_par_default_threads(void)
+{
+	int n = atomic_load(&default_override);
+	if (n > 0)
+		return n;
+	const char *e = getenv("SCEVAL_THREADS");
+	if (e && *e) {
+		char *end;
+		long v = strtol(e, &end, 10);
+		if (*end == 0 && v >= 1)
+			return v > 64 ? 64 : (int)v;
+	}
+	long c = sysconf(_SC_NPROCESSORS_ONLN);
+	return c < 1 ? 1 : c > 64 ? 64 : (int)c;
+}
+
 sc_par *sc_par_new(int nthreads)
 {
 	sc_par *p = sc_xcalloc(1, sizeof(*p));
-	p->n = nthreads < 1 ? 1 : nthreads;
+	p->n = nthreads < 1 ? sc_par_default_threads() : nthreads;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->go, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -131,18 +157,6 @@ void sc_par_run(sc_par *p, size_t ntasks, void (*fn)(void *ctx, size_t t), void 
 	pthread_mutex_unlock(&p->mu);
 }
 
-int sc_par_blas_begin(void)
-{
-	int prev = openblas_get_num_threads();
-	openblas_set_num_threads(1);
-	return prev > 0 ? prev : 1;
-}
-
-void sc_par_blas_end(int prev)
-{
-	openblas_set_num_threads(prev > 0 ? prev : 1);
-}
-
 typedef struct gemm_job {
 	int ta, tb;
 	size_t m, n, k, tile_n, tiles_n;
@@ -181,4 +195,53 @@ void sc_par_gemm(sc_par *p, int ta, int tb, size_t m, size_t n, size_t k, double
 	gemm_job g = {ta, tb, m, n, k, tn, (n + tn - 1) / tn, alpha, beta, A, B, lda, ldb, ldc, C};
 	size_t tiles = ((m + TILE_M - 1) / TILE_M) * g.tiles_n;
 	sc_par_run(p, tiles, gemm_tile, &g);
+}
+
+typedef struct syrk_job {
+	int trans;
+	size_t m, k, tiles; /* tiles per side */
+	const double *B;
+	size_t ldb;
+	double *C;
+	size_t ldc;
+} syrk_job;
+
+/* Tile t of the upper triangle, numbered row by row: (0,0), (0,1), ...,
+ * (1,1), (1,2), ... */
+static void syrk_tile(void *ctx, size_t t)
+{
+	const syrk_job *g = ctx;
+	size_t ti = 0, row = g->tiles;
+	while (t >= row) {
+		t -= row;
+		ti++;
+		row--;
+	}
+	size_t tj = ti + t, T = SC_PAR_SYRK_TILE;
+	size_t i0 = ti * T, j0 = tj * T;
+	size_t mi = g->m - i0 < T ? g->m - i0 : T, mj = g->m - j0 < T ? g->m - j0 : T;
+	double *c = g->C + i0 * g->ldc + j0;
+	/* rows i0.. of op(B): columns of B when trans, rows otherwise */
+	const double *bi = g->trans ? g->B + i0 : g->B + i0 * g->ldb;
+	const double *bj = g->trans ? g->B + j0 : g->B + j0 * g->ldb;
+	if (ti == tj)
+		cblas_dsyrk(CblasRowMajor, CblasUpper, g->trans ? CblasTrans : CblasNoTrans, (int)mi,
+			    (int)g->k, 1.0, bi, (int)g->ldb, 1.0, c, (int)g->ldc);
+	else if (g->trans)
+		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)mi, (int)mj, (int)g->k, 1.0,
+			    bi, (int)g->ldb, bj, (int)g->ldb, 1.0, c, (int)g->ldc);
+	else
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mi, (int)mj, (int)g->k, 1.0,
+			    bi, (int)g->ldb, bj, (int)g->ldb, 1.0, c, (int)g->ldc);
+}
+
+void sc_par_syrk(sc_par *p, int trans, size_t m, size_t k, const double *B, size_t ldb,
+		 double *C, size_t ldc)
+{
+	if (m == 0 || k == 0)
+		return;
+	size_t tiles = (m + SC_PAR_SYRK_TILE - 1) / SC_PAR_SYRK_TILE;
+	syrk_job g = { .trans = trans, .m = m, .k = k, .tiles = tiles, .B = B, .ldb = ldb,
+		       .C = C, .ldc = ldc };
+	sc_par_run(p, tiles * (tiles + 1) / 2, syrk_tile, &g);
 }

@@ -1,0 +1,70 @@
+/*
+ * par.h - the numerical core's one thread pool, and the rule that makes
+ * every result independent of the thread count.
+ *
+ * The invariant (sceval's reproducibility rests on it): a built-in step's
+ * output bytes depend on its inputs, parameters and the BLAS kernel alone,
+ * never on how many threads ran it. Two rules keep it:
+ *
+ *  1. OpenBLAS never runs threaded under sceval's numerical code. OpenBLAS
+ *     0.3.21 splits a dgemm or dsyrk over threads in thread-count-dependent
+ *     pieces, and the pieces are computed by different kernel variants (edge
+ *     tiles, K chunks, the SkylakeX small-matrix kernels), so 1 and 2 threads
+ *     round differently: seen for dsyrk on SkylakeX kernels (PCA), and for
+ *     dgemm on every kernel (test_core_par). sc_blas_serial_begin/_end
+ *     (blas.h) is the one way to say so around a BLAS region.
+ *  2. Work is split into pieces fixed by the problem's shape alone, each
+ *     piece is computed by one single-threaded BLAS call or loop, and
+ *     partial results are combined in a fixed order. Which thread runs which
+ *     piece is unspecified and changes nothing.
+ *
+ * sc_par_gemm and sc_par_syrk are products cut that way; sc_par_run runs any
+ * such split. The pool size comes from sc_par_default_threads() unless a
+ * caller names it: SCEVAL_THREADS when set (1..64), else the online CPUs.
+ * Tasks given to sc_par_run must write disjoint outputs.
+ */
+#ifndef SC_CORE_PAR_H
+#define SC_CORE_PAR_H
+
+#include <stddef.h>
+
+typedef struct sc_par sc_par;
+
+/* Threads for a parallel region: the process-wide override if one is set
+ * (sc_par_set_default_threads), else SCEVAL_THREADS (1..64), else the online
+ * CPUs (at most 64). Results never depend on it. */
+int sc_par_default_threads(void);
+/* Override the default for the whole process (tests use it to show the
+ * invariance); n < 1 removes the override. */
+void sc_par_set_default_threads(int n);
+
+/* A pool of nthreads (the caller included; < 1 means the default). Never
+ * fails: threads that cannot be started leave the caller doing their share. */
+sc_par *sc_par_new(int nthreads);
+void sc_par_free(sc_par *p);
+int sc_par_threads(const sc_par *p);
+/* Run fn(ctx, t) for t in [0, ntasks) and wait for all. p may be NULL (serial). */
+void sc_par_run(sc_par *p, size_t ntasks, void (*fn)(void *ctx, size_t t), void *ctx);
+
+/*
+ * C = alpha op(A) op(B) + beta C, row-major, op = transpose when ta/tb.
+ * The m x n output is cut into tiles fixed by (m, n) alone (up to 128 rows,
+ * columns so that there are about 8 tiles, at least 128 wide), each
+ * computed by one dgemm call. Call inside sc_blas_serial_begin/_end.
+ */
+void sc_par_gemm(sc_par *p, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+		 const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,
+		 size_t ldc);
+
+/*
+ * The upper triangle of the m x m row-major C += op(B) op(B)^T, where
+ * trans = 0: B is m x k (C += B B^T) and trans = 1: B is k x m (C += B^T B).
+ * C is cut into SC_PAR_SYRK_TILE-square tiles fixed by m alone; diagonal
+ * tiles are one dsyrk each, the others one dgemm each. Call inside
+ * sc_blas_serial_begin/_end. The strict lower triangle is not written.
+ */
+#define SC_PAR_SYRK_TILE 256
+void sc_par_syrk(sc_par *p, int trans, size_t m, size_t k, const double *B, size_t ldb,
+		 double *C, size_t ldc);
+
+#endif
