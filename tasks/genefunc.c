@@ -361,7 +361,7 @@ out:
 }
 
 const sc_step_kind sc_genefunc_features_kind = {
-	"genefunc.features", "1", genefunc_features,
+	"genefunc.features", "2", genefunc_features,
 	"gene features from expression profiles (PCA over cells)"
 };
 const sc_step_kind sc_genefunc_cv_kind = { "genefunc.cv", "2", genefunc_cv,

@@ -273,9 +273,9 @@ out:
 	return rc;
 }
 
-const sc_step_kind sc_prepare_pair_kind = { "prepare.pair", "1", prepare_pair,
+const sc_step_kind sc_prepare_pair_kind = { "prepare.pair", "2", prepare_pair,
 					    "standard preprocessing learnt on a training file, applied "
 					    "to a test file" };
 
-const sc_step_kind sc_prepare_kind = { "prepare", "1", prepare,
+const sc_step_kind sc_prepare_kind = { "prepare", "2", prepare,
 				       "standard preprocessing: log-normalised HVG and PCA" };
