@@ -62,6 +62,13 @@ int cli_failf(cli_ctx *c, const char *fmt, ...) SC_PRINTF(2, 3);
 int cli_json_out(cli_ctx *c, json_t *j);
 /* Open the store named by --store, SCEVAL_DIR, or found upwards from cwd. */
 int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err) SC_WUR;
+
+/* main()'s argv, whole (for restarting the process). */
+extern char **cli_main_argv;
+/* Enter portable mode (runner/portable.h): in it already, check that it
+ * holds and return 0; else set its environment and run this command again
+ * (returns only on failure, with the exit code). */
+int cli_portable_enter(cli_ctx *c);
 /* Parse a non-negative integer option value, or report a usage error. */
 int cli_parse_long(cli_ctx *c, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out);

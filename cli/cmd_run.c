@@ -4,7 +4,9 @@
 #include "cli.h"
 #include "reports/table.h"
 #include "runner/query.h"
+#include "runner/portable.h"
 #include "runner/run.h"
+#include "runner/spec.h"
 #include "store/store.h"
 #include "util/fmt.h"
 #include "util/json.h"
@@ -16,7 +18,7 @@
 #include <unistd.h>
 
 static const char run_usage[] =
-	"usage: sceval run SPEC [-j N] [--force] [--keep-going] [--json]\n\n"
+	"usage: sceval run SPEC [-j N] [--force] [--keep-going] [--portable] [--json]\n\n"
 	"Expand the spec into steps (dataset preparation, method fit/predict or embed,\n"
 	"metric computation), run those not in the cache, and record the run. Datasets\n"
 	"given by path are hashed into the store. A run whose every step succeeded has a\n"
@@ -27,6 +29,8 @@ static const char run_usage[] =
 	"  -j, --jobs N    run up to N independent steps at once [1]\n"
 	"  --force         recompute every step, ignoring the cache\n"
 	"  --keep-going    after a failure, run the steps that do not depend on it\n"
+	"  --portable      the same bytes on any x86-64 CPU: one fixed BLAS kernel, no\n"
+	"                  CPU-specific code (slower; also 'portable: true' in the spec)\n"
 	"  --json          {\"schema\":1,\"run\":ID,\"result\":HASH,\"steps\":N,\"cached\":M,\"failed\":F}\n";
 
 /* Metric rows as a table: task, dataset, method, seed, metric, value. */
@@ -62,7 +66,9 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 	static const struct option lo[] = { { "jobs", required_argument, NULL, 'j' },
 					    { "force", no_argument, NULL, 'f' },
 					    { "keep-going", no_argument, NULL, 'k' },
+					    { "portable", no_argument, NULL, 'P' },
 					    { NULL, 0, NULL, 0 } };
+	int portable = 0, rc;
 	sc_run_opts o = { 1, 0, 0, 0, argc, argv };
 	int opt;
 	long v;
@@ -75,6 +81,7 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 			break;
 		case 'f': o.force = 1; break;
 		case 'k': o.keep_going = 1; break;
+		case 'P': portable = 1; break;
 		default: return cli_usage_error(c, "unexpected option");
 		}
 	}
@@ -83,11 +90,20 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 		return cli_usage_error(c, "expected one SPEC");
 	o.progress = !c->quiet && isatty(2);
 	sc_err err;
+	if (!portable && !sc_portable_active()) {
+		sc_spec *spec = NULL;
+		if (sc_spec_load(&spec, argv[c->optind], &err))
+			return cli_fail(c, &err);
+		portable = spec->portable;
+		sc_spec_free(spec);
+	}
+	if ((portable || sc_portable_active()) && (rc = cli_portable_enter(c)))
+		return rc;
 	sc_store *s = NULL;
 	if (cli_open_store(c, &s, &err))
 		return cli_fail(c, &err);
 	sc_run_result r;
-	int rc = sc_run_spec(s, argv[c->optind], &o, &r, &err);
+	rc = sc_run_spec(s, argv[c->optind], &o, &r, &err);
 	if (rc && !r.run) {
 		sc_store_free(s);
 		return cli_fail(c, &err);

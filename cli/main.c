@@ -110,8 +110,11 @@ static int finish(int rc, const char *name)
 	return rc;
 }
 
+char **cli_main_argv;
+
 int main(int argc, char **argv)
 {
+	cli_main_argv = argv;
 	const char *store = NULL;
 	int quiet = 0;
 	int i = 1;

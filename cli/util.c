@@ -5,6 +5,7 @@
 #include "util/json.h"
 #include "util/progress.h"
 #include "store/store.h"
+#include "runner/portable.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { OPT_STORE = 0x1000, OPT_JSON, OPT_HELP_LONG };
 
@@ -137,4 +139,16 @@ int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out)
 int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err)
 {
 	return sc_store_open(out, c->store_dir, err);
+}
+
+int cli_portable_enter(cli_ctx *c)
+{
+	sc_err err;
+	if (sc_portable_active())
+		return sc_portable_verify(&err) ? cli_fail(c, &err) : 0;
+	sc_portable_setenv();
+	fflush(stdout);
+	fflush(stderr);
+	execv("/proc/self/exe", cli_main_argv);
+	return cli_failf(c, "cannot restart in portable mode: %s", strerror(errno));
 }

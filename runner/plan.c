@@ -2,11 +2,13 @@
  * plan.c - building plans and computing step cache keys.
  *
  * The key of a step is the SHA-256 of the canonical JSON (sorted keys, no
- * whitespace) of {kind, version, params, seed, inputs: {role: id}}: nothing
- * else (not the labels, not the time, not the machine), so the same work
- * on the same bytes is found in the cache from any spec that asks for it.
+ * whitespace) of {kind, version, params, seed, inputs: {role: id}}, plus
+ * "portable": true in portable mode (runner/portable.h): nothing else (not
+ * the labels, not the time, not the machine), so the same work on the same
+ * bytes is found in the cache from any spec that asks for it.
  */
 #include "plan.h"
+#include "portable.h"
 #include "tasks/step.h"
 #include "util/json.h"
 
@@ -162,6 +164,9 @@ void sc_plan_compute_key(sc_plan_step *st)
 	json_t *j = json_pack("{s:s, s:s, s:O, s:o, s:o}", "kind", st->kind, "version", st->version,
 			      "params", st->params, "seed",
 			      st->has_seed ? json_integer(st->seed) : json_null(), "inputs", in);
+	/* portable outputs differ from fast ones in the last bits: never share */
+	if (sc_portable_active())
+		json_object_set_new(j, "portable", json_true());
 	free(st->key_json);
 	st->key_json = sc_json_canonical(j);
 	json_decref(j);

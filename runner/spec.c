@@ -393,8 +393,8 @@ int sc_spec_load(sc_spec **out, const char *path, sc_err *err)
 		rc = sc_spec_errf(s, root, err, "a spec must be a mapping with 'datasets' and 'tasks'");
 		goto out;
 	}
-	static const char *const top[] = { "version", "name", "description", "datasets",
-					   "methods", "tasks", NULL };
+	static const char *const top[] = { "version", "name", "description", "portable",
+					   "datasets", "methods", "tasks", NULL };
 	if ((rc = only_keys(s, root, top, "the spec", err)))
 		goto out;
 	json_t *ver = json_object_get(root, "version");
@@ -408,6 +408,12 @@ int sc_spec_load(sc_spec **out, const char *path, sc_err *err)
 		goto out;
 	}
 	s->name = sc_xstrdup(nm ? json_string_value(nm) : sc_path_basename(s->path));
+	json_t *pm = json_object_get(root, "portable");
+	if (pm && !json_is_boolean(pm)) {
+		rc = sc_spec_errf(s, pm, err, "'portable' must be true or false");
+		goto out;
+	}
+	s->portable = json_is_true(pm);
 	json_t *ds = json_object_get(root, "datasets");
 	if (!ds) {
 		rc = sc_spec_errf(s, root, err, "the spec has no 'datasets'");

@@ -74,6 +74,7 @@ typedef struct sc_spec_task {
 typedef struct sc_spec {
 	char *path, *dir;     /* absolute spec path and its folder */
 	char *name;
+	int portable; /* portable: true (runner/portable.h) */
 	sc_yaml_doc *doc;
 	sc_spec_dataset *datasets;
 	size_t n_datasets;

@@ -294,6 +294,27 @@ __attribute__((target("avx2"))) static void vadd_256(double *restrict y,
 }
 #endif
 
+static atomic_int isa_cap = -1; /* -1: not yet read from the environment */
+
+/* The cap the environment asks for: portable mode means scalar; else
+ * SCEVAL_SIMD=scalar|avx2|avx512; else none (2). */
+static int isa_env_cap(void)
+{
+	const char *p = getenv("SCEVAL_PORTABLE"), *e = getenv("SCEVAL_SIMD");
+	if (p && !strcmp(p, "1"))
+		return 0;
+	if (e && !strcmp(e, "scalar"))
+		return 0;
+	if (e && !strcmp(e, "avx2"))
+		return 1;
+	return 2;
+}
+
+void sc_scib_isa_cap(int level)
+{
+	atomic_store(&isa_cap, level < 0 ? isa_env_cap() : level > 2 ? 2 : level);
+}
+
 int sc_scib_isa(void)
 {
 	static atomic_int level = -1;
@@ -309,7 +330,12 @@ int sc_scib_isa(void)
 #endif
 		atomic_store(&level, l);
 	}
-	return l;
+	int cap = atomic_load(&isa_cap);
+	if (cap < 0) {
+		cap = isa_env_cap();
+		atomic_store(&isa_cap, cap);
+	}
+	return l < cap ? l : cap;
 }
 
 void sc_scib_axpy(double *restrict y, double a, const double *restrict x, size_t n)

@@ -81,9 +81,15 @@ double sc_scib_nanmean(const double *a, size_t n);
 #define NOFUSE(v) ((void)0)
 #endif
 
-/* The vector kernels to use: 2 AVX-512F, 1 AVX2, 0 plain C (x86-64 CPU
- * features, checked once). */
+/* The vector kernels to use: 2 AVX-512F, 1 AVX2, 0 plain C: the CPU's
+ * (checked once), capped by portable mode (SCEVAL_PORTABLE=1: plain C) or
+ * SCEVAL_SIMD=scalar|avx2|avx512. Every level gives the same bytes (the
+ * kernels never fuse or reorder a sum); the cap lets that be tested and
+ * keeps a portable run off CPU-specific code. */
 int sc_scib_isa(void);
+/* Cap the level for the whole process (tests); level < 0 re-reads the
+ * environment. */
+void sc_scib_isa_cap(int level);
 
 /* y[i] += a * x[i] (a multiply then an add, never fused, so every vector
  * width gives scipy's axpy bit for bit) and y[i] += x[i]. */

@@ -152,12 +152,12 @@ static void pick_kernels(dist_fn *dist, sum_fn *sum, add_fn *add)
 	*sum = lanesum_scalar;
 	*add = add_scalar;
 #ifdef SIL_X86
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx512f")) {
+	int isa = sc_scib_isa();
+	if (isa == 2) {
 		*dist = dist_avx512;
 		*sum = lanesum_avx512;
 		*add = add_avx512;
-	} else if (__builtin_cpu_supports("avx2")) {
+	} else if (isa == 1) {
 		*dist = dist_avx2;
 		*sum = lanesum_avx2;
 		*add = add_avx2;

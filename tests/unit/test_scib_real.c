@@ -99,6 +99,15 @@ static void silhouettes(const ds *d, const char *tag)
 	sc_scib_silhouette_force_dgemm(was);
 	OK(rc == 0, "%s: dgemm silhouette path runs", tag);
 	cmp_vec(d, s2, d->n, "sil_label.bin", TOL, "silhouette via dgemm vs sklearn");
+	/* the portable switch (plain C kernels, as SCEVAL_PORTABLE=1) must take
+	 * the dgemm path: the same bytes as forcing it */
+	double *s3 = malloc(sizeof(double) * d->n);
+	sc_scib_isa_cap(0);
+	rc = sc_scib_silhouette_samples(s3, &d->emb, d->lab.codes, 3, &e);
+	sc_scib_isa_cap(-1);
+	OK(rc == 0 && !memcmp(s2, s3, sizeof(double) * d->n),
+	   "%s: the portable switch gives the dgemm path's bytes", tag);
+	free(s3);
 	double asw;
 	rc = sc_scib_asw_label(&asw, NULL, &d->emb, &d->lab, 2, &why, &e);
 	NEAR(asw, oracle_scalar(d->dir, "asw_label.bin"), TOL, "%s: label ASW", tag);
