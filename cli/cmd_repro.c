@@ -124,8 +124,10 @@ static const char diff_usage[] =
 	"usage: sceval diff A B [--json | --csv | --html FILE]\n\n"
 	"Compare two runs (numbers) or results (hashes): metric deltas (A, B, B-A,\n"
 	"relative), then what differed in inputs (datasets, files), parameters, code\n"
-	"(git commit, branch, dirty flag, diff object) and environment (sceval and\n"
-	"library versions, machine, threads).\n\n"
+	"(git commit, branch, dirty flag, diff object) and environment: first what\n"
+	"decides floating-point bits (BLAS kernel, OpenBLAS version and threads, CPU\n"
+	"model and flags, online CPUs, portable mode, OPENBLAS_CORETYPE and the thread\n"
+	"variables), then library versions, host, OS, -j and compiler flags.\n\n"
 	"options:\n"
 	"  --csv         the metric rows as CSV\n"
 	"  --html FILE   the whole diff as one self-contained HTML page\n";
@@ -138,7 +140,20 @@ static void fmt_num(char *buf, size_t n, const json_t *v, const char *fmt)
 		snprintf(buf, n, "%s", json_is_null(v) ? "" : "nan");
 }
 
-static void print_changes(const char *title, const json_t *arr)
+/* A changed value as text: JSON, or for the environment (plain) strings as
+ * they are, null as "(unset)" and booleans as yes/no. */
+static char *change_text(const json_t *v, int plain)
+{
+	if (plain && json_is_string(v))
+		return sc_xstrdup(json_string_value(v));
+	if (plain && (!v || json_is_null(v)))
+		return sc_xstrdup("(unset)");
+	if (plain && json_is_boolean(v))
+		return sc_xstrdup(json_is_true(v) ? "yes" : "no");
+	return json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+static void print_changes(const char *title, const json_t *arr, int plain)
 {
 	if (!json_array_size(arr))
 		return;
@@ -147,8 +162,8 @@ static void print_changes(const char *title, const json_t *arr)
 	json_t *r;
 	json_array_foreach(arr, i, r)
 	{
-		char *a = json_dumps(json_object_get(r, "a"), JSON_ENCODE_ANY | JSON_COMPACT);
-		char *b = json_dumps(json_object_get(r, "b"), JSON_ENCODE_ANY | JSON_COMPACT);
+		char *a = change_text(json_object_get(r, "a"), plain);
+		char *b = change_text(json_object_get(r, "b"), plain);
 		printf("  %s: %s -> %s\n", sc_json_str(r, "what", ""), a, b);
 		free(a);
 		free(b);
@@ -234,10 +249,10 @@ int cmd_diff(cli_ctx *c, int argc, char **argv)
 			sc_table_print(t, stdout);
 		else
 			printf("(no metrics)\n");
-		print_changes("inputs", json_object_get(d, "inputs"));
-		print_changes("parameters", json_object_get(d, "params"));
-		print_changes("code", json_object_get(d, "code"));
-		print_changes("environment", json_object_get(d, "environment"));
+		print_changes("inputs", json_object_get(d, "inputs"), 0);
+		print_changes("parameters", json_object_get(d, "params"), 0);
+		print_changes("code", json_object_get(d, "code"), 0);
+		print_changes("environment", json_object_get(d, "environment"), 1);
 	}
 	sc_table_free(t);
 	json_decref(d);
