@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include "store/store.h"
 
-/* The default tolerance, see the rule above and DEFAULT_TOLERANCE in the README:
+/* The default tolerance (the rule above; the README says the same):
  * observed cross-kernel changes are ~1e-13 of an array's scale in float64;
  * float32 storage turns a last-bit change into up to 6e-8; iterative fits
  * (L-BFGS, Harmony) stop on criteria that can shift by a few more digits.
@@ -85,7 +85,7 @@ void sc_compare_hdf5(sc_cmp *out, const char *a, const char *b, double tol);
 void sc_compare_npy(sc_cmp *out, const char *a, const char *b, double tol);
 void sc_compare_table(sc_cmp *out, const char *a, const char *b, char sep, double tol);
 
-/* Internal to the compare module (compare.c, compare_h5.c). */
+/* Internal to the compare module (compare.c, compare_h5.c, compare_h5v.c). */
 void sc_cmp_reset(sc_cmp *c, const char *format);
 void sc_cmp_differ(sc_cmp *c, const char *fmt, ...) SC_PRINTF(2, 3);
 /* Fold one float array's statistics into c and judge it against tol. */
