@@ -486,20 +486,24 @@ out:
  * locations prefixed with the part's path. */
 static void fold(sc_cmp *all, const sc_cmp *part, const char *path)
 {
+	/* "sub/emb.npy: [9,3]": a nested tree's places already start with a name */
+	const char *sep = !strcmp(part->format, "tree") ? "/" : ": ";
 	all->n_numbers += part->n_numbers;
 	all->n_unequal += part->n_unequal;
 	if (part->max_scaled > all->max_scaled)
 		all->max_scaled = part->max_scaled;
 	if (part->max_abs > all->max_abs) {
 		all->max_abs = part->max_abs;
-		snprintf(all->max_abs_at, sizeof(all->max_abs_at), "%.60s: %.180s", path, part->max_abs_at);
+		snprintf(all->max_abs_at, sizeof(all->max_abs_at), "%.60s%s%.180s", path, sep,
+			 part->max_abs_at);
 	}
 	if (part->max_rel > all->max_rel) {
 		all->max_rel = part->max_rel;
-		snprintf(all->max_rel_at, sizeof(all->max_rel_at), "%.60s: %.180s", path, part->max_rel_at);
+		snprintf(all->max_rel_at, sizeof(all->max_rel_at), "%.60s%s%.180s", path, sep,
+			 part->max_rel_at);
 	}
 	if (part->verdict == SC_CMP_DIFFERENT)
-		sc_cmp_differ(all, "%s: %s", path, part->why);
+		sc_cmp_differ(all, "%s%s%s", path, sep, part->why);
 	else if (part->verdict > all->verdict)
 		all->verdict = part->verdict;
 }

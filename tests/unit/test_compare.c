@@ -129,6 +129,50 @@ static void test_hostile(void)
 	OK(c.verdict == SC_CMP_DIFFERENT, "an h5ad against a CSV is different: %s", c.why);
 }
 
+/* A directory of the fixtures, put into the store as a tree. */
+static int put_tree(sc_store *st, sc_oid *out, const char *dir, const char *csv, const char *npy)
+{
+	char cmd[2048];
+	int n = snprintf(cmd, sizeof(cmd), "mkdir -p %s/%s/sub && cp %s %s/%s/report.csv", fx, dir,
+			 F(csv), fx, dir);
+	if (npy)
+		snprintf(cmd + n, sizeof(cmd) - n, " && cp %s %s/%s/sub/emb.npy", F(npy), fx, dir);
+	sc_ingest_list l = { 0 };
+	sc_err e;
+	int rc = system(cmd) != 0 || sc_store_ingest(st, F(dir), &l, out, &e) ||
+		 sc_store_record(st, &l, "output", NULL, 0, &e);
+	sc_ingest_list_free(&l);
+	return rc;
+}
+
+static void test_trees(void)
+{
+	int created;
+	sc_err e;
+	sc_store *st = NULL;
+	sc_oid a, b, c, d;
+	if (sc_store_init(F("store"), &created, &e) || sc_store_open(&st, F("store"), &e) ||
+	    put_tree(st, &a, "ta", "a.csv", "a.npy") || put_tree(st, &b, "tb", "tiny.csv", "a.npy") ||
+	    put_tree(st, &c, "tc", "a.csv", "big.npy") || put_tree(st, &d, "td", "a.csv", NULL)) {
+		OK(0, "a store with four trees");
+		sc_store_free(st);
+		return;
+	}
+	sc_cmp x;
+	sc_compare_objects(&x, st, &a, &a, "out", SC_CMP_DEFAULT_TOLERANCE);
+	OK(x.verdict == SC_CMP_IDENTICAL, "a tree against itself is identical");
+	sc_compare_objects(&x, st, &a, &b, "out", SC_CMP_DEFAULT_TOLERANCE);
+	OK(x.verdict == SC_CMP_EQUIVALENT && !strcmp(x.max_abs_at, "report.csv: line 3, column 3 ('f1')"),
+	   "trees: a file 1e-12 off is equivalent, located by file and cell (%s)", x.max_abs_at);
+	sc_compare_objects(&x, st, &a, &c, "out", SC_CMP_DEFAULT_TOLERANCE);
+	OK(x.verdict == SC_CMP_DIFFERENT && starts(x.why, "sub/emb.npy: [9,3]: "),
+	   "trees: a nested file 1e-3 off is different, by path (%s)", x.why);
+	sc_compare_objects(&x, st, &a, &d, "out", SC_CMP_DEFAULT_TOLERANCE);
+	OK(x.verdict == SC_CMP_DIFFERENT && !strcmp(x.why, "sub/emb.npy: only in the recorded output"),
+	   "trees: a missing file is different (%s)", x.why);
+	sc_store_free(st);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/sceval-compare.XXXXXX";
@@ -145,6 +189,7 @@ int main(void)
 		test_npy();
 		test_csv();
 		test_hostile();
+		test_trees();
 	} else {
 		SKIP("fixtures: %s could not run tests/oracle/compare_fixtures.py", unit_python());
 	}
