@@ -110,11 +110,20 @@ static char *cmp_detail(const sc_cmp *c, int exact)
 	return sc_buf_detach(&b);
 }
 
+/* An object id without its "sha256:" prefix (a manifest from a bundle is
+ * input like any other: never index past a short string). */
+static const char *bare(const char *id)
+{
+	return id && !strncmp(id, "sha256:", 7) ? id + 7 : id ? id : "(missing)";
+}
+
 static json_t *output_row(sc_store *s, const char *name, const char *rec, const char *now,
 			  const sc_repro_opts *o, tally *t)
 {
 	sc_cmp c;
 	sc_oid a, b;
+	/* The executor stores reproduced outputs as objects too (kind "output"),
+	 * so both sides are read from the store. */
 	sc_cmp_reset(&c, "bytes");
 	if (!rec || !now || sc_oid_parse(&a, rec) || sc_oid_parse(&b, now))
 		sc_cmp_differ(&c, !now ? "not produced by the reproduction"
@@ -125,9 +134,8 @@ static json_t *output_row(sc_store *s, const char *name, const char *rec, const 
 	int exact_fail = o->exact && c.verdict == SC_CMP_EQUIVALENT;
 	sc_cmp_verdict v = exact_fail ? SC_CMP_DIFFERENT : c.verdict;
 	count(t, v);
-	json_t *r = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "recorded",
-			      rec ? rec + 7 : "(missing)", "reproduced", now ? now + 7 : "(missing)",
-			      "verdict", sc_cmp_verdict_name(v));
+	json_t *r = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "recorded", bare(rec),
+			      "reproduced", bare(now), "verdict", sc_cmp_verdict_name(v));
 	if (c.verdict == SC_CMP_IDENTICAL && !exact_fail)
 		return r;
 	char *d = cmp_detail(&c, exact_fail);
