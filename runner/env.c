@@ -82,7 +82,7 @@ static int cpuinfo_line(const char *key, char *out, size_t n)
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	if (!f)
 		return -1;
-	char line[4096];
+	char line[8192]; /* the flags line of a recent x86 runs to 2,000 characters */
 	int found = -1;
 	size_t kl = strlen(key);
 	while (found && fgets(line, sizeof(line), f)) {
@@ -126,7 +126,7 @@ static int has_word(const char *list, const char *w)
 
 static void cpu_flags(char *out, size_t n)
 {
-	char all[4096] = "";
+	char all[8192] = "";
 	size_t k = 0;
 	out[0] = 0;
 	if (cpuinfo_line("flags", all, sizeof(all)) && cpuinfo_line("Features", all, sizeof(all))) {
@@ -141,7 +141,8 @@ static void cpu_flags(char *out, size_t n)
 #endif
 	}
 	for (size_t i = 0; i < sizeof(decisive_flags) / sizeof(*decisive_flags) && k < n; i++)
-		if (has_word(all, decisive_flags[i]))
+		if (has_word(all, decisive_flags[i]) ||
+		    (!strcmp(decisive_flags[i], "sse3") && has_word(all, "pni"))) /* Linux's name */
 			k += snprintf(out + k, n - k, "%s%s", k ? " " : "", decisive_flags[i]);
 }
 
