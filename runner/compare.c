@@ -15,11 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 const char *sc_cmp_verdict_name(sc_cmp_verdict v)
@@ -480,6 +483,84 @@ out:
 	free(t.cols);
 }
 
+/* ---- one file pair in a child process ------------------------------------- */
+
+/* libhdf5 itself is not safe on malformed files: a corrupt global heap
+ * makes H5Dread crash or allocate and clear gigabytes (seen with 1.10.8).
+ * So each pair is compared in a child with limits on memory and CPU time,
+ * and a child that dies is a verdict, not the end of `reproduce`. */
+static void child_limits(off_t bytes)
+{
+	/* CPU: a minute, plus a second per 10 MB of input (reading and
+	 * inflating runs at well over that). */
+	rlim_t cpu = 60 + (rlim_t)(bytes / (10 << 20));
+	struct rlimit r = { cpu, cpu + 5 };
+	setrlimit(RLIMIT_CPU, &r);
+#ifndef __SANITIZE_ADDRESS__ /* ASan reserves terabytes of address space */
+	/* Memory: what the process has mapped, plus 1 GB for libhdf5's caches
+	 * and a few 8 MB blocks, plus four times the input for the formats
+	 * read whole (.npy float32 as doubles, tables). A corrupt heap entry
+	 * then fails to allocate in milliseconds instead of clearing gigabytes. */
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages;
+	if (f && fscanf(f, "%lu", &pages) == 1) {
+		rlim_t as = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)1 << 30) +
+			    4 * (rlim_t)bytes;
+		struct rlimit m = { as, as };
+		setrlimit(RLIMIT_AS, &m);
+	}
+	if (f)
+		fclose(f);
+#endif
+}
+
+static off_t file_size(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 ? st.st_size : 0;
+}
+
+static void compare_isolated(sc_cmp *out, const char *a, const char *b, const char *name,
+			     double tol)
+{
+	int fd[2];
+	sc_cmp_reset(out, "bytes");
+	if (pipe2(fd, O_CLOEXEC) < 0) {
+		sc_compare_files(out, a, b, name, tol); /* no isolation rather than no answer */
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL); /* the executor's handlers only set a flag */
+		signal(SIGTERM, SIG_DFL);
+		close(fd[0]);
+		child_limits(file_size(a) + file_size(b));
+		sc_cmp c;
+		sc_compare_files(&c, a, b, name, tol);
+		_exit(sc_write_full(fd[1], &c, sizeof(c)) ? 1 : 0);
+	}
+	close(fd[1]);
+	sc_cmp c;
+	ssize_t got = pid > 0 ? sc_read_full(fd[0], &c, sizeof(c)) : -1;
+	close(fd[0]);
+	int status = 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && got == (ssize_t)sizeof(c) && WIFEXITED(status) && !WEXITSTATUS(status)) {
+		*out = c; /* format points into this same program's constants */
+		return;
+	}
+	if (pid < 0)
+		sc_cmp_differ(out, "cannot compare: fork: %s", strerror(errno));
+	else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL))
+		sc_cmp_differ(out, "the comparison took too long (malformed file?)");
+	else if (WIFSIGNALED(status))
+		sc_cmp_differ(out, "the comparison crashed with signal %d (a malformed file: libhdf5 "
+				   "does not survive every corruption)", WTERMSIG(status));
+	else
+		sc_cmp_differ(out, "the comparison failed (out of memory on a malformed file?)");
+}
+
 /* ---- store objects and trees --------------------------------------------- */
 
 /* Fold a part's comparison (a file of a tree) into the whole, its
@@ -589,7 +670,7 @@ static void compare_obj(sc_cmp *out, sc_store *s, const sc_oid *a, const sc_oid 
 			out->verdict = SC_CMP_EQUIVALENT;
 	} else {
 		char *pa = sc_store_object_path(s, a), *pb = sc_store_object_path(s, b);
-		sc_compare_files(out, pa, pb, name, tol);
+		compare_isolated(out, pa, pb, name, tol);
 		free(pa);
 		free(pb);
 	}

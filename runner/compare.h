@@ -76,7 +76,10 @@ void sc_compare_files(sc_cmp *out, const char *a, const char *b, const char *nam
 
 /* Compare two store objects: identical when the ids are equal, blobs by
  * sc_compare_files, trees entry by entry (recursively; locations are
- * prefixed with the entry's path). */
+ * prefixed with the entry's path). Each pair of files is compared in a
+ * child process limited in CPU time and memory: libhdf5 can crash or
+ * allocate without bound on a corrupt file, and that must be a verdict
+ * (different, saying so), not the death of `reproduce`. */
 void sc_compare_objects(sc_cmp *out, sc_store *s, const sc_oid *a, const sc_oid *b,
 			const char *name, double tol);
 

@@ -214,4 +214,17 @@ with open(P("garbage.h5ad"), "wb") as f:
 raw = open(P("base.h5ad"), "rb").read()
 with open(P("truncated.h5ad"), "wb") as f:
     f.write(raw[: len(raw) // 2])
+# Corrupted copies of tiny.h5ad, a few random bytes overwritten: with
+# libhdf5 1.10.8, seeds 81 and 110 crash H5Dread in the global heap and 23
+# makes it allocate and clear gigabytes.
+import random
+
+src = open(P("tiny.h5ad"), "rb").read()
+for seed in (23, 24, 81, 110, 1, 2, 3, 4, 5, 6, 7, 8):
+    r = random.Random(seed)
+    m = bytearray(src)
+    for _ in range(r.choice([1, 2, 5, 20])):
+        m[r.randrange(len(m))] = r.randrange(256)
+    with open(P("corrupt_%d.h5ad" % seed), "wb") as f:
+        f.write(m)
 json.dump(expect, open(P("expect.json"), "w"), indent=1)
