@@ -292,11 +292,22 @@ int sc_reproduce(sc_store *s, const sc_oid *result, const sc_repro_opts *o, json
 	json_t *st;
 	json_array_foreach(steps, i, st)
 	{
+		/* Comparing big outputs takes a while: Ctrl-C must stop it. */
+		if (sc_exec_interrupted()) {
+			rc = sc_errf(err, SC_EINTR, "interrupted");
+			break;
+		}
 		json_array_append_new(rows, step_row(s, st, &plan.v[i], o, &t));
 		env_changes(s, sc_json_str(st, "key", ""), libs, mach, changes, runs);
 	}
 	json_decref(libs);
 	json_decref(mach);
+	if (rc) {
+		json_decref(rows);
+		json_decref(changes);
+		json_decref(runs);
+		goto out;
+	}
 	*out = summary(result, rows, &t, o, changes, runs);
 out:
 	sc_plan_free(&plan);
