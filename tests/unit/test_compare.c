@@ -163,6 +163,11 @@ static void test_corrupt(sc_store *st)
 	static const int seeds[] = { 23, 24, 81, 110, 1, 2, 3, 4, 5, 6, 7, 8 };
 	sc_oid base, bad;
 	size_t verdicts = 0, different = 0;
+	if (getenv("SCEVAL_ASAN")) {
+		SKIP("corrupt h5ad files under AddressSanitizer: libhdf5's own faults on them "
+		     "would be reported as ours");
+		return;
+	}
 	if (put_file(st, &base, "base.h5ad")) {
 		OK(0, "base.h5ad into the store");
 		return;
