@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "reports/diffpage.h"
 #include "reports/table.h"
+#include "runner/compare.h"
 #include "runner/diff.h"
 #include "runner/reproduce.h"
 #include "store/store.h"
@@ -17,30 +18,99 @@
 #include <unistd.h>
 
 static const char repro_usage[] =
-	"usage: sceval reproduce RESULT [--tolerance T] [-j N] [--json]\n\n"
+	"usage: sceval reproduce RESULT [--tolerance T | --exact] [-j N] [--json]\n\n"
 	"Re-execute every step of a result without the cache, each on its recorded\n"
-	"inputs, and report per output and metric: identical, within tolerance, or\n"
-	"different (with both values). Steps declared not bit-reproducible (external\n"
-	"commands with 'deterministic: false') are named as such. Exit 0 only when\n"
-	"nothing differs. The result and its inputs must be in the store (see import).\n\n"
+	"inputs, and judge every output and metric:\n"
+	"  identical    the same bytes (metrics: the same number)\n"
+	"  equivalent   other bytes, the same content: every element name, shape, dtype\n"
+	"               kind, attribute, label and string equal, integers (codes,\n"
+	"               indices) equal, every float within the tolerance; the detail\n"
+	"               gives the largest absolute and relative difference and where\n"
+	"  different    anything else; the detail says where (obsm/X_pca[812,3], ...)\n"
+	".h5ad (any HDF5), .npy and CSV/TSV outputs are compared by content, trees\n"
+	"file by file; other files by hash only. The summary names what changed in\n"
+	"the environment since the result was recorded (BLAS kernel, CPU, threads,\n"
+	"portable mode), the usual cause of equivalent outputs. Steps declared not\n"
+	"bit-reproducible (external commands with 'deterministic: false') are named\n"
+	"as such. Exit 0 when everything is identical or equivalent, 1 when anything\n"
+	"is different or a step failed. The result and its inputs must be in the\n"
+	"store (see import).\n\n"
 	"options:\n"
-	"  --tolerance T   metrics count as reproduced when |a - b| <= T * max(1, |a|) [0]\n"
+	"  --tolerance T   a float array is equivalent when every |a - b| <= T x its\n"
+	"                  largest |value| (the scale: reordered sums err relative to\n"
+	"                  their operands, not their result); a metric when |a - b| <=\n"
+	"                  T x max(1, |a|, |b|) [1e-6: cross-CPU rounding is ~1e-13]\n"
+	"  --exact         demand identical bytes: equivalent counts as different\n"
 	"  -j, --jobs N    steps at once [1]\n";
+
+static void print_repro_table(const json_t *r)
+{
+	static const char *const hdr[] = { "step", "what", "name", "verdict", "recorded",
+					   "reproduced", "detail" };
+	sc_table *t = sc_table_new(7, hdr);
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(r, "steps"), i, st)
+	{
+		char label[512];
+		snprintf(label, sizeof(label), "%s%s%s%s", sc_json_str(st, "label", ""),
+			 json_is_true(json_object_get(st, "deterministic")) ? ""
+									     : " (declared not bit-reproducible)",
+			 json_object_get(st, "note") ? " - " : "", sc_json_str(st, "note", ""));
+		if (strcmp(sc_json_str(st, "status", ""), "done")) {
+			const char *cells[] = { label, "step", "", "failed", "", "",
+						sc_json_str(st, "error", "") };
+			sc_table_row(t, cells);
+			continue;
+		}
+		size_t k;
+		json_t *x;
+		json_array_foreach(json_object_get(st, "outputs"), k, x)
+		{
+			char a[16], b[16];
+			snprintf(a, sizeof(a), "%.12s", sc_json_str(x, "recorded", ""));
+			snprintf(b, sizeof(b), "%.12s", sc_json_str(x, "reproduced", ""));
+			const char *cells[] = { label, "output", sc_json_str(x, "name", ""),
+						sc_json_str(x, "verdict", ""), a, b,
+						sc_json_str(x, "detail", "") };
+			sc_table_row(t, cells);
+		}
+		json_array_foreach(json_object_get(st, "metrics"), k, x)
+		{
+			char a[32] = "nan", b[32] = "nan", d[48] = "";
+			if (json_is_number(json_object_get(x, "recorded")))
+				snprintf(a, sizeof(a), "%.17g", json_number_value(json_object_get(x, "recorded")));
+			if (json_is_number(json_object_get(x, "reproduced")))
+				snprintf(b, sizeof(b), "%.17g", json_number_value(json_object_get(x, "reproduced")));
+			if (json_is_number(json_object_get(x, "abs_diff")))
+				snprintf(d, sizeof(d), "|a - b| %.3g", json_number_value(json_object_get(x, "abs_diff")));
+			const char *cells[] = { label, "metric", sc_json_str(x, "name", ""),
+						sc_json_str(x, "verdict", ""), a, b, d };
+			sc_table_row(t, cells);
+		}
+	}
+	sc_table_print(t, stdout);
+	sc_table_free(t);
+}
 
 int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = { { "tolerance", required_argument, NULL, 't' },
+					    { "exact", no_argument, NULL, 'x' },
 					    { "jobs", required_argument, NULL, 'j' },
 					    { NULL, 0, NULL, 0 } };
-	sc_repro_opts o = { 0, 1, 0 };
-	int opt;
+	sc_repro_opts o = { SC_CMP_DEFAULT_TOLERANCE, 0, 1, 0 };
+	int opt, tol_set = 0;
 	long v;
 	while ((opt = cli_opt(c, argc, argv, repro_usage, "t:j:", lo, 1)) != -1) {
 		if (opt == 't') {
 			if (cli_parse_double(c, "--tolerance", optarg, &o.tolerance))
 				return 2;
-			if (!(o.tolerance >= 0))
-				return cli_usage_error(c, "--tolerance must be >= 0");
+			if (!(o.tolerance >= 0) || isinf(o.tolerance))
+				return cli_usage_error(c, "--tolerance must be a finite number >= 0");
+			tol_set = 1;
+		} else if (opt == 'x') {
+			o.exact = 1;
 		} else if (opt == 'j') {
 			if (cli_parse_long(c, "--jobs", optarg, 1, 1024, &v))
 				return 2;
@@ -49,6 +119,8 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 			return cli_usage_error(c, "unexpected option");
 	}
 	CLI_OPTS_END(c);
+	if (tol_set && o.exact)
+		return cli_usage_error(c, "--exact and --tolerance exclude each other");
 	if (argc - c->optind != 1)
 		return cli_usage_error(c, "expected one RESULT");
 	o.progress = !c->quiet && isatty(2);
@@ -63,56 +135,20 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 	}
 	sc_store_free(s);
 	long long nd = sc_json_int(r, "different", 0), nf = sc_json_int(r, "failed", 0);
+	long long ne = sc_json_int(r, "equivalent", 0);
 	int bad = nd || nf;
 	if (c->json) {
 		cli_json_out(c, r);
 		return bad ? 1 : 0;
 	}
-	static const char *const hdr[] = { "step", "what", "name", "verdict", "recorded",
-					   "reproduced" };
-	sc_table *t = sc_table_new(6, hdr);
-	size_t i;
-	json_t *st;
-	json_array_foreach(json_object_get(r, "steps"), i, st)
-	{
-		char label[512];
-		snprintf(label, sizeof(label), "%s%s%s%s", sc_json_str(st, "label", ""),
-			 json_is_true(json_object_get(st, "deterministic")) ? ""
-									     : " (declared not bit-reproducible)",
-			 json_object_get(st, "note") ? " - " : "", sc_json_str(st, "note", ""));
-		if (strcmp(sc_json_str(st, "status", ""), "done")) {
-			const char *cells[] = { label, "step", "", "failed", "",
-						sc_json_str(st, "error", "") };
-			sc_table_row(t, cells);
-			continue;
-		}
-		size_t k;
-		json_t *x;
-		json_array_foreach(json_object_get(st, "outputs"), k, x)
-		{
-			char a[16], b[16];
-			snprintf(a, sizeof(a), "%.12s", sc_json_str(x, "recorded", ""));
-			snprintf(b, sizeof(b), "%.12s", sc_json_str(x, "reproduced", ""));
-			const char *cells[] = { label, "output", sc_json_str(x, "name", ""),
-						sc_json_str(x, "verdict", ""), a, b };
-			sc_table_row(t, cells);
-		}
-		json_array_foreach(json_object_get(st, "metrics"), k, x)
-		{
-			char a[32] = "nan", b[32] = "nan";
-			if (json_is_number(json_object_get(x, "recorded")))
-				snprintf(a, sizeof(a), "%.17g", json_number_value(json_object_get(x, "recorded")));
-			if (json_is_number(json_object_get(x, "reproduced")))
-				snprintf(b, sizeof(b), "%.17g", json_number_value(json_object_get(x, "reproduced")));
-			const char *cells[] = { label, "metric", sc_json_str(x, "name", ""),
-						sc_json_str(x, "verdict", ""), a, b };
-			sc_table_row(t, cells);
-		}
-	}
-	sc_table_print(t, stdout);
-	sc_table_free(t);
-	printf("\n%lld identical, %lld within tolerance, %lld different, %lld steps failed\n",
-	       sc_json_int(r, "identical", 0), sc_json_int(r, "within", 0), nd, nf);
+	print_repro_table(r);
+	printf("\n%lld identical, %lld equivalent, %lld different, %lld steps failed\n",
+	       sc_json_int(r, "identical", 0), ne, nd, nf);
+	const char *cause = sc_json_str(r, "cause", NULL);
+	if (cause)
+		printf("%s: %s\n", ne || nd ? "environment changed, the likely cause"
+					   : "environment changed, yet every output is identical",
+		       cause);
 	json_decref(r);
 	if (bad)
 		fprintf(stderr, "sceval reproduce: the result was not reproduced: %lld different, "
@@ -124,8 +160,10 @@ static const char diff_usage[] =
 	"usage: sceval diff A B [--json | --csv | --html FILE]\n\n"
 	"Compare two runs (numbers) or results (hashes): metric deltas (A, B, B-A,\n"
 	"relative), then what differed in inputs (datasets, files), parameters, code\n"
-	"(git commit, branch, dirty flag, diff object) and environment (sceval and\n"
-	"library versions, machine, threads).\n\n"
+	"(git commit, branch, dirty flag, diff object) and environment: first what\n"
+	"decides floating-point bits (BLAS kernel, OpenBLAS version and threads, CPU\n"
+	"model and flags, online CPUs, portable mode, OPENBLAS_CORETYPE and the thread\n"
+	"variables), then library versions, host, OS, -j and compiler flags.\n\n"
 	"options:\n"
 	"  --csv         the metric rows as CSV\n"
 	"  --html FILE   the whole diff as one self-contained HTML page\n";
@@ -138,7 +176,20 @@ static void fmt_num(char *buf, size_t n, const json_t *v, const char *fmt)
 		snprintf(buf, n, "%s", json_is_null(v) ? "" : "nan");
 }
 
-static void print_changes(const char *title, const json_t *arr)
+/* A changed value as text: JSON, or for the environment (plain) strings as
+ * they are, null as "(unset)" and booleans as yes/no. */
+static char *change_text(const json_t *v, int plain)
+{
+	if (plain && json_is_string(v))
+		return sc_xstrdup(json_string_value(v));
+	if (plain && (!v || json_is_null(v)))
+		return sc_xstrdup("(unset)");
+	if (plain && json_is_boolean(v))
+		return sc_xstrdup(json_is_true(v) ? "yes" : "no");
+	return json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+static void print_changes(const char *title, const json_t *arr, int plain)
 {
 	if (!json_array_size(arr))
 		return;
@@ -147,8 +198,8 @@ static void print_changes(const char *title, const json_t *arr)
 	json_t *r;
 	json_array_foreach(arr, i, r)
 	{
-		char *a = json_dumps(json_object_get(r, "a"), JSON_ENCODE_ANY | JSON_COMPACT);
-		char *b = json_dumps(json_object_get(r, "b"), JSON_ENCODE_ANY | JSON_COMPACT);
+		char *a = change_text(json_object_get(r, "a"), plain);
+		char *b = change_text(json_object_get(r, "b"), plain);
 		printf("  %s: %s -> %s\n", sc_json_str(r, "what", ""), a, b);
 		free(a);
 		free(b);
@@ -234,10 +285,10 @@ int cmd_diff(cli_ctx *c, int argc, char **argv)
 			sc_table_print(t, stdout);
 		else
 			printf("(no metrics)\n");
-		print_changes("inputs", json_object_get(d, "inputs"));
-		print_changes("parameters", json_object_get(d, "params"));
-		print_changes("code", json_object_get(d, "code"));
-		print_changes("environment", json_object_get(d, "environment"));
+		print_changes("inputs", json_object_get(d, "inputs"), 0);
+		print_changes("parameters", json_object_get(d, "params"), 0);
+		print_changes("code", json_object_get(d, "code"), 0);
+		print_changes("environment", json_object_get(d, "environment"), 1);
 	}
 	sc_table_free(t);
 	json_decref(d);

@@ -223,6 +223,32 @@ int cmd_runs(cli_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* What decides the floating-point bits of the run's results: CPU, BLAS
+ * kernel, threads, portable mode (absent from runs recorded before these
+ * were, which print what they have). */
+static void print_run_env(const json_t *j)
+{
+	const json_t *m = json_object_get(j, "machine");
+	const json_t *ob = json_object_get(json_object_get(j, "libraries"), "openblas");
+	printf("cpu      %s", sc_json_str(m, "cpu", "unknown"));
+	if (json_is_integer(json_object_get(m, "cores")))
+		printf(", %lld online CPUs", sc_json_int(m, "cores", 0));
+	printf("\n");
+	if (json_is_string(json_object_get(m, "cpu_flags")))
+		printf("flags    %s\n", sc_json_str(m, "cpu_flags", ""));
+	if (ob)
+		printf("blas     OpenBLAS %s, %s kernels, %lld threads\n", sc_json_str(ob, "version", "?"),
+		       sc_json_str(ob, "core", "?"), sc_json_int(ob, "threads", 0));
+	printf("threads  -j %lld", sc_json_int(j, "jobs", 1));
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)json_object_get(m, "thread_env"), k, v)
+		printf(", %s=%s", k, json_string_value(v));
+	printf("\n");
+	if (json_object_get(m, "portable"))
+		printf("portable %s\n", json_is_true(json_object_get(m, "portable")) ? "yes" : "no");
+}
+
 /* `sceval show RUN|RESULT` (cmd_show.c decides which). */
 int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 {
@@ -258,6 +284,7 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		printf("diff     %s\n", sc_json_str(prov, "diff", ""));
 	printf("sceval   %s\n", sc_json_str(j, "sceval_version", ""));
 	printf("host     %s\n", sc_json_str(json_object_get(j, "machine"), "host", ""));
+	print_run_env(j);
 	size_t i;
 	json_t *st;
 	printf("\nsteps:\n");

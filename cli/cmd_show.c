@@ -10,8 +10,9 @@
 static const char show_usage[] =
 	"usage: sceval show RUN|RESULT|REF [--json]\n\n"
 	"RUN (a run number, or run:N): its status, provenance (git commit, branch, dirty\n"
-	"flag, diff object), environment, steps, and its metrics as rows of task, dataset,\n"
-	"method, seed, metric, value.\n"
+	"flag, diff object), environment (CPU model and flags, BLAS kernel, threads and\n"
+	"the variables that set them, portable mode), steps, and its metrics as rows of\n"
+	"task, dataset, method, seed, metric, value.\n"
 	"RESULT (a result hash or unique prefix): the metrics recorded in that result.\n"
 	"Any other object: type, kind, size, names, when and from where it was added, which\n"
 	"runs and steps use it. REF is a full hash, a unique prefix of at least 6 hex\n"

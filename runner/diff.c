@@ -6,6 +6,7 @@
  * the point of the diff is to say which input.
  */
 #include "diff.h"
+#include "runner/env.h"
 #include "runner/query.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -266,26 +267,24 @@ static void code_env(const side *A, const side *B, json_t *code, json_t *env)
 	compare(env, "sceval", json_object_get(A->info, "sceval_version"),
 		json_object_get(B->info, "sceval_version"));
 	json_t *la = json_object_get(A->info, "libraries"), *lb = json_object_get(B->info, "libraries");
+	json_t *ma = json_object_get(A->info, "machine"), *mb = json_object_get(B->info, "machine");
+	/* What decides the bits first (kernel, CPU, threads, portable mode). */
+	json_t *decisive = sc_env_changes(la, ma, lb, mb);
+	size_t i;
+	json_t *c;
+	json_array_foreach(decisive, i, c)
+		add_change(env, sc_json_str(c, "what", ""), json_object_get(c, "a"), json_object_get(c, "b"));
+	json_decref(decisive);
 	const char *k;
 	json_t *v;
 	json_object_foreach(la, k, v)
 	{
-		json_t *w = json_object_get(lb, k);
-		if (json_is_object(v)) {
-			char *what = sc_xasprintf("%s version", k);
-			compare(env, what, json_object_get(v, "version"), json_object_get(w, "version"));
-			free(what);
-			what = sc_xasprintf("%s threads", k);
-			compare(env, what, json_object_get(v, "threads"), json_object_get(w, "threads"));
-			free(what);
-		} else {
-			compare(env, k, v, w);
-		}
+		if (json_is_object(v)) /* openblas: in the changes above */
+			continue;
+		compare(env, k, v, json_object_get(lb, k));
 	}
-	json_t *ma = json_object_get(A->info, "machine"), *mb = json_object_get(B->info, "machine");
-	static const char *const mk[] = { "host", "os", "cpu", "cores" };
-	for (size_t i = 0; i < 4; i++)
-		compare(env, mk[i], json_object_get(ma, mk[i]), json_object_get(mb, mk[i]));
+	compare(env, "host", json_object_get(ma, "host"), json_object_get(mb, "host"));
+	compare(env, "os", json_object_get(ma, "os"), json_object_get(mb, "os"));
 	compare(env, "jobs (-j)", json_object_get(A->info, "jobs"), json_object_get(B->info, "jobs"));
 	compare(env, "compiler flags", json_object_get(json_object_get(A->info, "build"), "cflags"),
 		json_object_get(json_object_get(B->info, "build"), "cflags"));

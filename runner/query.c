@@ -344,3 +344,23 @@ json_t *sc_query_result_metrics(const json_t *manifest)
 	json_decref(rows);
 	return sorted;
 }
+
+int sc_query_step_env(sc_store *s, const char *key, json_t **out, sc_err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *q;
+	/* The first run that computed the step (not a cache hit) made its bits. */
+	int rc = sc_db_prepare(sc_store_db(s), &q,
+			       "SELECT r.id, r.libraries, r.machine FROM run_steps rs "
+			       "JOIN runs r ON r.id = rs.run WHERE rs.step = ? AND rs.cached = 0 "
+			       "AND rs.status = 'done' ORDER BY r.id LIMIT 1",
+			       err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*out = json_pack("{s:I, s:o, s:o}", "run", (json_int_t)sqlite3_column_int64(q, 0),
+				 "libraries", col_parsed(q, 1), "machine", col_parsed(q, 2));
+	sqlite3_finalize(q);
+	return 0;
+}

@@ -31,5 +31,9 @@ int sc_query_run_metrics(sc_store *s, int64_t run, json_t **out, sc_err *err) SC
 int sc_query_result(sc_store *s, const sc_oid *result, json_t **out, sc_err *err) SC_WUR;
 /* Metric rows of a result manifest (same shape as the run's). */
 json_t *sc_query_result_metrics(const json_t *manifest);
+/* The environment a step was computed in: {"run", "libraries", "machine"}
+ * of the first run that computed it (not from the cache); *out NULL when no
+ * run in this store did (a manifest without its runs). */
+int sc_query_step_env(sc_store *s, const char *key, json_t **out, sc_err *err) SC_WUR;
 
 #endif

@@ -83,7 +83,7 @@ check "real labels score far above the label-shuffled control ($acc vs $sh_acc)"
   "$PYTHON" -c "import sys; a=$acc; s=$sh_acc; sys.exit(0 if min(a) > 0.7 and s < 0.35 else 1)"
 
 expect_exit "reproduce exits 0" 0 "$SCEVAL" reproduce "$r1"
-expect_match "reproduce says identical" "$(cat "$T/out")" "^[0-9]+ identical, 0 within tolerance, 0 different, 0 steps failed$"
+expect_match "reproduce says identical" "$(cat "$T/out")" "^[0-9]+ identical, 0 equivalent, 0 different, 0 steps failed$"
 expect_match "show RESULT lists the metrics" "$("$SCEVAL" show "$(echo $r1 | cut -c1-10)")" "annotation +pbmc +lr\[C=0.5\] +1 +accuracy"
 expect_match "show RUN shows its steps" "$("$SCEVAL" show 2)" "cached +annotation.eval"
 # The same bytes at any thread count.

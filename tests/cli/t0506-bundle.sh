@@ -26,7 +26,7 @@ check "the same result exports to the same bytes" cmp -s "$T/r.tar" "$T/r2.tar"
 cd "$T/b" && "$SCEVAL" init >/dev/null
 expect_exit "import into a fresh store" 0 "$SCEVAL" import "$T/r.tar"
 expect_exit "reproduce works there, offline" 0 "$SCEVAL" reproduce "$R"
-expect_match "... bit for bit" "$(cat "$T/out")" " 0 within tolerance, 0 different, 0 steps failed$"
+expect_match "... bit for bit" "$(cat "$T/out")" " 0 equivalent, 0 different, 0 steps failed$"
 expect_eq "the imported run is listed" "$("$SCEVAL" runs --json | pyjson '[r["result"] for r in d["runs"]]')" "[\"$R\"]"
 expect_exit "fsck is clean after import" 0 "$SCEVAL" fsck
 "$SCEVAL" import "$T/r.tar" >/dev/null
