@@ -6,6 +6,7 @@
 #include "reports/table.h"
 #include "runner/compare.h"
 #include "runner/diff.h"
+#include "runner/portable.h"
 #include "runner/reproduce.h"
 #include "store/store.h"
 #include "util/fs.h"
@@ -32,7 +33,9 @@ static const char repro_usage[] =
 	"the environment since the result was recorded (BLAS kernel, CPU, threads,\n"
 	"portable mode), the usual cause of equivalent outputs. Steps declared not\n"
 	"bit-reproducible (external commands with 'deterministic: false') are named\n"
-	"as such. Exit 0 when everything is identical or equivalent, 1 when anything\n"
+	"as such. A result recorded in portable mode (run --portable) is reproduced\n"
+	"in portable mode, so its bytes are identical on any x86-64 CPU.\n"
+	"Exit 0 when everything is identical or equivalent, 1 when anything\n"
 	"is different or a step failed. The result and its inputs must be in the\n"
 	"store (see import).\n\n"
 	"options:\n"
@@ -128,8 +131,25 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 	sc_store *s = NULL;
 	sc_oid res;
 	json_t *r = NULL;
-	if (cli_open_store(c, &s, &err) || sc_store_lock(s, 0, 1, &err) ||
-	    sc_store_resolve(s, argv[c->optind], &res, &err) || sc_reproduce(s, &res, &o, &r, &err)) {
+	int portable = 0, rc;
+	if (cli_open_store(c, &s, &err) || sc_store_resolve(s, argv[c->optind], &res, &err) ||
+	    sc_reproduce_portable(s, &res, &portable, &err)) {
+		sc_store_free(s);
+		return cli_fail(c, &err);
+	}
+	if (portable || sc_portable_active()) {
+		/* a portable result is reproduced in portable mode: the store's
+		 * files and locks are closed before the command restarts */
+		if (!sc_portable_active()) {
+			sc_store_free(s);
+			s = NULL;
+		}
+		if ((rc = cli_portable_enter(c))) {
+			sc_store_free(s);
+			return rc;
+		}
+	}
+	if (sc_store_lock(s, 0, 1, &err) || sc_reproduce(s, &res, &o, &r, &err)) {
 		sc_store_free(s);
 		return cli_fail(c, &err);
 	}

@@ -4,6 +4,7 @@
  * changed in the environment between two results.
  */
 #include "env.h"
+#include "portable.h"
 #include "buildinfo.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -160,12 +161,6 @@ static json_t *thread_vars(void)
 	return j;
 }
 
-int sc_env_portable(void)
-{
-	const char *v = getenv("SCEVAL_PORTABLE");
-	return v && !strcmp(v, "1");
-}
-
 json_t *sc_env_machine(void)
 {
 	struct utsname u;
@@ -180,7 +175,7 @@ json_t *sc_env_machine(void)
 			      "cpu", cpu, "cpu_flags", flags, "cores",
 			      (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "openblas_threads",
 			      openblas_get_num_threads(), "thread_env", thread_vars(), "portable",
-			      sc_env_portable());
+			      sc_portable_active());
 	return j;
 }
 

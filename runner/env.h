@@ -20,10 +20,8 @@ json_t *sc_env_libraries(void);
  * avx512f ..."), cores the online CPUs, thread_env the variables that set
  * kernels and threads (OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS,
  * OMP_NUM_THREADS, SCEVAL_THREADS) that are set, portable whether
- * SCEVAL_PORTABLE=1 (set by `sceval run --portable`). */
+ * this process runs in portable mode (runner/portable.h). */
 json_t *sc_env_machine(void);
-/* Whether SCEVAL_PORTABLE=1 is in the environment. */
-int sc_env_portable(void);
 
 /* What differs between two recorded environments among the things that
  * decide the bits of floating-point results: [{what, a, b}] with what one of

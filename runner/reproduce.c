@@ -269,6 +269,28 @@ static json_t *summary(const sc_oid *result, json_t *rows, const tally *t, const
 	return j;
 }
 
+int sc_reproduce_portable(sc_store *s, const sc_oid *result, int *out, sc_err *err)
+{
+	json_t *m = NULL;
+	*out = 0;
+	int rc = sc_query_result(s, result, &m, err);
+	if (rc)
+		return rc;
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(m, "steps"), i, st)
+	{
+		json_t *rec = NULL;
+		sc_err e;
+		if (sc_query_step_env(s, sc_json_str(st, "key", ""), &rec, &e) == 0 && rec)
+			*out |= json_is_true(json_object_get(json_object_get(rec, "machine"),
+							     "portable"));
+		json_decref(rec);
+	}
+	json_decref(m);
+	return 0;
+}
+
 int sc_reproduce(sc_store *s, const sc_oid *result, const sc_repro_opts *o, json_t **out,
 		 sc_err *err)
 {

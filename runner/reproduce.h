@@ -33,5 +33,8 @@ typedef struct sc_repro_opts {
  * identical; max_* only when some float differs. */
 int sc_reproduce(sc_store *s, const sc_oid *result, const sc_repro_opts *o, json_t **out,
 		 sc_err *err) SC_WUR;
+/* *out = 1 when a run recorded any step of the result in portable mode
+ * (runner/portable.h): reproducing it then needs portable mode too. */
+int sc_reproduce_portable(sc_store *s, const sc_oid *result, int *out, sc_err *err) SC_WUR;
 
 #endif

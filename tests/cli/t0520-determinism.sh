@@ -61,6 +61,13 @@ for k in $kernels; do
 done
 case $p0 in *[!0-9a-f]*|"") fail "portable runs give a result ($p0)" ;; *)
   expect_eq "--portable: the same result hash under kernels $kernels" "$same" 1 ;; esac
+# A portable result is reproduced in portable mode whatever the kernel asked
+# for: every output identical, not merely equivalent.
+res=$("$SCEVAL" run --portable --json spec.yaml | pyjson 'd["result"]')
+OPENBLAS_CORETYPE=Sandybridge "$SCEVAL" reproduce --json "$res" > rep.json; rc=$?
+expect_eq "reproduce of a portable result under another kernel: all identical, exit 0" \
+  "$rc $(pyjson '(d["equivalent"], d["different"], d["failed"], d["identical"] > 0)' < rep.json)" \
+  "0 (0, 0, 0, True)"
 printf 'name: p\nportable: true\ndatasets: {rna: rna.h5ad}\ntasks: [{task: annotation, dataset: rna, label_key: cell_type, n_top_genes: 200, n_comps: 20, methods: [logreg], seeds: [0]}]\n' > pspec.yaml
 printf 'name: p\ndatasets: {rna: rna.h5ad}\ntasks: [{task: annotation, dataset: rna, label_key: cell_type, n_top_genes: 200, n_comps: 20, methods: [logreg], seeds: [0]}]\n' > fspec.yaml
 r1=$("$SCEVAL" run --json pspec.yaml | pyjson 'd["result"]')
