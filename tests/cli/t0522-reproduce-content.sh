@@ -88,9 +88,9 @@ if grep -q '^flags' /proc/cpuinfo 2>/dev/null && grep -q '^flags.* avx' /proc/cp
 fi
 expect_eq "show --json records the flags, variables, portable mode" \
   "$("$SCEVAL" show --json 1 | pyjson '(type(d["machine"]["cpu_flags"]).__name__, type(d["machine"]["thread_env"]).__name__, d["machine"]["portable"])')" "('str', 'dict', False)"
-SCEVAL_PORTABLE=1 OMP_NUM_THREADS=1 "$SCEVAL" run --force spec.yaml >/dev/null 2>&1 || fail "a forced portable run"
+OMP_NUM_THREADS=1 "$SCEVAL" run --portable --force spec.yaml >/dev/null 2>&1 || fail "a forced portable run"
 last=$("$SCEVAL" runs --json | pyjson 'd["runs"][0]["id"]')
-expect_eq "SCEVAL_PORTABLE=1 is recorded as portable, with OMP_NUM_THREADS" \
+expect_eq "a --portable run is recorded as portable, with OMP_NUM_THREADS" \
   "$("$SCEVAL" show --json "$last" | pyjson '(d["machine"]["portable"], d["machine"]["thread_env"].get("OMP_NUM_THREADS"))')" "(True, '1')"
 d=$("$SCEVAL" diff 1 "$last")
 expect_match "diff names portable mode" "$d" "^  portable mode: no -> yes$"
