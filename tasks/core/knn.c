@@ -23,9 +23,10 @@
  * the exact k nearest under the order (exact distance, index): it does not
  * depend on the dgemm's rounding, on the blocking or on the thread count.
  *
- * Threads: query blocks are handed to min(sc_par_default_threads(), blocks)
- * pthreads, each running single-threaded dgemm (OpenBLAS serial meanwhile,
- * see par.h); the certified re-ranking makes the thread count irrelevant.
+ * Threads: query blocks are handed to min(sc_par_default_threads(), 16)
+ * workers (sc_par_for_run), each running single-threaded dgemm (OpenBLAS
+ * serial meanwhile, see par.h); the certified re-ranking makes the thread
+ * count irrelevant.
  *
  * Cosine: rows are normalised to unit length and ranked by Euclidean
  * distance between unit vectors; the distance reported is 1 - cos computed
@@ -40,8 +41,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +61,6 @@ typedef struct knn_job {
 	int32_t *idx;    /* nq x k: the selection without self */
 	double *sq;      /* nq x k: exact squared (unit) distances */
 	size_t nblocks;
-	atomic_size_t next;
 } knn_job;
 
 /* Max-heap on (key, index): the root is the worst kept candidate. */
@@ -316,31 +314,46 @@ static void do_block(knn_job *J, size_t blk, double *g, rowbuf *rb, cand *pool, 
 	}
 }
 
-static void *worker(void *arg)
-{
-	knn_job *J = arg;
-	double *g = sc_xmalloc(sc_mulsz((size_t)QB * RB, sizeof(double)));
-	rowbuf *rb = sc_xmalloc(QB * sizeof(rowbuf));
-	cand *pool = sc_xmalloc(sc_mulsz((size_t)QB * 2 * J->kk, sizeof(cand)));
-	cand *scratch = sc_xmalloc(sc_mulsz(RB + 2 * J->kk, sizeof(cand)));
+/* A worker's buffers for do_block. */
+typedef struct knn_scratch {
+	double *g;
+	rowbuf *rb;
+	cand *pool, *scratch, *c;
 	heap h;
-	h.key = sc_xmalloc(J->k * sizeof(double) + 8);
-	h.id = sc_xmalloc(J->k * sizeof(int32_t) + 4);
-	cand *c = sc_xmalloc(sc_mulsz(J->kk > J->k ? J->kk : J->k, sizeof(cand)));
-	for (;;) {
-		size_t b = atomic_fetch_add(&J->next, 1);
-		if (b >= J->nblocks)
-			break;
-		do_block(J, b, g, rb, pool, scratch, &h, c);
-	}
-	free(g);
-	free(rb);
-	free(pool);
-	free(scratch);
-	free(h.key);
-	free(h.id);
-	free(c);
-	return NULL;
+} knn_scratch;
+
+static void *knn_worker_init(void *ctx)
+{
+	const knn_job *J = ctx;
+	knn_scratch *w = sc_xmalloc(sizeof(*w));
+	w->g = sc_xmalloc(sc_mulsz((size_t)QB * RB, sizeof(double)));
+	w->rb = sc_xmalloc(QB * sizeof(rowbuf));
+	w->pool = sc_xmalloc(sc_mulsz((size_t)QB * 2 * J->kk, sizeof(cand)));
+	w->scratch = sc_xmalloc(sc_mulsz(RB + 2 * J->kk, sizeof(cand)));
+	w->h.key = sc_xmalloc(J->k * sizeof(double) + 8);
+	w->h.id = sc_xmalloc(J->k * sizeof(int32_t) + 4);
+	w->c = sc_xmalloc(sc_mulsz(J->kk > J->k ? J->kk : J->k, sizeof(cand)));
+	return w;
+}
+
+static void knn_worker_fini(void *scratch)
+{
+	knn_scratch *w = scratch;
+	free(w->g);
+	free(w->rb);
+	free(w->pool);
+	free(w->scratch);
+	free(w->h.key);
+	free(w->h.id);
+	free(w->c);
+	free(w);
+}
+
+static void knn_blocks(void *ctx, void *scratch, size_t b0, size_t b1)
+{
+	knn_scratch *w = scratch;
+	for (size_t b = b0; b < b1; b++)
+		do_block(ctx, b, w->g, w->rb, w->pool, w->scratch, &w->h, w->c);
 }
 
 static int check_finite(const sc_dmat *m, const char *what, sc_err *err)
@@ -462,27 +475,12 @@ static int knn_run(int32_t *idx, double *dist, const sc_dmat *q, const sc_dmat *
 		J.idx = sel;
 		J.sq = sq;
 		J.nblocks = (nq + QB - 1) / QB;
-		atomic_init(&J.next, 0);
 
-		int nt = sc_par_default_threads();
-		size_t nthr = nt > 1 ? (size_t)nt : 1;
-		if (nthr > J.nblocks)
-			nthr = J.nblocks;
-		if (nthr > 16)
-			nthr = 16;
-		pthread_t tid[16];
-		size_t started = 0;
 		int blas = sc_blas_serial_begin();
-		if (nthr > 1) {
-			for (size_t t = 1; t < nthr; t++) {
-				if (pthread_create(&tid[started], NULL, worker, &J) != 0)
-					break; /* fewer threads only slows things down */
-				started++;
-			}
-		}
-		worker(&J);
-		for (size_t t = 0; t < started; t++)
-			pthread_join(tid[t], NULL);
+		sc_par_for job = { .ctx = &J, .worker_init = knn_worker_init,
+				   .worker_fini = knn_worker_fini, .run = knn_blocks };
+		int nt = sc_par_default_threads();
+		sc_par_for_run(J.nblocks, 1, nt > 16 ? 16 : nt, &job);
 		sc_blas_serial_end(blas);
 	}
 

@@ -157,6 +157,47 @@ void sc_par_run(sc_par *p, size_t ntasks, void (*fn)(void *ctx, size_t t), void 
 	pthread_mutex_unlock(&p->mu);
 }
 
+typedef struct for_state {
+	const sc_par_for *job;
+	size_t n, chunk;
+	atomic_size_t next;
+} for_state;
+
+static void *for_worker(void *arg)
+{
+	for_state *S = arg;
+	const sc_par_for *J = S->job;
+	void *scratch = J->worker_init ? J->worker_init(J->ctx) : NULL;
+	for (;;) {
+		size_t b = atomic_fetch_add(&S->next, S->chunk);
+		if (b >= S->n)
+			break;
+		size_t e = S->n - b < S->chunk ? S->n : b + S->chunk;
+		J->run(J->ctx, scratch, b, e);
+	}
+	if (J->worker_fini)
+		J->worker_fini(scratch);
+	return NULL;
+}
+
+void sc_par_for_run(size_t n, size_t chunk, int nthreads, const sc_par_for *job)
+{
+	for_state S = { .job = job, .n = n, .chunk = chunk ? chunk : 1 };
+	atomic_init(&S.next, 0);
+	int T = nthreads > 0 ? (nthreads > 64 ? 64 : nthreads) : sc_par_default_threads();
+	size_t chunks = (n + S.chunk - 1) / S.chunk;
+	if ((size_t)T > chunks)
+		T = chunks ? (int)chunks : 1;
+	pthread_t th[64];
+	int started = 0;
+	for (int t = 1; t < T; t++)
+		if (pthread_create(&th[started], NULL, for_worker, &S) == 0)
+			started++;
+	for_worker(&S);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+}
+
 typedef struct gemm_job {
 	int ta, tb;
 	size_t m, n, k, tile_n, tiles_n;

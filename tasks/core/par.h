@@ -47,6 +47,22 @@ int sc_par_threads(const sc_par *p);
 void sc_par_run(sc_par *p, size_t ntasks, void (*fn)(void *ctx, size_t t), void *ctx);
 
 /*
+ * A parallel loop over [0, n) in chunks of `chunk` taken from a shared
+ * counter by nthreads threads (< 1: the default), started for this loop.
+ * run() gets each chunk with the calling worker's scratch (from
+ * worker_init, released with worker_fini; both optional). A chunk's result
+ * must not depend on the worker that runs it. For loops that need scratch
+ * per worker or run once; sc_par_run serves many short calls from a pool.
+ */
+typedef struct sc_par_for {
+	void *ctx;
+	void *(*worker_init)(void *ctx);
+	void (*worker_fini)(void *scratch);
+	void (*run)(void *ctx, void *scratch, size_t begin, size_t end);
+} sc_par_for;
+void sc_par_for_run(size_t n, size_t chunk, int nthreads, const sc_par_for *job);
+
+/*
  * C = alpha op(A) op(B) + beta C, row-major, op = transpose when ta/tb.
  * The m x n output is cut into tiles fixed by (m, n) alone (up to 128 rows,
  * columns so that there are about 8 tiles, at least 128 wide), each

@@ -11,7 +11,6 @@
 #include "tasks/core/par.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -188,47 +187,6 @@ double sc_scib_nanmean(const double *a, size_t n)
 	double r = m ? sc_scib_np_sum(t, n) / (double)m : NAN;
 	free(t);
 	return r;
-}
-
-typedef struct pfor_state {
-	const sc_scib_pfor *job;
-	size_t n, chunk;
-	atomic_size_t next;
-} pfor_state;
-
-static void *pfor_worker(void *arg)
-{
-	pfor_state *S = arg;
-	const sc_scib_pfor *J = S->job;
-	void *scratch = J->thread_init ? J->thread_init(J->ctx) : NULL;
-	for (;;) {
-		size_t b = atomic_fetch_add(&S->next, S->chunk);
-		if (b >= S->n)
-			break;
-		size_t e = S->n - b < S->chunk ? S->n : b + S->chunk;
-		J->run(J->ctx, scratch, b, e);
-	}
-	if (J->thread_fini)
-		J->thread_fini(scratch);
-	return NULL;
-}
-
-void sc_scib_parallel_for(size_t n, size_t chunk, int n_threads, const sc_scib_pfor *job)
-{
-	pfor_state S = { .job = job, .n = n, .chunk = chunk ? chunk : 1 };
-	atomic_init(&S.next, 0);
-	int T = sc_scib_threads(n_threads);
-	size_t chunks = (n + S.chunk - 1) / S.chunk;
-	if ((size_t)T > chunks)
-		T = chunks ? (int)chunks : 1;
-	pthread_t th[64];
-	int started = 0;
-	for (int t = 1; t < T; t++)
-		if (pthread_create(&th[started], NULL, pfor_worker, &S) == 0)
-			started++;
-	pfor_worker(&S);
-	for (int t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
 }
 
 /* ---- elementwise kernels ---- */

@@ -96,19 +96,5 @@ void sc_scib_isa_cap(int level);
 void sc_scib_axpy(double *restrict y, double a, const double *restrict x, size_t n);
 void sc_scib_vadd(double *restrict y, const double *restrict x, size_t n);
 
-/*
- * A parallel loop over [0, n) in chunks taken from a shared counter. run()
- * is called for each chunk with the calling thread's scratch (from
- * thread_init, freed with thread_fini; both optional). Work must not depend
- * on which thread runs a chunk, so results are the same for any n_threads.
- */
-typedef struct sc_scib_pfor {
-	void *ctx;
-	void *(*thread_init)(void *ctx);
-	void (*thread_fini)(void *scratch);
-	void (*run)(void *ctx, void *scratch, size_t begin, size_t end);
-} sc_scib_pfor;
-
-void sc_scib_parallel_for(size_t n, size_t chunk, int n_threads, const sc_scib_pfor *job);
 
 #endif

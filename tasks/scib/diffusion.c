@@ -21,6 +21,7 @@
  * loop stops, or tells that it would give up at T^25.
  */
 #include "kbet.h"
+#include "tasks/core/par.h"
 #include "tasks/scib/connectivity.h"
 
 #include <math.h>
@@ -392,9 +393,9 @@ int sc_scib_diffusion_nn(int32_t *nn, double *score, const sc_csr *g, size_t k, 
 	}
 	/* the power at which scib's loop stops */
 	D.hops = sc_xmalloc(sizeof(int32_t) * (m + 1));
-	sc_scib_pfor bfs = { .ctx = &D, .thread_init = bfs_init, .thread_fini = bfs_fini,
+	sc_par_for bfs = { .ctx = &D, .worker_init = bfs_init, .worker_fini = bfs_fini,
 			     .run = bfs_run };
-	sc_scib_parallel_for(m, 256, n_threads, &bfs);
+	sc_par_for_run(m, 256, sc_scib_threads(n_threads), &bfs);
 	D.P = 3;
 	for (size_t i = 0; i < m; i++) {
 		if (D.hops[i] == 0 || D.hops[i] > 25) {
@@ -430,8 +431,8 @@ int sc_scib_diffusion_nn(int32_t *nn, double *score, const sc_csr *g, size_t k, 
 	D.nthreads = (size_t)sc_scib_threads(n_threads);
 	D.scr = sc_xcalloc(D.nthreads + 1, sizeof(*D.scr));
 	atomic_init(&D.slot, 0);
-	sc_scib_pfor job = { .ctx = &D, .thread_init = panel_init, .run = panel_run };
-	sc_scib_parallel_for(npan, 1, n_threads, &job);
+	sc_par_for job = { .ctx = &D, .worker_init = panel_init, .run = panel_run };
+	sc_par_for_run(npan, 1, sc_scib_threads(n_threads), &job);
 	int used = atomic_load(&D.slot);
 	tmp = sc_xmalloc(sizeof(pair) * k * (size_t)(used + 1));
 	for (size_t i = 0; i < m; i++) {

@@ -17,6 +17,7 @@
  * about 10^8 heap operations, split over threads by cell.
  */
 #include "lisi.h"
+#include "tasks/core/par.h"
 #include "tasks/scib/connectivity.h"
 
 #include <math.h>
@@ -294,9 +295,9 @@ int sc_scib_graph_knn(int32_t *idx, double *dist, size_t *found, const sc_csr *g
 	}
 	free(seen);
 	knn_job J = { .g = g, .order = order, .k = k, .idx = idx, .dist = dist, .found = found };
-	sc_scib_pfor job = { .ctx = &J, .thread_init = knn_init, .thread_fini = knn_fini,
+	sc_par_for job = { .ctx = &J, .worker_init = knn_init, .worker_fini = knn_fini,
 			     .run = knn_run };
-	sc_scib_parallel_for(n, 256, n_threads, &job);
+	sc_par_for_run(n, 256, sc_scib_threads(n_threads), &job);
 	free(order);
 	return 0;
 }
@@ -525,9 +526,9 @@ static int lisi_common(sc_scib_lisi *out, const int32_t *idx, const double *dist
 		       .graph = graph, .cat = { batches ? &bat : NULL, labels ? &lab : NULL },
 		       .out = { out->ilisi_cell, out->clisi_cell } };
 	J.maxk = bat.k > lab.k ? bat.k : lab.k;
-	sc_scib_pfor job = { .ctx = &J, .thread_init = lisi_init, .thread_fini = lisi_fini,
+	sc_par_for job = { .ctx = &J, .worker_init = lisi_init, .worker_fini = lisi_fini,
 			     .run = lisi_run };
-	sc_scib_parallel_for(n, 512, n_threads, &job);
+	sc_par_for_run(n, 512, sc_scib_threads(n_threads), &job);
 	finish(out, batches ? &bat : NULL, labels ? &lab : NULL);
 out:
 	sc_scib_cats_free(&bat);

@@ -19,9 +19,9 @@
  */
 #include "silhouette.h"
 #include "tasks/core/blas.h"
+#include "tasks/core/par.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,7 +201,6 @@ typedef struct sil_job {
 	fix128 **acc;        /* symmetric path: one n x k accumulator per thread */
 	double scale;        /* 2^S */
 	size_t nb;           /* tiles per side (symmetric path) */
-	atomic_size_t next;  /* next work item */
 	atomic_int tid;
 	dist_fn dist;
 	sum_fn sum;
@@ -359,78 +358,95 @@ static void tile_dist(sil_job *J, tile_buf *t, size_t r0, size_t nr, size_t c0, 
 		}                                                                             \
 	} while (0)
 
-static void *sym_worker(void *arg)
-{
-	sil_job *J = arg;
-	size_t n = J->n, k = J->k, nb = J->nb;
-	fix128 *acc = J->acc[atomic_fetch_add(&J->tid, 1)];
+/* A worker's buffers: its tile, its column sums and (symmetric pass) its
+ * fixed-point accumulator, taken in the order the workers start. */
+typedef struct sil_scratch {
 	tile_buf tb;
-	tile_buf_init(&tb, J->d);
-	double *g = tb.g;
-	double *col = sc_xmalloc(sizeof(double) * TILE);
-	size_t items = nb * (nb + 1) / 2;
-	for (;;) {
-		size_t w = atomic_fetch_add(&J->next, 1);
-		if (w >= items)
-			break;
-		/* item w -> tile (bi, bj), bi <= bj, row-major over the upper triangle */
-		size_t bi = 0, rem = w;
-		while (rem >= nb - bi) {
-			rem -= nb - bi;
-			bi++;
-		}
-		size_t bj = bi + rem;
-		size_t r0 = bi * TILE, c0 = bj * TILE;
-		size_t nr = n - r0 < TILE ? n - r0 : TILE, nc = n - c0 < TILE ? n - c0 : TILE;
-		tile_dist(J, &tb, r0, nr, c0, nc);
-		int diag = bi == bj;
-		memset(col, 0, sizeof(double) * nc);
-		for (size_t r = 0; r < nr; r++) {
-			double *row = g + r * nc;
-			size_t i = r0 + r;
-			fix128 *ai = acc + i * k;
-			FOR_RUNS(J, row, c0, nc, cat, sum, ai[cat] += to_fix(sum * J->scale));
-			if (diag)
-				continue;
-			J->add(col, row, nc);
-			/* flush the column sums at the end of this row's category run */
-			if (r + 1 == nr || J->cat[i + 1] != J->cat[i]) {
-				size_t cat = (size_t)J->cat[i];
-				for (size_t c = 0; c < nc; c++) {
-					acc[(c0 + c) * k + cat] += to_fix(col[c] * J->scale);
-					col[c] = 0.;
-				}
+	double *col;
+	fix128 *acc;
+} sil_scratch;
+
+static void *sil_worker_init(void *ctx)
+{
+	sil_job *J = ctx;
+	sil_scratch *w = sc_xmalloc(sizeof(*w));
+	tile_buf_init(&w->tb, J->d);
+	w->col = sc_xmalloc(sizeof(double) * TILE);
+	w->acc = J->acc ? J->acc[atomic_fetch_add(&J->tid, 1)] : NULL;
+	return w;
+}
+
+static void sil_worker_fini(void *scratch)
+{
+	sil_scratch *w = scratch;
+	tile_buf_free(&w->tb);
+	free(w->col);
+	free(w);
+}
+
+/* Tile item w of the upper triangle: its rows' sums along the rows, its
+ * columns' sums down the columns, into the worker's accumulator. */
+static void sym_item(sil_job *J, sil_scratch *ws, size_t w)
+{
+	size_t n = J->n, k = J->k, nb = J->nb;
+	double *g = ws->tb.g, *col = ws->col;
+	fix128 *acc = ws->acc;
+	/* item w -> tile (bi, bj), bi <= bj, row-major over the upper triangle */
+	size_t bi = 0, rem = w;
+	while (rem >= nb - bi) {
+		rem -= nb - bi;
+		bi++;
+	}
+	size_t bj = bi + rem;
+	size_t r0 = bi * TILE, c0 = bj * TILE;
+	size_t nr = n - r0 < TILE ? n - r0 : TILE, nc = n - c0 < TILE ? n - c0 : TILE;
+	tile_dist(J, &ws->tb, r0, nr, c0, nc);
+	int diag = bi == bj;
+	memset(col, 0, sizeof(double) * nc);
+	for (size_t r = 0; r < nr; r++) {
+		double *row = g + r * nc;
+		size_t i = r0 + r;
+		fix128 *ai = acc + i * k;
+		FOR_RUNS(J, row, c0, nc, cat, sum, ai[cat] += to_fix(sum * J->scale));
+		if (diag)
+			continue;
+		J->add(col, row, nc);
+		/* flush the column sums at the end of this row's category run */
+		if (r + 1 == nr || J->cat[i + 1] != J->cat[i]) {
+			size_t cat = (size_t)J->cat[i];
+			for (size_t c = 0; c < nc; c++) {
+				acc[(c0 + c) * k + cat] += to_fix(col[c] * J->scale);
+				col[c] = 0.;
 			}
 		}
 	}
-	free(col);
-	tile_buf_free(&tb);
-	return NULL;
 }
 
-static void *row_worker(void *arg)
+static void sym_items(void *ctx, void *scratch, size_t w0, size_t w1)
 {
-	sil_job *J = arg;
+	for (size_t w = w0; w < w1; w++)
+		sym_item(ctx, scratch, w);
+}
+
+/* Row tiles r0 = t * TILE for t in [t0, t1): every column tile, summed
+ * along the rows straight into the row's sums. */
+static void row_tiles(void *ctx, void *scratch, size_t t0, size_t t1)
+{
+	sil_job *J = ctx;
+	sil_scratch *ws = scratch;
 	size_t n = J->n, k = J->k;
-	tile_buf tb;
-	tile_buf_init(&tb, J->d);
-	double *g = tb.g;
-	for (;;) {
-		size_t r0 = atomic_fetch_add(&J->next, TILE);
-		if (r0 >= n)
-			break;
-		size_t nr = n - r0 < TILE ? n - r0 : TILE;
+	double *g = ws->tb.g;
+	for (size_t t = t0; t < t1; t++) {
+		size_t r0 = t * TILE, nr = n - r0 < TILE ? n - r0 : TILE;
 		for (size_t c0 = 0; c0 < n; c0 += TILE) {
 			size_t nc = n - c0 < TILE ? n - c0 : TILE;
-			tile_dist(J, &tb, r0, nr, c0, nc);
+			tile_dist(J, &ws->tb, r0, nr, c0, nc);
 			for (size_t r = 0; r < nr; r++) {
 				double *acc = J->sums + (r0 + r) * k;
 				FOR_RUNS(J, g + r * nc, c0, nc, cat, sum, acc[cat] += sum);
 			}
 		}
 	}
-	tile_buf_free(&tb);
-	return NULL;
 }
 
 static atomic_size_t mem_limit = (size_t)1 << 30;
@@ -440,20 +456,16 @@ size_t sc_scib_silhouette_memory_limit(size_t bytes)
 	return atomic_exchange(&mem_limit, bytes ? bytes : (size_t)1 << 30);
 }
 
-static void run_threads(void *(*fn)(void *), sil_job *J, int T)
+/* items chunks of the job on T workers (OpenBLAS serial: small dgemm
+ * calls gain nothing from its threads, whose spinning would only compete
+ * with the workers). */
+static void run_workers(void (*run)(void *, void *, size_t, size_t), sil_job *J, size_t items,
+			int T)
 {
-	/* small dgemm calls gain nothing from OpenBLAS's own threads, whose
-	 * spinning would only compete with the workers */
 	int old = sc_blas_serial_begin();
-	pthread_t *th = sc_xmalloc(sizeof(*th) * (size_t)T);
-	int started = 0;
-	for (int t = 1; t < T; t++)
-		if (pthread_create(&th[started], NULL, fn, J) == 0)
-			started++;
-	fn(J);
-	for (int t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	free(th);
+	sc_par_for job = { .ctx = J, .worker_init = sil_worker_init,
+			   .worker_fini = sil_worker_fini, .run = run };
+	sc_par_for_run(items, 1, T, &job);
 	sc_blas_serial_end(old);
 }
 
@@ -487,7 +499,6 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 		cat[p] = cats->code[perm[p]];
 	}
 	sil_job J = { .n = n, .d = d, .k = k, .x = xs, .xx = xx, .cat = cat, .start = start };
-	atomic_init(&J.next, 0);
 	atomic_init(&J.tid, 0);
 	pick_kernels(&J.dist, &J.sum, &J.add);
 	J.nb = (n + TILE - 1) / TILE;
@@ -526,7 +537,7 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 		J.acc = sc_xmalloc(sizeof(*J.acc) * (size_t)T);
 		for (int t = 0; t < T; t++)
 			J.acc[t] = sc_xcalloc(n * k + 1, sizeof(fix128));
-		run_threads(sym_worker, &J, T);
+		run_workers(sym_items, &J, J.nb * (J.nb + 1) / 2, T);
 		/* every started thread took an accumulator; unused ones stay zero */
 		for (size_t p = 0; p < n; p++)
 			for (size_t c = 0; c < k; c++) {
@@ -540,7 +551,7 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 		free(J.acc);
 	} else {
 		J.sums = sc_xcalloc(n * k + 1, sizeof(double));
-		run_threads(row_worker, &J, T);
+		run_workers(row_tiles, &J, (n + TILE - 1) / TILE, T);
 		for (size_t p = 0; p < n; p++)
 			memcpy(sums + perm[p] * k, J.sums + p * k, sizeof(double) * k);
 		free(J.sums);
