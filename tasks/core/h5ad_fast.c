@@ -17,8 +17,9 @@
  * so that the tests can check both paths against anndata.
  */
 #include "h5ad_impl.h"
+#include "par.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,15 +36,14 @@ typedef struct fjob {
 
 typedef struct fctx {
 	fjob *jobs;
-	size_t njobs, next;
-	pthread_mutex_t lock;
+	size_t njobs;
 	size_t C, esize;        /* elements per chunk, bytes per element */
 	int fkind;              /* 0 signed int, 1 float */
 	int dest;               /* H5AD_DEST_* */
 	void *out;
 	size_t off, cnt;        /* requested range */
 	int shuffle_at, deflate_at; /* filter positions in the pipeline, -1 when absent */
-	int failed;
+	atomic_int failed;
 } fctx;
 
 static void convert(const fctx *c, const unsigned char *src, size_t k)
@@ -116,24 +116,46 @@ static void unshuffle_convert(const fctx *c, const unsigned char *src, size_t k)
 	}
 }
 
-static void *fworker(void *arg)
+/* A worker's inflate buffer and decompressor (NULL members: allocation
+ * failed, and the read falls back to HDF5). */
+typedef struct fscratch {
+	unsigned char *t1;
+	struct libdeflate_decompressor *dec;
+} fscratch;
+
+static void *fworker_init(void *ctx)
 {
-	fctx *c = arg;
+	fctx *c = ctx;
 	size_t bytes = c->C * c->esize;
-	unsigned char *t1 = malloc(bytes ? bytes : 1);
-	struct libdeflate_decompressor *dec = libdeflate_alloc_decompressor();
-	if (!t1 || !dec) {
-		pthread_mutex_lock(&c->lock);
-		c->failed = 1;
-		pthread_mutex_unlock(&c->lock);
+	fscratch *w = calloc(1, sizeof(*w));
+	if (w) {
+		w->t1 = malloc(bytes ? bytes : 1);
+		w->dec = libdeflate_alloc_decompressor();
 	}
-	for (;;) {
-		pthread_mutex_lock(&c->lock);
-		size_t j = c->next++;
-		int stop = c->failed || j >= c->njobs;
-		pthread_mutex_unlock(&c->lock);
-		if (stop)
-			break;
+	if (!w || !w->t1 || !w->dec)
+		atomic_store(&c->failed, 1);
+	return w;
+}
+
+static void fworker_fini(void *scratch)
+{
+	fscratch *w = scratch;
+	if (!w)
+		return;
+	free(w->t1);
+	if (w->dec)
+		libdeflate_free_decompressor(w->dec);
+	free(w);
+}
+
+/* Jobs [j0, j1): inflate (when the chunk is deflated), then unshuffle or
+ * convert into the output; a bad chunk stops every worker. */
+static void fworker_run(void *ctx, void *scratch, size_t j0, size_t j1)
+{
+	fctx *c = ctx;
+	fscratch *w = scratch;
+	size_t bytes = c->C * c->esize;
+	for (size_t j = j0; j < j1 && !atomic_load(&c->failed); j++) {
 		fjob *jb = &c->jobs[j];
 		const unsigned char *cur = jb->raw;
 		size_t len = jb->rawlen;
@@ -141,28 +163,23 @@ static void *fworker(void *arg)
 		if (c->deflate_at >= 0 && !(jb->mask & (1u << c->deflate_at))) {
 			size_t got = 0;
 			/* HDF5's deflate filter writes zlib streams. */
-			bad = libdeflate_zlib_decompress(dec, cur, len, t1, bytes, &got) != LIBDEFLATE_SUCCESS ||
+			bad = libdeflate_zlib_decompress(w->dec, cur, len, w->t1, bytes, &got) !=
+				      LIBDEFLATE_SUCCESS ||
 			      got != bytes;
-			cur = t1;
+			cur = w->t1;
 			len = got;
 		}
 		if (!bad && len != bytes)
 			bad = 1;
 		if (bad) {
-			pthread_mutex_lock(&c->lock);
-			c->failed = 1;
-			pthread_mutex_unlock(&c->lock);
-			break;
+			atomic_store(&c->failed, 1);
+			return;
 		}
 		if (c->shuffle_at >= 0 && !(jb->mask & (1u << c->shuffle_at)))
 			unshuffle_convert(c, cur, jb->k);
 		else
 			convert(c, cur, jb->k);
 	}
-	free(t1);
-	if (dec)
-		libdeflate_free_decompressor(dec);
-	return NULL;
 }
 
 /* Whether the fast path applies; fills C, esize, fkind and filter slots. */
@@ -223,16 +240,6 @@ out:
 	return ok;
 }
 
-static int nthreads(void)
-{
-	static int n;
-	if (!n) {
-		long v = sysconf(_SC_NPROCESSORS_ONLN);
-		n = v < 1 ? 1 : v > 8 ? 8 : (int)v;
-	}
-	return n;
-}
-
 int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt)
 {
 	if (cnt == 0)
@@ -245,7 +252,6 @@ int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt)
 	c.out = out;
 	c.off = off;
 	c.cnt = cnt;
-	pthread_mutex_init(&c.lock, NULL);
 	size_t k0 = off / c.C, k1 = (off + cnt - 1) / c.C;
 	fjob jobs[BATCH];
 	int rc = 0;
@@ -273,19 +279,11 @@ int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt)
 		if (!rc) {
 			c.jobs = jobs;
 			c.njobs = nj;
-			c.next = 0;
-			int nt = nthreads();
-			if ((size_t)nt > nj)
-				nt = (int)nj;
-			pthread_t th[8];
-			int started = 0;
-			for (int i = 1; i < nt; i++)
-				if (pthread_create(&th[started], NULL, fworker, &c) == 0)
-					started++;
-			fworker(&c);
-			for (int i = 0; i < started; i++)
-				pthread_join(th[i], NULL);
-			if (c.failed)
+			int nt = sc_par_default_threads();
+			sc_par_for job = { .ctx = &c, .worker_init = fworker_init,
+					   .worker_fini = fworker_fini, .run = fworker_run };
+			sc_par_for_run(nj, 1, nt > 8 ? 8 : nt, &job);
+			if (atomic_load(&c.failed))
 				rc = -1;
 		}
 		for (size_t j = 0; j < nj; j++)
@@ -299,7 +297,6 @@ int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt)
 			break;
 		}
 	}
-	pthread_mutex_destroy(&c.lock);
 	H5Eclear2(H5E_DEFAULT);
 	return rc;
 }
