@@ -6,6 +6,7 @@
  * are streamed in 1 MiB pieces: a bundle may hold datasets of many GiB.
  */
 #include "bundle.h"
+#include "bundle_impl.h"
 #include "store/catalog.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -532,10 +533,44 @@ static int stage_object(import_ctx *x, struct archive *a, struct archive_entry *
 	return 0;
 }
 
-/* The records must refer only to objects of the bundle (or of this store),
- * and each step key must be the hash of its key JSON. */
+/* A tree claimed in the manifest must be one: gc and fsck walk trees by the
+ * type the catalog records. */
+static int check_trees(import_ctx *x)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(x->bm, "objects"), i, o)
+	{
+		if (strcmp(sc_json_str(o, "type", ""), "tree"))
+			continue;
+		sc_oid id;
+		char hex[SC_OID_HEXLEN + 1];
+		sc_oid_parse(&id, sc_json_str(o, "id", ""));
+		sc_oid_hex(&id, hex);
+		char *p = sc_path_join(x->stage, hex);
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		sc_err e;
+		sc_tree_entry *ent = NULL;
+		size_t n = 0;
+		int ok = sc_read_file(&b, p, &e) == 0 && sc_tree_parse(&ent, &n, b.s, b.len, &e) == 0;
+		sc_tree_free(ent, n);
+		sc_buf_free(&b);
+		free(p);
+		if (!ok)
+			return bad(x, "an object listed as a tree is not one: ", hex);
+	}
+	return 0;
+}
+
+/* Each step key must be the hash of its key JSON, and every record must
+ * agree with the result object (bundle_verify.c): the manifest itself is
+ * not hashed, so nothing is taken from it on its word. */
 static int check_records(import_ctx *x)
 {
+	int rc = check_trees(x);
+	if (rc)
+		return rc;
 	size_t i;
 	json_t *st;
 	json_array_foreach(json_object_get(x->bm, "steps"), i, st)
@@ -548,15 +583,7 @@ static int check_records(import_ctx *x)
 		if (strcmp(hex, key))
 			return bad(x, "a step record does not match its key: ", key);
 	}
-	const char *r = sc_json_str(x->bm, "result", "");
-	sc_oid rid;
-	char rhex[SC_OID_HEXLEN + 1];
-	if (sc_oid_parse(&rid, r))
-		return bad(x, "no result named", NULL);
-	sc_oid_hex(&rid, rhex);
-	if (!json_object_get(x->got, rhex))
-		return bad(x, "the result object is missing", NULL);
-	return 0;
+	return sc_bundle_verify(x->s, x->path, x->stage, x->bm, x->got, x->err);
 }
 
 static int import_records(import_ctx *x, sc_err *err)
