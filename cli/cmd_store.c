@@ -215,9 +215,9 @@ int cmd_cat(cli_ctx *c, int argc, char **argv)
 
 static const char checkout_usage[] =
 	"usage: sceval checkout REF PATH\n\n"
-	"Materialise an object at PATH, which must not exist: a hard link to the object\n"
-	"where possible, else a reflink, else a copy; a tree becomes a directory. The\n"
-	"result is read-only (it shares its bytes with the store).\n";
+	"Materialise an object at PATH, which must not exist: an independent copy (a\n"
+	"reflink where the file system can), never a link into the store; a tree becomes\n"
+	"a directory. The copy is read-only; editing it never changes the store.\n";
 
 int cmd_checkout(cli_ctx *c, int argc, char **argv)
 {

@@ -108,8 +108,9 @@ int sc_store_read(sc_store *s, const sc_oid *id, sc_buf *b, sc_err *err) SC_WUR;
 int sc_store_open_object(sc_store *s, const sc_oid *id, sc_err *err);
 /* Object type and size from the catalog (or the file when unrecorded). */
 int sc_store_stat(sc_store *s, const sc_oid *id, int *type, uint64_t *size, sc_err *err) SC_WUR;
-/* Materialise an object at dest (which must not exist): hardlink, reflink
- * or copy for blobs, a directory for trees; the result is read-only. */
+/* Materialise an object at dest (which must not exist): an independent
+ * reflink or copy for blobs (never a hard link: editing it must not touch
+ * the object), a directory for trees; the result is read-only. */
 int sc_store_checkout(sc_store *s, const sc_oid *id, const char *dest, sc_err *err) SC_WUR;
 
 /* Tree manifests: "sceval-tree 1\n" then one line per entry, sorted by
