@@ -192,9 +192,10 @@ static int id_cmp(const void *x, const void *y)
 	return strcmp(json_string_value(*(json_t *const *)x), json_string_value(*(json_t *const *)y));
 }
 
-int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, sc_bundle_stats *st,
-		     sc_err *err)
+int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int force,
+		     sc_bundle_stats *st, sc_err *err)
 {
+	int fd_out = -1;
 	memset(st, 0, sizeof(*st));
 	sqlite3 *db = sc_store_db(s);
 	json_t *manifest = NULL, *set = json_object(), *steps = json_array(), *runs = json_array(),
@@ -328,13 +329,16 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, sc_bun
 			       1, "result", rid, "objects", objs, "steps", steps, "runs", runs);
 	char *text = json_dumps(bm, JSON_SORT_KEYS | JSON_INDENT(1) | JSON_REAL_PRECISION(17));
 	json_decref(bm);
-	/* Write to a temporary name and rename: a failed export leaves nothing. */
-	char *dir = sc_path_dirname(path);
-	tmp = sc_xasprintf("%s/.%s.tmp-%ld", dir, sc_path_basename(path), (long)getpid());
-	free(dir);
+	/* Write to a temporary name and rename: a failed export leaves nothing,
+	 * and an existing path is replaced only when asked and a regular file. */
+	if ((fd_out = sc_out_begin(path, force, &tmp, err)) < 0) {
+		rc = fd_out;
+		free(text);
+		goto out;
+	}
 	a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
-	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
+	if (archive_write_open_fd(a, fd_out) != ARCHIVE_OK) {
 		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
 		free(text);
 		goto out;
@@ -389,22 +393,18 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, sc_bun
 	if (archive_write_close(a) != ARCHIVE_OK && !rc)
 		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
 	if (!rc) {
-		int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
-			rc = sc_errsys(err, errno, "cannot write '%s'", path);
-		if (fd >= 0)
-			close(fd);
+		rc = sc_out_commit(fd_out, tmp, path, force, err);
+		fd_out = -1;
+		free(tmp);
+		tmp = NULL;
 	}
-	if (!rc && rename(tmp, path) < 0)
-		rc = sc_errsys(err, errno, "cannot write '%s'", path);
 	st->steps = json_array_size(steps);
 	st->runs = json_array_size(runs);
 out:
 	if (a)
 		archive_write_free(a);
 	if (tmp) {
-		if (rc)
-			unlink(tmp);
+		sc_out_abort(fd_out, tmp);
 		free(tmp);
 	}
 	sc_buf_free(&b);

@@ -206,6 +206,69 @@ out:
 	return rc;
 }
 
+static int out_check(const char *path, int force, sc_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : sc_errsys(err, errno, "cannot check '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return sc_errf(err, SC_EEXISTS, "'%s' exists and is not a regular file: not replacing it",
+			       path);
+	if (!force)
+		return sc_errf(err, SC_EEXISTS, "'%s' already exists (--force replaces it)", path);
+	return 0;
+}
+
+int sc_out_begin(const char *path, int force, char **tmp, sc_err *err)
+{
+	*tmp = NULL;
+	int rc = out_check(path, force, err);
+	if (rc)
+		return rc;
+	char *dir = sc_path_dirname(path);
+	*tmp = sc_xasprintf("%s/.%s.tmp-%ld-XXXXXX", dir, sc_path_basename(path), (long)getpid());
+	int fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = sc_errsys(err, errno, "cannot create a temporary file in '%s'", dir);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	free(dir);
+	return fd < 0 ? rc : fd;
+}
+
+void sc_out_abort(int fd, const char *tmp)
+{
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+}
+
+int sc_out_commit(int fd, const char *tmp, const char *path, int force, sc_err *err)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	int rc = 0;
+	if (fchmod(fd, 0666 & ~mask) < 0 || fsync(fd) < 0)
+		rc = sc_errsys(err, errno, "cannot write '%s'", path);
+	if (close(fd) < 0 && !rc)
+		rc = sc_errsys(err, errno, "cannot write '%s'", path);
+	/* Again: the path may have appeared while we wrote. */
+	if (!rc)
+		rc = out_check(path, force, err);
+	if (!rc && rename(tmp, path) < 0)
+		rc = sc_errsys(err, errno, "cannot rename into '%s'", path);
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	char *dir = sc_path_dirname(path);
+	rc = sc_fsync_dir(dir, err);
+	free(dir);
+	return rc;
+}
+
 char *sc_path_join(const char *a, const char *b)
 {
 	size_t la = strlen(a);
