@@ -62,6 +62,10 @@ int cli_failf(cli_ctx *c, const char *fmt, ...) SC_PRINTF(2, 3);
 int cli_json_out(cli_ctx *c, json_t *j);
 /* Open the store named by --store, SCEVAL_DIR, or found upwards from cwd. */
 int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err) SC_WUR;
+/* s escaped for printing on a terminal (sc_buf_term): s itself when it
+ * needs no escape, else a copy that stays valid for the next 15 calls.
+ * For names and values read from files, in human-readable output. */
+const char *cli_esc(const char *s);
 /* Parse a non-negative integer option value, or report a usage error. */
 int cli_parse_long(cli_ctx *c, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out);

@@ -138,3 +138,23 @@ int cli_open_store(cli_ctx *c, sc_store **out, sc_err *err)
 {
 	return sc_store_open(out, c->store_dir, err);
 }
+
+const char *cli_esc(const char *s)
+{
+	static char *ring[16];
+	static unsigned next;
+	if (!s)
+		return s;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	if (!*p)
+		return s;
+	sc_buf b = SC_BUF_INIT;
+	sc_buf_init(&b);
+	sc_buf_term(&b, s);
+	unsigned k = next++ % 16;
+	free(ring[k]);
+	ring[k] = sc_buf_detach(&b);
+	return ring[k];
+}
