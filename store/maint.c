@@ -77,12 +77,13 @@ static void set_free(oidset *s)
  * which is the byte order of the raw ids). */
 static int load_catalog(sc_store *s, oidset *set, sc_err *err)
 {
+	sqlite3 *db = sc_store_db(s);
 	sqlite3_stmt *q;
-	int rc = sc_db_prepare(sc_store_db(s), &q,
-			       "SELECT id, size, type FROM objects ORDER BY id", err);
+	int rc = sc_db_prepare(db, &q, "SELECT id, size, type FROM objects ORDER BY id", err);
 	if (rc)
 		return rc;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot list the objects")) > 0) {
 		sc_oid id;
 		if (sc_oid_parse(&id, (const char *)sqlite3_column_text(q, 0)))
 			continue;
@@ -91,7 +92,7 @@ static int load_catalog(sc_store *s, oidset *set, sc_err *err)
 	}
 	sqlite3_finalize(q);
 	set->seen = sc_xcalloc(set->n ? set->n : 1, 1);
-	return 0;
+	return r;
 }
 
 /* Visit every object file: cb(ctx, id, path, st). Files with names that are
@@ -369,8 +370,11 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 	free(tmp);
 	/* The catalog itself. */
 	sqlite3_stmt *q;
-	if (!sc_db_prepare(sc_store_db(s), &q, "PRAGMA quick_check", err)) {
-		while (sqlite3_step(q) == SQLITE_ROW) {
+	sqlite3 *db = sc_store_db(s);
+	if (!sc_db_prepare(db, &q, "PRAGMA quick_check", err)) {
+		int qr;
+		sc_err e3;
+		while ((qr = sc_db_row(db, q, &e3, "cannot check the catalog")) > 0) {
 			const char *m = (const char *)sqlite3_column_text(q, 0);
 			if (strcmp(m, "ok")) {
 				r->corrupt++;
@@ -378,6 +382,13 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 			}
 		}
 		sqlite3_finalize(q);
+		if (qr < 0) {
+			r->corrupt++;
+			report(&c, "corrupt", NULL, "catalog.db", "%s", e3.msg);
+		}
+	} else {
+		r->corrupt++;
+		report(&c, "corrupt", NULL, "catalog.db", "%s", err->msg);
 	}
 out:
 	free(c.buf);
@@ -389,18 +400,20 @@ out:
 
 static int mark_query(sc_store *s, oidset *live, const char *sql, sc_err *err)
 {
+	sqlite3 *db = sc_store_db(s);
 	sqlite3_stmt *q;
-	int rc = sc_db_prepare(sc_store_db(s), &q, sql, err);
+	int rc = sc_db_prepare(db, &q, sql, err);
 	if (rc)
 		return rc;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot read what is in use")) > 0) {
 		const char *t = (const char *)sqlite3_column_text(q, 0);
 		sc_oid id;
 		if (t && !sc_oid_parse(&id, t))
 			set_add(live, &id, 0, 0);
 	}
 	sqlite3_finalize(q);
-	return 0;
+	return r;
 }
 
 static void sort_unique(oidset *s)
@@ -414,38 +427,52 @@ static void sort_unique(oidset *s)
 	s->n = w;
 }
 
-/* Children of the trees in ids (appended to out). */
-static void tree_children(sc_store *s, const oidset *ids, oidset *out)
+/* Children of the trees in ids (appended to out). A tree that cannot be
+ * read fails: its children would look unused. */
+static int tree_children(sc_store *s, const oidset *ids, oidset *out, sc_err *err)
 {
 	for (size_t i = 0; i < ids->n; i++) {
 		int type;
 		uint64_t size;
-		sc_err e;
-		if (sc_store_stat(s, &ids->v[i], &type, &size, &e) || type != SC_OBJ_TREE)
+		int rc = sc_store_stat(s, &ids->v[i], &type, &size, err);
+		if (rc == SC_ENOTFOUND)
+			continue; /* neither recorded nor present: no children to keep */
+		if (rc)
+			return rc;
+		if (type != SC_OBJ_TREE)
 			continue;
 		sc_buf b = SC_BUF_INIT;
 		sc_buf_init(&b);
 		sc_tree_entry *ent = NULL;
 		size_t n = 0;
-		if (!sc_store_read(s, &ids->v[i], &b, &e) && !sc_tree_parse(&ent, &n, b.s, b.len, &e))
-			for (size_t k = 0; k < n; k++)
-				set_add(out, &ent[k].oid, 0, 0);
+		rc = sc_store_read(s, &ids->v[i], &b, err);
+		if (!rc)
+			rc = sc_tree_parse(&ent, &n, b.s, b.len, err);
+		for (size_t k = 0; !rc && k < n; k++)
+			set_add(out, &ent[k].oid, 0, 0);
 		sc_tree_free(ent, n);
 		sc_buf_free(&b);
+		if (rc) {
+			char hex[SC_OID_HEXLEN + 1];
+			sc_oid_hex(&ids->v[i], hex);
+			return sc_errprefix(err, "cannot read tree %.12s (sceval fsck)", hex);
+		}
 	}
+	return 0;
 }
 
 /* Extend live (the roots) with everything reachable through trees: expand
  * a frontier of newly reached ids until it is empty. Leaves live sorted. */
-static void close_trees(sc_store *s, oidset *live)
+static int close_trees(sc_store *s, oidset *live, sc_err *err)
 {
 	sort_unique(live);
 	oidset frontier = { 0 };
 	for (size_t i = 0; i < live->n; i++)
 		set_add(&frontier, &live->v[i], 0, 0);
-	while (frontier.n) {
+	int rc = 0;
+	while (frontier.n && !rc) {
 		oidset next = { 0 }, fresh = { 0 };
-		tree_children(s, &frontier, &next);
+		rc = tree_children(s, &frontier, &next, err);
 		sort_unique(&next);
 		for (size_t i = 0; i < next.n; i++)
 			if (set_find(live, &next.v[i]) < 0)
@@ -458,6 +485,7 @@ static void close_trees(sc_store *s, oidset *live)
 		frontier = fresh;
 	}
 	set_free(&frontier);
+	return rc;
 }
 
 typedef struct gc_ctx {
@@ -506,8 +534,9 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		if ((rc = mark_query(s, &g.live, roots[i], err)))
 			goto out;
-	close_trees(s, &g.live);
-	if ((rc = walk_objects(s, gc_visit, gc_stray, &g, err)))
+	/* Nothing is deleted unless the live set was read completely. */
+	if ((rc = close_trees(s, &g.live, err)) ||
+	    (rc = walk_objects(s, gc_visit, gc_stray, &g, err)))
 		goto out;
 	r->kept = 0;
 	r->removed = g.dead.n;
