@@ -275,7 +275,8 @@ int cmd_tag(cli_ctx *c, int argc, char **argv)
 			rc = cli_fail(c, &err);
 		} else {
 			json_t *arr = c->json ? json_array() : NULL;
-			while (sqlite3_step(q) == SQLITE_ROW) {
+			int r;
+			while ((r = sc_db_row(db, q, &err, "cannot read the names")) > 0) {
 				const char *nm = (const char *)sqlite3_column_text(q, 0);
 				const char *id = (const char *)sqlite3_column_text(q, 1) + 7;
 				if (arr)
@@ -285,8 +286,12 @@ int cmd_tag(cli_ctx *c, int argc, char **argv)
 					printf("%s  %s\n", id, nm);
 			}
 			sqlite3_finalize(q);
-			if (arr)
+			if (r < 0) {
+				json_decref(arr);
+				rc = cli_fail(c, &err);
+			} else if (arr) {
 				cli_json_out(c, json_pack("{s:o}", "names", arr));
+			}
 		}
 	} else if (del) {
 		sqlite3_stmt *q;

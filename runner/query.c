@@ -62,7 +62,12 @@ int sc_query_resolve(sc_store *s, const char *ref, int64_t *run, sc_oid *result,
 		if (rc)
 			return rc;
 		sqlite3_bind_int64(q, 1, strtoll(num, NULL, 10));
-		if (sqlite3_step(q) == SQLITE_ROW) {
+		int r = sc_db_row(db, q, err, "cannot read the runs");
+		if (r < 0) {
+			sqlite3_finalize(q);
+			return r;
+		}
+		if (r > 0) {
 			*run = sqlite3_column_int64(q, 0);
 			const char *r = (const char *)sqlite3_column_text(q, 1);
 			if (r && !sc_oid_parse(result, r))
@@ -127,9 +132,14 @@ int sc_query_runs(sc_store *s, size_t limit, json_t **out, sc_err *err)
 	if (rc)
 		return rc;
 	json_t *arr = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW)
+	int r;
+	while ((r = sc_db_row(sc_store_db(s), q, err, "cannot read the runs")) > 0)
 		json_array_append_new(arr, run_row(q));
 	sqlite3_finalize(q);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
 	*out = arr;
 	return 0;
 }
@@ -148,9 +158,10 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(q, 1, run);
-	if (sqlite3_step(q) != SQLITE_ROW) {
+	int r = sc_db_row(db, q, err, "cannot read the run");
+	if (r <= 0) {
 		sqlite3_finalize(q);
-		return sc_errf(err, SC_ENOTFOUND, "no run %lld", (long long)run);
+		return r < 0 ? r : sc_errf(err, SC_ENOTFOUND, "no run %lld", (long long)run);
 	}
 	json_t *j = run_row(q);
 	json_object_set_new(j, "argv", col_parsed(q, 12));
@@ -185,7 +196,7 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 	}
 	sqlite3_bind_int64(q, 1, run);
 	json_t *steps = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while ((r = sc_db_row(db, q, err, "cannot read the run's steps")) > 0) {
 		json_t *st = json_object();
 		const char *key = (const char *)sqlite3_column_text(q, 0);
 		json_object_set_new(st, "key", json_string(key));
@@ -219,19 +230,25 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 		/* Outputs of the step. */
 		json_t *outs = json_object();
 		sqlite3_stmt *q2;
-		if (!sc_db_prepare(db, &q2, "SELECT role, object FROM step_outputs WHERE step = ?",
-				   err)) {
+		if ((r = sc_db_prepare(db, &q2, "SELECT role, object FROM step_outputs WHERE step = ?",
+				       err)) == 0) {
 			sqlite3_bind_text(q2, 1, key, -1, SQLITE_TRANSIENT);
-			while (sqlite3_step(q2) == SQLITE_ROW)
+			while ((r = sc_db_row(db, q2, err, "cannot read a step's outputs")) > 0)
 				json_object_set_new(outs, (const char *)sqlite3_column_text(q2, 0),
 						    json_string((const char *)sqlite3_column_text(q2, 1) + 7));
 			sqlite3_finalize(q2);
 		}
 		json_object_set_new(st, "outputs", outs);
 		json_array_append_new(steps, st);
+		if (r < 0)
+			break;
 	}
 	sqlite3_finalize(q);
 	json_object_set_new(j, "step_list", steps);
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
 	*out = j;
 	return 0;
 }
@@ -248,7 +265,8 @@ int sc_query_run_metrics(sc_store *s, int64_t run, json_t **out, sc_err *err)
 		return rc;
 	sqlite3_bind_int64(q, 1, run);
 	json_t *arr = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int row;
+	while ((row = sc_db_row(sc_store_db(s), q, err, "cannot read the metrics")) > 0) {
 		json_t *r = json_object();
 		json_object_set_new(r, "task", col_json(q, 0));
 		json_object_set_new(r, "dataset", col_json(q, 1));
@@ -262,6 +280,10 @@ int sc_query_run_metrics(sc_store *s, int64_t run, json_t **out, sc_err *err)
 		json_array_append_new(arr, r);
 	}
 	sqlite3_finalize(q);
+	if (row < 0) {
+		json_decref(arr);
+		return row;
+	}
 	*out = arr;
 	return 0;
 }

@@ -24,7 +24,8 @@ int sc_run_spec(sc_store *s, const char *spec_path, const sc_run_opts *o, sc_run
 		return rc;
 	if ((rc = sc_store_lock(s, 0, 1, err)))
 		goto out;
-	sc_runs_mark_stale(s);
+	if ((rc = sc_runs_mark_stale(s, err)))
+		goto out;
 	sc_store_clean_tmp(s);
 	if ((rc = sc_planner_build(s, spec, &plan, err)))
 		goto out;

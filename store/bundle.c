@@ -56,9 +56,14 @@ static int rows(sqlite3 *db, const char *sql, const char *param, json_t **out, s
 	if (param)
 		sqlite3_bind_text(q, 1, param, -1, SQLITE_TRANSIENT);
 	json_t *arr = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW)
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot read the records")) > 0)
 		json_array_append_new(arr, row_json(q));
 	sqlite3_finalize(q);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
 	*out = arr;
 	return 0;
 }
@@ -613,8 +618,12 @@ static int import_records(import_ctx *x, sc_err *err)
 					err)))
 			goto fail;
 		sqlite3_bind_text(q, 1, sc_json_str(st, "key", ""), -1, SQLITE_TRANSIENT);
-		int have = sqlite3_step(q) == SQLITE_ROW;
+		int have = sc_db_row(db, q, err, "cannot read the steps");
 		sqlite3_finalize(q);
+		if (have < 0) {
+			rc = have;
+			goto fail;
+		}
 		if (have)
 			continue;
 		static const char *const del[] = { "DELETE FROM step_inputs WHERE step = ?",
@@ -676,8 +685,12 @@ static int import_records(import_ctx *x, sc_err *err)
 		sqlite3_bind_int64(q, 2, sc_json_int(run, "pid", 0));
 		sqlite3_bind_text(q, 3, sc_json_str(run, "host", ""), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(q, 4, sc_json_str(run, "result", ""), -1, SQLITE_TRANSIENT);
-		int have = sqlite3_step(q) == SQLITE_ROW;
+		int have = sc_db_row(db, q, err, "cannot read the runs");
 		sqlite3_finalize(q);
+		if (have < 0) {
+			rc = have;
+			goto fail;
+		}
 		if (have)
 			continue;
 		if ((rc = insert(db, "runs", run_cols, run, 0, err)))

@@ -816,7 +816,12 @@ static int set_name(sc_store *s, const sc_oid *id, const char *name, int force, 
 	if (rc)
 		return rc;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	int r = sc_db_row(s->db, q, err, "cannot read the names");
+	if (r < 0) {
+		sqlite3_finalize(q);
+		return r;
+	}
+	if (r > 0) {
 		const char *cur = (const char *)sqlite3_column_text(q, 0);
 		if (strcmp(cur, sid) && !force) {
 			rc = sc_errf(err, SC_EEXISTS,
@@ -913,8 +918,12 @@ int sc_store_tag(sc_store *s, const sc_oid *id, const char *name, int force, sc_
 	if ((rc = sc_db_prepare(s->db, &q, "SELECT 1 FROM objects WHERE id = ?", err)))
 		goto fail;
 	sqlite3_bind_text(q, 1, sid, -1, SQLITE_TRANSIENT);
-	int known = sqlite3_step(q) == SQLITE_ROW;
+	int known = sc_db_row(s->db, q, err, "cannot read the objects");
 	sqlite3_finalize(q);
+	if (known < 0) {
+		rc = known;
+		goto fail;
+	}
 	if (!known) {
 		rc = sc_errf(err, SC_ENOTFOUND, "%.12s is not recorded in the catalog", sid + 7);
 		goto fail;
@@ -947,7 +956,12 @@ int sc_store_resolve(sc_store *s, const char *ref, sc_oid *out, sc_err *err)
 	if ((rc = sc_db_prepare(s->db, &q, "SELECT object FROM names WHERE name = ?", err)))
 		return rc;
 	sqlite3_bind_text(q, 1, ref, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	int r = sc_db_row(s->db, q, err, "cannot read the names");
+	if (r < 0) {
+		sqlite3_finalize(q);
+		return r;
+	}
+	if (r > 0) {
 		rc = sc_oid_parse(out, (const char *)sqlite3_column_text(q, 0));
 		sqlite3_finalize(q);
 		if (rc)
@@ -975,7 +989,7 @@ int sc_store_resolve(sc_store *s, const char *ref, sc_oid *out, sc_err *err)
 	sc_buf cands = SC_BUF_INIT;
 	sc_buf_init(&cands);
 	int n = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while ((r = sc_db_row(s->db, q, err, "cannot read the objects")) > 0) {
 		const char *id = (const char *)sqlite3_column_text(q, 0);
 		if (n == 0)
 			sc_oid_parse(out, id);
@@ -984,7 +998,9 @@ int sc_store_resolve(sc_store *s, const char *ref, sc_oid *out, sc_err *err)
 		n++;
 	}
 	sqlite3_finalize(q);
-	if (n == 0)
+	if (r < 0)
+		rc = r;
+	else if (n == 0)
 		rc = sc_errf(err, SC_ENOTFOUND, "'%s': no such object or name", ref);
 	else if (n > 1)
 		rc = sc_errf(err, SC_EAMBIGUOUS, "'%s' is ambiguous: it matches %s%s%s", ref,
@@ -1040,7 +1056,14 @@ int sc_store_stat(sc_store *s, const sc_oid *id, int *type, uint64_t *size, sc_e
 	if (rc)
 		return rc;
 	sqlite3_bind_text(q, 1, sid, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	/* A catalog error is an error, not "unrecorded": gc walks trees by
+	 * this type. */
+	int r = sc_db_row(s->db, q, err, "cannot read the objects");
+	if (r < 0) {
+		sqlite3_finalize(q);
+		return r;
+	}
+	if (r > 0) {
 		*type = !strcmp((const char *)sqlite3_column_text(q, 0), "tree") ? SC_OBJ_TREE
 										 : SC_OBJ_BLOB;
 		*size = (uint64_t)sqlite3_column_int64(q, 1);
