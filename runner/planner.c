@@ -9,6 +9,7 @@
 #include "util/json.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ static int resolve_datasets(sc_plan_ctx *x)
 			if (!rc)
 				x->data_path[i] = sc_store_object_path(x->s, &x->data_oid[i]);
 		} else if (x->dry) {
-			if (access(d->path, R_OK) < 0)
+			if (!(rc = sc_check_file(d->path, 1, &e)) && access(d->path, R_OK) < 0)
 				rc = sc_errsys(&e, errno, "cannot read '%s'", d->path);
 			x->data_path[i] = sc_xstrdup(d->path);
 		} else {
@@ -146,9 +147,35 @@ static char *grid_label(const char *name, const json_t *combo)
 	return sc_buf_detach(&b);
 }
 
+/* Planned evaluations (methods x grid points x seeds) a task may ask for:
+ * a grid of 10^9 points would exhaust memory long before running. */
+#define SC_MAX_EVALUATIONS 100000
+
+/* The task's method instances times its seeds, saturating at SIZE_MAX. */
+static size_t count_evaluations(const sc_plan_ctx *x, const sc_spec_task *t)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < t->n_methods; i++) {
+		const sc_spec_method *m = sc_spec_find_method(x->spec, t->methods[i]);
+		size_t n = 1;
+		const char *k;
+		json_t *v;
+		if (m && m->grid)
+			json_object_foreach(m->grid, k, v)
+			{
+				size_t g = json_array_size(v);
+				n = g && n > SIZE_MAX / g ? SIZE_MAX : n * g;
+			}
+		total = total > SIZE_MAX - n ? SIZE_MAX : total + n;
+	}
+	size_t seeds = t->n_seeds ? t->n_seeds : 1;
+	return total > SIZE_MAX / seeds ? SIZE_MAX : total * seeds;
+}
+
 /* Expand the task's methods over their grids (cartesian product, keys in
  * sorted order, values in the order given). Names that are not defined in
- * 'methods' are built-ins with default parameters. */
+ * 'methods' are built-ins with default parameters. At most
+ * SC_MAX_EVALUATIONS over all tasks of a spec. */
 int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *builtins,
 		    sc_method_list *out)
 {
@@ -156,6 +183,18 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *bu
 	const json_t *mnode = json_object_get(t->node, "methods");
 	if (!t->n_methods)
 		return sc_spec_errf(x->spec, t->node, x->err, "task '%s' lists no methods", t->task);
+	size_t n_eval = count_evaluations(x, t);
+	n_eval = n_eval > SIZE_MAX - x->n_evaluations ? SIZE_MAX : n_eval + x->n_evaluations;
+	if (n_eval > SC_MAX_EVALUATIONS) {
+		char n[32] = "more than 2^64";
+		if (n_eval < SIZE_MAX)
+			snprintf(n, sizeof(n), "%zu", n_eval);
+		return sc_spec_errf(x->spec, mnode ? mnode : t->node, x->err,
+				    "task '%s' would bring the plan to %s evaluations (methods x grid "
+				    "points x seeds), more than %d",
+				    t->task, n, SC_MAX_EVALUATIONS);
+	}
+	x->n_evaluations = n_eval;
 	for (size_t i = 0; i < t->n_methods; i++) {
 		const char *name = t->methods[i];
 		const sc_spec_method *m = sc_spec_find_method(x->spec, name);
@@ -379,8 +418,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	for (size_t f = 0; f < m->n_files; f++) {
 		sc_oid fo = { { 0 } };
 		sc_err e;
-		if (x->dry ? (access(m->files[f].path, R_OK) < 0 &&
-			      sc_errsys(&e, errno, "cannot read '%s'", m->files[f].path))
+		if (x->dry ? (sc_check_file(m->files[f].path, 1, &e) ||
+			      (access(m->files[f].path, R_OK) < 0 &&
+			       sc_errsys(&e, errno, "cannot read '%s'", m->files[f].path)))
 			   : ingest_path(x->s, m->files[f].path, "config", &fo, &e))
 			return sc_spec_errf(x->spec, m->files[f].node, x->err, "method '%s': file '%s': %s",
 					    m->name, m->files[f].name, e.msg);
@@ -410,7 +450,7 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 
 static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_err *err)
 {
-	sc_plan_ctx x = { s, spec, plan, NULL, NULL, dry, err };
+	sc_plan_ctx x = { .s = s, .spec = spec, .plan = plan, .dry = dry, .err = err };
 	int rc = resolve_datasets(&x);
 	for (size_t i = 0; i < spec->n_tasks && !rc; i++) {
 		const sc_spec_task *t = &spec->tasks[i];
