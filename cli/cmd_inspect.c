@@ -8,6 +8,7 @@
  * sceval's reading with anndata's on real files.
  */
 #include "cli.h"
+#include "util/fs.h"
 #include "tasks/core/h5ad.h"
 #include "util/json.h"
 
@@ -419,7 +420,7 @@ int cmd_inspect(cli_ctx *c, int argc, char **argv)
 	if (c->optind + 1 != argc)
 		return cli_usage_error(c, c->optind >= argc ? "missing FILE" : "expected one FILE");
 	in.json = c->json;
-	if (sc_h5ad_open(&in.h, argv[c->optind], &in.err))
+	if (sc_check_file(argv[c->optind], 0, &in.err) || sc_h5ad_open(&in.h, argv[c->optind], &in.err))
 		return cli_fail(c, &in.err);
 	json_t *root = json_object();
 	int rc = inspect(&in, root);

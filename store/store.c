@@ -556,13 +556,18 @@ static int cache_lookup(sc_store *s, const struct stat *st, sc_oid *out)
 static int ingest_file(sc_store *s, const char *path, const char *abs, sc_ingest_list *l,
 		       sc_oid *out, uint64_t *size_out, int top, sc_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
+	/* Non-blocking: the path may have become a FIFO since it was checked. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (top ? 0 : O_NOFOLLOW));
 	if (fd < 0)
 		return sc_errsys(err, errno, "cannot read '%s'", path);
 	struct stat a, b;
 	int rc = 0;
 	if (fstat(fd, &a) < 0) {
 		rc = sc_errsys(err, errno, "cannot stat '%s'", path);
+		goto out;
+	}
+	if (!S_ISREG(a.st_mode)) {
+		rc = sc_errf(err, SC_EINVAL, "cannot add '%s': not a regular file", path);
 		goto out;
 	}
 	sc_ingested *e;

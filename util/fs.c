@@ -149,11 +149,34 @@ int sc_rm_rf(const char *path, sc_err *err)
 	return rc;
 }
 
+int sc_check_file(const char *path, int dir_ok, sc_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return sc_errsys(err, errno, "cannot read '%s'", path);
+	if (S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))
+		return 0;
+	return sc_errf(err, SC_EINVAL, "'%s' is not a regular file%s", path,
+		       S_ISFIFO(st.st_mode)  ? " (a FIFO)"
+		       : S_ISDIR(st.st_mode) ? " (a directory)"
+		       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? " (a device)"
+		       : S_ISSOCK(st.st_mode) ? " (a socket)"
+					      : "");
+}
+
 int sc_read_file(sc_buf *b, const char *path, sc_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO must not hang us; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return sc_errsys(err, errno, "cannot open '%s'", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sc_check_file(path, 0, err) ? err->code
+						    : sc_errf(err, SC_EINVAL, "'%s' is not a regular file",
+							      path);
+	}
 	char tmp[65536];
 	for (;;) {
 		ssize_t r = read(fd, tmp, sizeof(tmp));

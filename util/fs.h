@@ -23,7 +23,11 @@ int sc_fsync_dir(const char *dir, sc_err *err) SC_WUR;
 int sc_mkdir_p(const char *path, unsigned mode, sc_err *err) SC_WUR;
 /* rm -rf; missing path is fine. Makes read-only entries writable first. */
 int sc_rm_rf(const char *path, sc_err *err) SC_WUR;
-/* Read a whole (small) file into b. */
+/* 0 when path is a regular file (or, with dir_ok, a directory); else an
+ * error naming it and what it is. A FIFO or a device would block or never
+ * end where a file is read: data and specs must be regular files. */
+int sc_check_file(const char *path, int dir_ok, sc_err *err) SC_WUR;
+/* Read a whole (small) regular file into b. */
 int sc_read_file(sc_buf *b, const char *path, sc_err *err) SC_WUR;
 /* Write a file atomically: temp in the same directory, fsync, rename, fsync dir. */
 int sc_write_file_atomic(const char *path, const void *p, size_t n, unsigned mode,
