@@ -198,10 +198,6 @@ static json_t *plain_scalar(const char *s)
 	}
 	if (match("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", s))
 		return json_real(strtod(s, NULL));
-	if (match("^[-+]?\\.(inf|Inf|INF)$", s))
-		return json_real(s[0] == '-' ? -INFINITY : INFINITY);
-	if (match("^\\.(nan|NaN|NAN)$", s))
-		return json_real(NAN);
 	return json_string(s);
 }
 
@@ -346,8 +342,12 @@ static int value(parser *ps, json_t **out, size_t *nodes)
 	switch (e->type) {
 	case YAML_SCALAR_EVENT: {
 		const char *s = (const char *)e->data.scalar.value;
-		json_t *v = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(s)
-									      : json_string(s);
+		int plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		/* JSON, and so a step's key, has no NaN or infinity. */
+		if (plain && match("^([-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$", s))
+			return fail_at(ps, &e->start_mark, "'%s' is not a finite number (quote it "
+							   "for a string)", s);
+		json_t *v = plain ? plain_scalar(s) : json_string(s);
 		if (!v) /* not UTF-8 */
 			return fail_at(ps, &e->start_mark, "text is not valid UTF-8");
 		/* Singletons (null, true, false) cannot carry a position. */
