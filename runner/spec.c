@@ -313,12 +313,13 @@ static int load_task(sc_spec *s, sc_spec_task *t, const json_t *v, size_t idx, s
 		return rc;
 	}
 	json_t *m = json_object_get(v, "methods");
-	if (m && json_is_string(m)) {
-		t->methods = sc_xcalloc(1, sizeof(char *));
-		t->methods[t->n_methods++] = sc_xstrdup(json_string_value(m));
-	} else if (m) {
+	if (m) {
+		/* A bare name is refused, not taken as a list of one: 'methods:
+		 * logreg, knn' would otherwise run a method called "logreg, knn". */
 		if (!json_is_array(m) || !json_array_size(m))
-			return sc_spec_errf(s, m, err, "task %zu: 'methods' must be a list of method names",
+			return sc_spec_errf(s, m, err,
+					    "task %zu: 'methods' must be a list of method names, "
+					    "e.g. [logreg]",
 					    idx + 1);
 		t->methods = sc_xcalloc(json_array_size(m), sizeof(char *));
 		size_t i;
@@ -349,6 +350,12 @@ static int load_task(sc_spec *s, sc_spec_task *t, const json_t *v, size_t idx, s
 					return sc_spec_errf(s, json_is_integer(a) ? a : sd, err,
 							    "task %zu: seed %zu is not a non-negative integer",
 							    idx + 1, i + 1);
+				for (size_t k = 0; k < t->n_seeds; k++)
+					if (t->seeds[k] == json_integer_value(a))
+						return sc_spec_errf(s, a, err,
+								    "task %zu: seed %lld is listed twice",
+								    idx + 1,
+								    (long long)json_integer_value(a));
 				t->seeds[t->n_seeds++] = json_integer_value(a);
 			}
 		}
