@@ -112,7 +112,8 @@ static int copy_fd(int in, int out)
 	}
 }
 
-/* An independent copy of the object at dest, 0444 (0555 for executables). */
+/* An independent copy of the object at dest, read-only with the object's
+ * read bits (and the matching execute bits for executables). */
 static int checkout_blob(sc_store *s, const sc_oid *id, const char *dest, unsigned mode,
 			 sc_err *err)
 {
@@ -138,7 +139,10 @@ static int checkout_blob(sc_store *s, const sc_oid *id, const char *dest, unsign
 		unlink(dest);
 		goto out;
 	}
-	fchmod(o, (mode & 0111) ? 0555 : 0444);
+	/* No wider than the object: its read bits follow its source's. */
+	struct stat sb;
+	unsigned r = fstat(in, &sb) == 0 ? (unsigned)sb.st_mode & 0444 : 0400;
+	fchmod(o, (mode & 0111) ? r | (r >> 2) : r);
 	close(in);
 	if (close(o) < 0) {
 		rc = sc_errsys(err, errno, "cannot write '%s'", dest);
