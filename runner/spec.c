@@ -110,6 +110,24 @@ static int load_datasets(sc_spec *s, const json_t *ds, sc_err *err)
 	return 0;
 }
 
+/* Whether path (symlinks resolved) lies outside the spec's folder. A
+ * method's files are hashed into the store, which others may read and
+ * which bundles carry away: a spec from elsewhere must not be able to pick
+ * up ~/.ssh/id_rsa or /etc/shadow as a "script". Datasets may be anywhere
+ * (they are the data being evaluated, and shared data lives beside the
+ * specs, as examples/ uses ../shared/data). A path that does not resolve
+ * is left to the check that reads it. */
+static int outside(const sc_spec *s, const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return 0;
+	size_t n = strlen(s->dir);
+	int in = !strncmp(real, s->dir, n) && (real[n] == '/' || (n == 1 && s->dir[0] == '/'));
+	free(real);
+	return !in;
+}
+
 static int load_method(sc_spec *s, sc_spec_method *m, const char *name, const json_t *v,
 		       sc_err *err)
 {
@@ -211,6 +229,11 @@ static int load_method(sc_spec *s, sc_spec_method *m, const char *name, const js
 			sf->name = sc_xstrdup(fk);
 			sf->path = abs_path(s, json_string_value(fv));
 			sf->node = fv;
+			if (!s->allow_outside && outside(s, sf->path))
+				return sc_spec_errf(s, fv, err,
+						    "method '%s': file '%s': '%s' is outside the spec's "
+						    "folder (allow_outside: true allows it)",
+						    name, fk, json_string_value(fv));
 		}
 	}
 	json_t *o = json_object_get(v, "output");
@@ -401,9 +424,15 @@ int sc_spec_load(sc_spec **out, const char *path, sc_err *err)
 		goto out;
 	}
 	static const char *const top[] = { "version", "name", "description", "datasets",
-					   "methods", "tasks", NULL };
+					   "methods", "tasks", "allow_outside", NULL };
 	if ((rc = only_keys(s, root, top, "the spec", err)))
 		goto out;
+	json_t *ao = json_object_get(root, "allow_outside");
+	if (ao && !json_is_boolean(ao)) {
+		rc = sc_spec_errf(s, ao, err, "'allow_outside' must be true or false");
+		goto out;
+	}
+	s->allow_outside = json_is_true(ao);
 	json_t *ver = json_object_get(root, "version");
 	if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1)) {
 		rc = sc_spec_errf(s, ver, err, "unsupported spec version (this sceval reads version 1)");

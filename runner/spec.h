@@ -9,7 +9,8 @@
  *     logreg: {builtin: logreg, params: {max_iter: 1000}, grid: {C: [0.1, 1.0]}}
  *     mymodel:                            # an external command (no shell)
  *       command: [python3, "{file:script}", "{input}", "{output}", "--seed", "{seed}"]
- *       files: {script: models/mymodel.py}
+ *       files: {script: models/mymodel.py}  # inside the spec's folder, unless
+ *                                          # the spec says allow_outside: true
  *       output: embedding.h5ad
  *       provides: {obsm: X_mymodel}       # or {obs: COLUMN}, {varm: KEY}, {file: gene-features}
  *       timeout: 600                      # seconds
@@ -81,6 +82,7 @@ typedef struct sc_spec {
 	size_t n_methods;
 	sc_spec_task *tasks;
 	size_t n_tasks;
+	int allow_outside;    /* methods' files may lie outside the spec's folder */
 } sc_spec;
 
 int sc_spec_load(sc_spec **out, const char *path, sc_err *err) SC_WUR;
