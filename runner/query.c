@@ -7,11 +7,13 @@
 #include "store/catalog.h"
 #include "util/fmt.h"
 #include "util/json.h"
+#include "util/proc.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static json_t *col_json(sqlite3_stmt *q, int i)
 {
@@ -90,6 +92,29 @@ static const char run_cols[] =
 	"r.id, r.status, r.started_at, r.ended_at, r.spec_path, r.result, r.n_steps, r.n_cached, "
 	"r.n_failed, p.commit_id, p.branch, p.dirty";
 
+/* A run recorded 'running' whose process on this host is gone (killed)
+ * shows as 'interrupted' at once, before the next run records it so. */
+static int live_status(sc_store *s, json_t *row, sc_err *err)
+{
+	if (strcmp(sc_json_str(row, "status", ""), "running"))
+		return 0;
+	sqlite3 *db = sc_store_db(s);
+	sqlite3_stmt *q;
+	int rc = sc_db_prepare(db, &q, "SELECT pid, host, started_at FROM runs WHERE id = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, sc_json_int(row, "id", 0));
+	int r = sc_db_row(db, q, err, "cannot read the run");
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	const char *h = r > 0 ? (const char *)sqlite3_column_text(q, 1) : NULL;
+	if (h && !strcmp(h, host) &&
+	    !sc_pid_alive_since((pid_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 2)))
+		json_object_set_new(row, "status", json_string("interrupted"));
+	sqlite3_finalize(q);
+	return r < 0 ? r : 0;
+}
+
 static json_t *run_row(sqlite3_stmt *q)
 {
 	char t[32];
@@ -133,8 +158,12 @@ int sc_query_runs(sc_store *s, size_t limit, json_t **out, sc_err *err)
 		return rc;
 	json_t *arr = json_array();
 	int r;
-	while ((r = sc_db_row(sc_store_db(s), q, err, "cannot read the runs")) > 0)
-		json_array_append_new(arr, run_row(q));
+	while ((r = sc_db_row(sc_store_db(s), q, err, "cannot read the runs")) > 0) {
+		json_t *row = run_row(q);
+		json_array_append_new(arr, row);
+		if ((r = live_status(s, row, err)) < 0)
+			break;
+	}
 	sqlite3_finalize(q);
 	if (r < 0) {
 		json_decref(arr);
@@ -183,6 +212,10 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 	json_object_set_new(j, "spec", col_hash(q, 23));
 	json_object_set_new(j, "jobs", col_json(q, 24));
 	sqlite3_finalize(q);
+	if ((rc = live_status(s, j, err))) {
+		json_decref(j);
+		return rc;
+	}
 	if ((rc = sc_db_prepare(db, &q,
 				"SELECT rs.step, s.kind, rs.label, rs.task, rs.dataset, rs.method, "
 				"rs.seed, rs.cached, rs.status, rs.error, rs.wall_s, rs.cpu_s, "
