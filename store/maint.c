@@ -10,6 +10,7 @@
 #include "maint.h"
 #include "store/catalog.h"
 #include "util/fs.h"
+#include "util/proc.h"
 #include "util/progress.h"
 
 #include <dirent.h>
@@ -322,7 +323,19 @@ static void fsck_stray(void *ctx, const char *path)
 
 int sc_fsck_failed(const sc_fsck_report *r)
 {
-	return r->corrupt || r->missing || r->temps || r->stray;
+	return r->corrupt || r->missing || r->stray;
+}
+
+/* Whether the process named in a tmp/ entry's name still runs (and is the
+ * one that made it: started no later than the entry was last changed). */
+static int tmp_in_use(const char *path, const char *name)
+{
+	long pid = sc_store_tmp_owner(name);
+	struct stat st;
+	if (pid <= 0 || lstat(path, &st) < 0)
+		return 0;
+	return sc_pid_alive_since((pid_t)pid,
+				  (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
 }
 
 int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_report *r, sc_err *err)
@@ -353,7 +366,8 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 			r->missing++;
 			report(&c, "missing", &c.cat.v[i], NULL, "recorded in the catalog, no file");
 		}
-	/* Leftover temporary files (only where O_TMPFILE was unavailable). */
+	/* Temporary files and scratch folders: a warning, not a problem (the
+	 * objects are whole without them); a killed process leaves them. */
 	char *tmp = sc_path_join(sc_store_root(s), "tmp");
 	size_t nt;
 	sc_err e2;
@@ -362,7 +376,12 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 		for (size_t i = 0; i < nt; i++) {
 			char *p = sc_path_join(tmp, t[i]);
 			r->temps++;
-			report(&c, "temp", NULL, p, "leftover temporary file (sceval gc removes it)");
+			if (tmp_in_use(p, t[i]))
+				report(&c, "temp", NULL, p, "in use by process %ld",
+				       sc_store_tmp_owner(t[i]));
+			else
+				report(&c, "temp", NULL, p, "left by a process that is gone (sceval gc "
+							    "removes it)");
 			free(p);
 		}
 		free_names(t, nt);
@@ -586,7 +605,9 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 			free(p);
 		}
 	}
-	/* Temporary files: no writer runs while we hold the lock exclusively. */
+	/* Temporary files and scratch folders (step-*, import-* are folders):
+	 * no writer runs while we hold the lock exclusively; one whose owner
+	 * still runs is left all the same. Only what was removed is counted. */
 	char *tmp = sc_path_join(sc_store_root(s), "tmp");
 	size_t nt;
 	sc_err e2;
@@ -594,9 +615,8 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 	if (t) {
 		for (size_t i = 0; i < nt; i++) {
 			char *p = sc_path_join(tmp, t[i]);
-			if (!dry_run)
-				unlink(p);
-			r->temps++;
+			if (!tmp_in_use(p, t[i]) && (dry_run || !sc_rm_rf(p, &e2)))
+				r->temps++;
 			free(p);
 		}
 		free_names(t, nt);

@@ -13,6 +13,7 @@
 #include "store.h"
 #include "store/catalog.h"
 #include "util/fs.h"
+#include "util/proc.h"
 #include "util/progress.h"
 
 #include <dirent.h>
@@ -220,7 +221,7 @@ int sc_store_lock(sc_store *s, int exclusive, int wait, sc_err *err)
 
 /* ---- temporary files of dead processes --------------------------------- */
 
-static long tmp_owner(const char *name)
+long sc_store_tmp_owner(const char *name)
 {
 	const char *p = NULL;
 	if (!strncmp(name, "obj-", 4) || !strncmp(name, "import-", 7))
@@ -241,10 +242,14 @@ void sc_store_clean_tmp(sc_store *s)
 		return;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		long pid = tmp_owner(de->d_name);
-		if (pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
-			continue;
+		long pid = sc_store_tmp_owner(de->d_name);
 		char *p = sc_path_join(s->tmp, de->d_name);
+		struct stat st;
+		if (pid <= 0 || lstat(p, &st) < 0 ||
+		    sc_pid_alive_since((pid_t)pid, ts_ns(&st.st_mtim))) {
+			free(p);
+			continue;
+		}
 		sc_err e;
 		if (sc_rm_rf(p, &e)) {
 			/* fsck will report it; gc removes it */

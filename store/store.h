@@ -47,6 +47,8 @@ int sc_store_lock(sc_store *s, int exclusive, int wait, sc_err *err) SC_WUR;
  * processes that no longer exist (killed ones); those of live processes
  * stay. Names carry their pid: obj-PID-*, step-KEY-PID-*, import-PID. */
 void sc_store_clean_tmp(sc_store *s);
+/* The pid in the name of an entry of tmp/, or -1 when it has none. */
+long sc_store_tmp_owner(const char *name);
 
 /* Path of an object's file (whether or not it exists). Caller frees. */
 char *sc_store_object_path(const sc_store *s, const sc_oid *id);
