@@ -125,7 +125,8 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 			json_array_foreach(json_object_get(run, "step_list"), i, st)
 				if (!strcmp(sc_json_str(st, "status", ""), "failed"))
 					fprintf(stderr, "sceval run: step %s failed: %s\n",
-						sc_json_str(st, "label", ""), sc_json_str(st, "error", ""));
+						cli_esc(sc_json_str(st, "label", "")),
+						cli_esc(sc_json_str(st, "error", "")));
 		}
 		json_decref(run);
 	}
@@ -229,7 +230,8 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		char d[32];
 		printf("time     %s\n", sc_fmt_duration(json_number_value(sec), d));
 	}
-	printf("spec     %s (%.12s)\n", sc_json_str(j, "spec_path", ""), sc_json_str(j, "spec", ""));
+	printf("spec     %s (%.12s)\n", cli_esc(sc_json_str(j, "spec_path", "")),
+	       sc_json_str(j, "spec", ""));
 	printf("result   %s\n", sc_json_str(j, "result", "(none: not every step succeeded)"));
 	if (json_is_string(json_object_get(prov, "commit")))
 		printf("commit   %s%s%s%s\n", sc_json_str(prov, "commit", ""),
@@ -252,14 +254,16 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		if (json_is_number(w))
 			sc_fmt_duration(json_number_value(w), d);
 		const char *status = sc_json_str(st, "status", "");
+		/* Labels come from the spec, errors and notes from commands' output:
+		 * escaped for the terminal. */
 		printf("  %.12s  %-8s %s  %s%s%s\n", sc_json_str(st, "key", ""),
 		       json_is_true(json_object_get(st, "cached")) ? "cached" : status,
-		       sc_json_str(st, "label", ""), d,
-		       strcmp(status, "done") ? "  " : "", strcmp(status, "done") ? sc_json_str(st, "error", "") : "");
+		       cli_esc(sc_json_str(st, "label", "")), d, strcmp(status, "done") ? "  " : "",
+		       strcmp(status, "done") ? cli_esc(sc_json_str(st, "error", "")) : "");
 		size_t k;
 		json_t *n;
 		json_array_foreach(json_object_get(st, "notes"), k, n)
-			printf("                  note: %s\n", json_string_value(n));
+			printf("                  note: %s\n", cli_esc(json_string_value(n)));
 	}
 	if (json_array_size(rows)) {
 		printf("\n");

@@ -70,4 +70,16 @@ check "inspect prints no escape character" sh -c "! grep -q \"$(printf '\033')\"
 expect_match "... but an escaped one" "$(cat insp.txt)" '\\x1b\[31mred\\x1b\[0m'
 expect_match "... and the bidi override escaped" "$(cat insp.txt)" 'bidi\\u202eevil'
 check "... and no raw override" sh -c "! grep -q \"$(printf '\342\200\256')\" insp.txt"
+# show prints metric tables with labels from the spec; a task name with an
+# escape sequence comes out escaped.
+cat > esc.yaml <<'SPEC'
+datasets: {d: d.h5ad}
+tasks:
+  - {task: annotation, name: "bad\e[2Jname", dataset: d, label_key: cell_type, methods: [knn], n_top_genes: 50, n_comps: 5}
+SPEC
+"$SCEVAL" run esc.yaml >/dev/null 2>&1
+"$SCEVAL" show 2 > show.txt
+check "show prints no escape character" sh -c "! grep -q \"$(printf '\033')\" show.txt"
+expect_match "... but the escaped name" "$(cat show.txt)" 'bad\\x1b\[2Jname'
+
 done_testing
