@@ -211,7 +211,7 @@ static int check_existing(verify_ctx *v, const char *key, const json_t *rs)
 	sqlite3_bind_text(q, 2, key, -1, SQLITE_TRANSIENT);
 	json_t *rows = json_array();
 	int r;
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((r = sc_db_row(db, q, v->err, "cannot read this store's steps")) > 0) {
 		json_t *row = json_object();
 		json_object_set_new(row, "name",
 				    json_string((const char *)sqlite3_column_text(q, 0)));
@@ -225,9 +225,9 @@ static int check_existing(verify_ctx *v, const char *key, const json_t *rs)
 		json_array_append_new(rows, row);
 	}
 	sqlite3_finalize(q);
-	if (r != SQLITE_DONE) {
+	if (r < 0) {
 		json_decref(rows);
-		return sc_errf(v->err, SC_EIO, "cannot read the catalog: %s", sqlite3_errmsg(db));
+		return r;
 	}
 	const char *m = json_array_size(rows) ? metric_mismatch(rows, json_object_get(rs, "metrics"))
 					      : NULL;

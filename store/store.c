@@ -568,6 +568,7 @@ static int cache_lookup(sc_store *s, const struct stat *st, sc_oid *out)
 	sqlite3_bind_int64(q, 4, ts_ns(&st->st_mtim));
 	sqlite3_bind_int64(q, 5, ts_ns(&st->st_ctim));
 	int hit = 0;
+	/* Any failure is a miss: the file is then read and hashed in full. */
 	if (sqlite3_step(q) == SQLITE_ROW &&
 	    sc_oid_parse(out, (const char *)sqlite3_column_text(q, 0)) == 0)
 		hit = sc_store_has(s, out);
