@@ -429,5 +429,5 @@ const sc_step_kind sc_batch_embed_kind = { "batch.embed", "1", batch_embed,
 					   "built-in batch integration (PCA, ComBat, Harmony)" };
 const sc_step_kind sc_multiomics_embed_kind = { "multiomics.embed", "1", multiomics_embed,
 						"joint embedding of two modalities" };
-const sc_step_kind sc_integration_eval_kind = { "integration.eval", "4", integration_eval,
+const sc_step_kind sc_integration_eval_kind = { "integration.eval", "5", integration_eval,
 						"the scIB metric suite on an embedding" };
