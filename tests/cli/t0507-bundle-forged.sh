@@ -19,12 +19,14 @@ runs_before=$("$SCEVAL" runs --json | pyjson 'len(d["runs"])')
 
 # forge HOW: write $T/bad.tar from the good bundle.
 #   manifest  a metric value edited in the manifest only
-#   rehash    the result object rewritten (metric edited) under its new hash,
-#             the manifest still claiming the old result
+#   rehash    the result object rewritten (metric edited) and listed under its
+#             new hash, the manifest still claiming the old result hash
 #   partial   the same, the manifest's result, objects and runs updated too,
 #             its metric rows left as they were
 #   full      everything updated consistently: a different result
 #   label     a run step relabelled as another method
+#   extrastep a step record the result does not list (a cache entry planted
+#             under a key of its own, consistent with its key JSON)
 forge() {
   "$PYTHON" - "$T/r.tar" "$T/bad.tar" "$1" <<'PY'
 import hashlib, io, json, sys, tarfile
@@ -42,6 +44,11 @@ if how == "manifest":
     edit_metrics(man["steps"])
 elif how == "label":
     man["runs"][0]["run_steps"][-1]["method"] = "knn"
+elif how == "extrastep":
+    st = json.loads(json.dumps(man["steps"][-1]))
+    st["key_json"] = st["key_json"].replace('"seed":0', '"seed":7')
+    st["key"] = hashlib.sha256(st["key_json"].encode()).hexdigest()
+    man["steps"].append(st)
 else:
     name = "objects/%s/%s" % (rid[:2], rid[2:])
     res = json.loads(objs.pop(name))
@@ -53,7 +60,7 @@ else:
     for o in man["objects"]:
         if o["id"] == "sha256:" + rid:
             o["size"] = len(data)
-            if how != "rehash": o["id"] = "sha256:" + new
+            o["id"] = "sha256:" + new
     if how in ("partial", "full"):
         man["result"] = "sha256:" + new
         for r in man["runs"]: r["result"] = "sha256:" + new
@@ -69,7 +76,7 @@ out.close()
 if how == "full": print(new)
 PY
 }
-for how in manifest rehash partial label; do
+for how in manifest rehash partial label extrastep; do
   forge $how >/dev/null
   expect_exit "a bundle with $how forgery is rejected" 1 "$SCEVAL" import "$T/bad.tar"
   expect_match "... with a reason" "$(cat "$T/err")" "^sceval import: '$T/bad.tar': rejected: "
@@ -81,6 +88,12 @@ done
 forge manifest >/dev/null
 "$SCEVAL" import "$T/bad.tar" 2>"$T/err"
 expect_match "the reason names the metric" "$(cat "$T/err")" "metric 'accuracy' of step '[0-9a-f]{12}' disagrees with the result object"
+forge rehash >/dev/null
+"$SCEVAL" import "$T/bad.tar" 2>"$T/err"
+expect_match "the claimed result hash must be an object of the bundle" "$(cat "$T/err")" "rejected: the result object is missing$"
+forge extrastep >/dev/null
+"$SCEVAL" import "$T/bad.tar" 2>"$T/err"
+expect_match "a planted step is named" "$(cat "$T/err")" "rejected: a step record the result does not list: '[0-9a-f]{12}'$"
 forge label >/dev/null
 "$SCEVAL" import "$T/bad.tar" 2>"$T/err"
 expect_match "the reason names the field" "$(cat "$T/err")" "the method of run step '[0-9a-f]{12}' disagrees"
