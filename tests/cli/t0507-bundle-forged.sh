@@ -45,7 +45,7 @@ if how == "manifest":
 elif how == "label":
     man["runs"][0]["run_steps"][-1]["method"] = "knn"
 elif how == "extrastep":
-    st = json.loads(json.dumps(man["steps"][-1]))
+    st = json.loads(json.dumps([x for x in man["steps"] if '"seed":0' in x["key_json"]][0]))
     st["key_json"] = st["key_json"].replace('"seed":0', '"seed":7')
     st["key"] = hashlib.sha256(st["key_json"].encode()).hexdigest()
     man["steps"].append(st)
