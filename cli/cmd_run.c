@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 static const char run_usage[] =
-	"usage: sceval run SPEC [-j N] [--force] [--keep-going] [--json]\n\n"
+	"usage: sceval run SPEC [-j N] [--force] [--keep-going] [--allow-outside] [--json]\n\n"
 	"Expand the spec into steps (dataset preparation, method fit/predict or embed,\n"
 	"metric computation), run those not in the cache, and record the run. Datasets\n"
 	"given by path are hashed into the store. A run whose every step succeeded has a\n"
@@ -27,6 +27,8 @@ static const char run_usage[] =
 	"  -j, --jobs N    run up to N independent steps at once [1]\n"
 	"  --force         recompute every step, ignoring the cache\n"
 	"  --keep-going    after a failure, run the steps that do not depend on it\n"
+	"  --allow-outside let methods' files lie outside the spec's folder (as the\n"
+	"                  spec's allow_outside: true)\n"
 	"  --json          {\"schema\":1,\"run\":ID,\"result\":HASH,\"steps\":N,\"cached\":M,\"failed\":F}\n";
 
 /* Metric rows as a table: task, dataset, method, seed, metric, value. */
@@ -62,8 +64,9 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 	static const struct option lo[] = { { "jobs", required_argument, NULL, 'j' },
 					    { "force", no_argument, NULL, 'f' },
 					    { "keep-going", no_argument, NULL, 'k' },
+					    { "allow-outside", no_argument, NULL, 'o' },
 					    { NULL, 0, NULL, 0 } };
-	sc_run_opts o = { 1, 0, 0, 0, argc, argv };
+	sc_run_opts o = { .jobs = 1, .argc = argc, .argv = argv };
 	int opt;
 	long v;
 	while ((opt = cli_opt(c, argc, argv, run_usage, "j:fk", lo, 1)) != -1) {
@@ -75,6 +78,7 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 			break;
 		case 'f': o.force = 1; break;
 		case 'k': o.keep_going = 1; break;
+		case 'o': o.allow_outside = 1; break;
 		default: return cli_usage_error(c, "unexpected option");
 		}
 	}

@@ -85,7 +85,9 @@ typedef struct sc_spec {
 	int allow_outside;    /* methods' files may lie outside the spec's folder */
 } sc_spec;
 
-int sc_spec_load(sc_spec **out, const char *path, sc_err *err) SC_WUR;
+/* Load and check a spec. allow_outside: methods' files may lie outside the
+ * spec's folder whatever the spec says (the command line's --allow-outside). */
+int sc_spec_load(sc_spec **out, const char *path, int allow_outside, sc_err *err) SC_WUR;
 void sc_spec_free(sc_spec *s);
 const sc_spec_dataset *sc_spec_find_dataset(const sc_spec *s, const char *name);
 const sc_spec_method *sc_spec_find_method(const sc_spec *s, const char *name);

@@ -33,12 +33,14 @@ tasks:
   - {task: annotation, dataset: d, label_key: cell_type, methods: [m]}
 SPEC
   expect_exit "a method file outside the spec's folder ($f) is refused" 1 "$SCEVAL" run spec/s.yaml
-  expect_match "... naming it" "$(cat "$T/err")" "^sceval run: spec/s.yaml:3:[0-9]+: method 'm': file 's': '$f' is outside the spec's folder \(allow_outside: true allows it\)$"
+  expect_match "... naming it" "$(cat "$T/err")" "^sceval run: spec/s.yaml:3:[0-9]+: method 'm': file 's': '$f' is outside the spec's folder \(allow_outside: true or --allow-outside allows it\)$"
   expect_eq "... store unchanged" "$(store_state "$T")" "$before"
 done
 { echo "allow_outside: true"; cat spec/s.yaml; } > spec/s2.yaml
 "$SCEVAL" run spec/s2.yaml >/dev/null 2>"$T/err"
 check "allow_outside: true lets it through (the command then fails on its own)" sh -c "! grep -q 'outside the spec' '$T/err'"
+"$SCEVAL" run --allow-outside spec/s.yaml >/dev/null 2>"$T/err"
+check "so does --allow-outside" sh -c "! grep -q 'outside the spec' '$T/err'"
 # Datasets may live outside: shared data beside the specs.
 mv spec/d.h5ad other/d.h5ad
 printf 'datasets: {d: ../other/d.h5ad}\ntasks:\n  - {task: annotation, dataset: d, label_key: cell_type, methods: [knn], n_top_genes: 20, n_comps: 5}\n' > spec/s3.yaml
