@@ -390,9 +390,9 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 	/* The catalog itself. */
 	sqlite3_stmt *q;
 	sqlite3 *db = sc_store_db(s);
-	if (!sc_db_prepare(db, &q, "PRAGMA quick_check", err)) {
+	sc_err e3;
+	if (!sc_db_prepare(db, &q, "PRAGMA quick_check", &e3)) {
 		int qr;
-		sc_err e3;
 		while ((qr = sc_db_row(db, q, &e3, "cannot check the catalog")) > 0) {
 			const char *m = (const char *)sqlite3_column_text(q, 0);
 			if (strcmp(m, "ok")) {
@@ -407,7 +407,7 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 		}
 	} else {
 		r->corrupt++;
-		report(&c, "corrupt", NULL, "catalog.db", "%s", err->msg);
+		report(&c, "corrupt", NULL, "catalog.db", "%s", e3.msg);
 	}
 out:
 	free(c.buf);
