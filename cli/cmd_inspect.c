@@ -420,7 +420,9 @@ int cmd_inspect(cli_ctx *c, int argc, char **argv)
 	if (c->optind + 1 != argc)
 		return cli_usage_error(c, c->optind >= argc ? "missing FILE" : "expected one FILE");
 	in.json = c->json;
-	if (sc_check_file(argv[c->optind], 0, &in.err) || sc_h5ad_open(&in.h, argv[c->optind], &in.err))
+	/* A directory is left to the reader, which says so; a FIFO or a device
+	 * would block it. */
+	if (sc_check_file(argv[c->optind], 1, &in.err) || sc_h5ad_open(&in.h, argv[c->optind], &in.err))
 		return cli_fail(c, &in.err);
 	json_t *root = json_object();
 	int rc = inspect(&in, root);

@@ -46,8 +46,10 @@ static int resolve_datasets(sc_plan_ctx *x)
 			if (!rc)
 				x->data_path[i] = sc_store_object_path(x->s, &x->data_oid[i]);
 		} else if (x->dry) {
-			if (!(rc = sc_check_file(d->path, 1, &e)) && access(d->path, R_OK) < 0)
+			if (access(d->path, R_OK) < 0)
 				rc = sc_errsys(&e, errno, "cannot read '%s'", d->path);
+			else
+				rc = sc_check_file(d->path, 1, &e);
 			x->data_path[i] = sc_xstrdup(d->path);
 		} else {
 			rc = ingest_path(x->s, d->path, "dataset", &x->data_oid[i], &e);
@@ -540,9 +542,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	for (size_t f = 0; f < m->n_files; f++) {
 		sc_oid fo = { { 0 } };
 		sc_err e;
-		if (x->dry ? (sc_check_file(m->files[f].path, 1, &e) ||
-			      (access(m->files[f].path, R_OK) < 0 &&
-			       sc_errsys(&e, errno, "cannot read '%s'", m->files[f].path)))
+		if (x->dry ? ((access(m->files[f].path, R_OK) < 0 &&
+			       sc_errsys(&e, errno, "cannot read '%s'", m->files[f].path)) ||
+			      sc_check_file(m->files[f].path, 1, &e))
 			   : ingest_path(x->s, m->files[f].path, "config", &fo, &e))
 			return sc_spec_errf(x->spec, m->files[f].node, x->err, "method '%s': file '%s': %s",
 					    m->name, m->files[f].name, e.msg);

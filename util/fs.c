@@ -153,7 +153,7 @@ int sc_check_file(const char *path, int dir_ok, sc_err *err)
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
-		return sc_errsys(err, errno, "cannot read '%s'", path);
+		return sc_errsys(err, errno, "cannot open '%s'", path);
 	if (S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))
 		return 0;
 	return sc_errf(err, SC_EINVAL, "'%s' is not a regular file%s", path,
