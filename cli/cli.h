@@ -69,6 +69,10 @@ extern char **cli_main_argv;
  * holds and return 0; else set its environment and run this command again
  * (returns only on failure, with the exit code). */
 int cli_portable_enter(cli_ctx *c);
+/* s escaped for printing on a terminal (sc_buf_term): s itself when it
+ * needs no escape, else a copy that stays valid for the next 15 calls.
+ * For names and values read from files, in human-readable output. */
+const char *cli_esc(const char *s);
 /* Parse a non-negative integer option value, or report a usage error. */
 int cli_parse_long(cli_ctx *c, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_parse_double(cli_ctx *c, const char *opt, const char *s, double *out);

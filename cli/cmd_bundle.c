@@ -9,21 +9,25 @@
 #include <stdio.h>
 
 static const char export_usage[] =
-	"usage: sceval export RESULT -o FILE.tar [--json]\n\n"
+	"usage: sceval export RESULT -o FILE.tar [--force] [--json]\n\n"
 	"Write a bundle: the result, every object it needs (datasets, method files,\n"
 	"outputs, logs, the spec, the git diff) and the catalog records of its steps\n"
 	"and runs. In another store, 'sceval import FILE.tar' then 'sceval reproduce\n"
-	"RESULT' works offline. The same result exports to the same bytes.\n";
+	"RESULT' works offline. The same result exports to the same bytes. An existing\n"
+	"FILE.tar is replaced only with --force, and only when it is a regular file.\n";
 
 int cmd_export(cli_ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = { { "output", required_argument, NULL, 'o' },
+					    { "force", no_argument, NULL, 'f' },
 					    { NULL, 0, NULL, 0 } };
 	const char *outp = NULL;
-	int opt;
-	while ((opt = cli_opt(c, argc, argv, export_usage, "o:", lo, 1)) != -1) {
+	int opt, force = 0;
+	while ((opt = cli_opt(c, argc, argv, export_usage, "o:f", lo, 1)) != -1) {
 		if (opt == 'o')
 			outp = optarg;
+		else if (opt == 'f')
+			force = 1;
 		else
 			return cli_usage_error(c, "unexpected option");
 	}
@@ -37,7 +41,7 @@ int cmd_export(cli_ctx *c, int argc, char **argv)
 	sc_oid res;
 	sc_bundle_stats st;
 	if (cli_open_store(c, &s, &err) || sc_store_resolve(s, argv[c->optind], &res, &err) ||
-	    sc_bundle_export(s, &res, outp, &st, &err)) {
+	    sc_bundle_export(s, &res, outp, force, &st, &err)) {
 		sc_store_free(s);
 		return cli_fail(c, &err);
 	}

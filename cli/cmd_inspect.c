@@ -8,6 +8,7 @@
  * sceval's reading with anndata's on real files.
  */
 #include "cli.h"
+#include "util/fs.h"
 #include "tasks/core/h5ad.h"
 #include "util/json.h"
 
@@ -94,7 +95,7 @@ static json_t *describe_matrix(insp *in, const char *path, const char *label, in
 				   : e.kind == SC_H5AD_KIND_GROUP ? "group"
 								  : e.dtype;
 		if (!in->json)
-			printf("%s%-*s %s (not a matrix)\n", ind, w, label, kind);
+			printf("%s%-*s %s (not a matrix)\n", ind, w, cli_esc(label), cli_esc(kind));
 		return json_pack("{s:s}", "storage", kind);
 	}
 	if (rc)
@@ -109,10 +110,10 @@ static json_t *describe_matrix(insp *in, const char *path, const char *label, in
 	if (!in->json) {
 		double cells = (double)mi.rows * (double)mi.cols;
 		if (mi.storage == SC_H5AD_DENSE)
-			printf("%s%-*s dense %s %zu x %zu, %s\n", ind, w, label, mi.dtype, mi.rows, mi.cols,
+			printf("%s%-*s dense %s %zu x %zu, %s\n", ind, w, cli_esc(label), mi.dtype, mi.rows, mi.cols,
 			       mi.filter);
 		else
-			printf("%s%-*s %s %s %zu x %zu, %zu stored (%.2f%%), indices %s, %s%s\n", ind, w, label,
+			printf("%s%-*s %s %s %zu x %zu, %zu stored (%.2f%%), indices %s, %s%s\n", ind, w, cli_esc(label),
 			       sc_h5ad_storage_name(mi.storage), mi.dtype, mi.rows, mi.cols, mi.nnz,
 			       cells > 0 ? 100.0 * (double)mi.nnz / cells : 0.0, mi.index_dtype, mi.filter,
 			       mi.legacy_sparse ? " (h5sparse)" : "");
@@ -160,8 +161,8 @@ static json_t *describe_names(insp *in, const char *df, const char *label)
 	}
 	if (!in->json) {
 		if (n)
-			printf("%-10s %s%s%s (%zu)\n", label, ix[0], n > 2 ? ", ..., " : n > 1 ? ", " : "",
-			       n > 1 ? ix[n - 1] : "", n);
+			printf("%-10s %s%s%s (%zu)\n", label, cli_esc(ix[0]),
+			       n > 2 ? ", ..., " : n > 1 ? ", " : "", n > 1 ? cli_esc(ix[n - 1]) : "", n);
 		else
 			printf("%-10s -\n", label);
 	}
@@ -213,9 +214,9 @@ static json_t *describe_frame(insp *in, const char *df, json_t **order)
 			json_object_set_new(j, "n_missing", json_integer((json_int_t)missing));
 			json_object_set_new(j, "ordered", json_boolean(col.ordered));
 			if (!in->json) {
-				printf("  %-22s categorical %zu%s:", c->name, col.ncat, col.ordered ? " ordered" : "");
+				printf("  %-22s categorical %zu%s:", cli_esc(c->name), col.ncat, col.ordered ? " ordered" : "");
 				for (size_t k = 0; k < col.ncat && k < 8; k++)
-					printf("%s %s (%zu)", k ? "," : "", col.categories[k], cnt[k]);
+					printf("%s %s (%zu)", k ? "," : "", cli_esc(col.categories[k]), cnt[k]);
 				if (col.ncat > 8)
 					printf(", ...");
 				if (missing)
@@ -225,7 +226,7 @@ static json_t *describe_frame(insp *in, const char *df, json_t **order)
 			free(cnt);
 			sc_h5ad_column_free(&col);
 		} else if (!in->json) {
-			printf("  %-22s %s %s\n", c->name, sc_h5ad_coltype_name(c->type), c->dtype);
+			printf("  %-22s %s %s\n", cli_esc(c->name), sc_h5ad_coltype_name(c->type), c->dtype);
 		}
 		json_object_set_new(out, c->name, j);
 	}
@@ -284,7 +285,7 @@ static json_t *describe_uns(insp *in)
 			json_object_set_new(j, "type", json_string(e.encoding[0] ? e.encoding : "dict"));
 			json_object_set_new(j, "n_keys", json_integer((json_int_t)ns));
 			if (!in->json)
-				printf("  %-22s %s, %zu key%s\n", keys[i], e.encoding[0] ? e.encoding : "dict", ns,
+				printf("  %-22s %s, %zu key%s\n", cli_esc(keys[i]), e.encoding[0] ? e.encoding : "dict", ns,
 				       ns == 1 ? "" : "s");
 		} else {
 			json_object_set_new(j, "type", json_string(e.encoding[0] ? e.encoding : "array"));
@@ -301,13 +302,13 @@ static json_t *describe_uns(insp *in)
 			if (scalar && strcmp(e.dtype, "str") && !sc_h5ad_read_scalar(&v, in->h, p, NULL))
 				json_object_set_new(j, "value", sc_json_real(v));
 			if (!in->json) {
-				printf("  %-22s %s %s", keys[i], e.encoding[0] ? e.encoding : "array", e.dtype);
+				printf("  %-22s %s %s", cli_esc(keys[i]), e.encoding[0] ? e.encoding : "array", e.dtype);
 				if (e.ndim == 1)
 					printf(" [%zu]", e.shape[0]);
 				else if (e.ndim >= 2)
 					printf(" [%zu x %zu%s]", e.shape[0], e.shape[1], e.ndim > 2 ? " x ..." : "");
 				if (s)
-					printf(" '%.60s%s'", s, strlen(s) > 60 ? "..." : "");
+					printf(" '%.60s%s'", cli_esc(s), strlen(s) > 60 ? "..." : "");
 				else if (scalar && strcmp(e.dtype, "str") && json_object_get(j, "value"))
 					printf(" %.17g", v);
 				printf("\n");
@@ -331,7 +332,7 @@ static int inspect(insp *in, json_t *root)
 	json_object_set_new(root, "n_obs", json_integer((json_int_t)no));
 	json_object_set_new(root, "n_vars", json_integer((json_int_t)nv));
 	if (!in->json) {
-		printf("%-10s %s\n", "file", sc_h5ad_path(h));
+		printf("%-10s %s\n", "file", cli_esc(sc_h5ad_path(h)));
 		printf("%-10s %s\n", "encoding", sc_h5ad_encoding_name(sc_h5ad_encoding_of(h)));
 		printf("%-10s %zu obs x %zu vars\n", "shape", no, nv);
 	}
@@ -419,7 +420,9 @@ int cmd_inspect(cli_ctx *c, int argc, char **argv)
 	if (c->optind + 1 != argc)
 		return cli_usage_error(c, c->optind >= argc ? "missing FILE" : "expected one FILE");
 	in.json = c->json;
-	if (sc_h5ad_open(&in.h, argv[c->optind], &in.err))
+	/* A directory is left to the reader, which says so; a FIFO or a device
+	 * would block it. */
+	if (sc_check_file(argv[c->optind], 1, &in.err) || sc_h5ad_open(&in.h, argv[c->optind], &in.err))
 		return cli_fail(c, &in.err);
 	json_t *root = json_object();
 	int rc = inspect(&in, root);

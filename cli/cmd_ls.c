@@ -19,18 +19,23 @@ static const char ls_usage[] =
 	"  --kind KIND  only objects of this kind (dataset, weights, config, output, log, ...)\n"
 	"  --all        also the objects inside directories and those the runner made\n";
 
-/* Names of an object as "a, b" (caller frees). */
-static char *names_of(sqlite3 *db, const char *id)
+/* Names of an object as "a, b" (caller frees), NULL with err on a
+ * catalog error. */
+static char *names_of(sqlite3 *db, const char *id, sc_err *err)
 {
 	sqlite3_stmt *q;
+	if (sc_db_prepare(db, &q, "SELECT name FROM names WHERE object = ? ORDER BY name", err))
+		return NULL;
 	sc_buf b = SC_BUF_INIT;
 	sc_buf_init(&b);
-	if (sqlite3_prepare_v2(db, "SELECT name FROM names WHERE object = ? ORDER BY name", -1, &q,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(q) == SQLITE_ROW)
-			sc_buf_printf(&b, "%s%s", b.len ? ", " : "", sqlite3_column_text(q, 0));
-		sqlite3_finalize(q);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot read the names")) > 0)
+		sc_buf_printf(&b, "%s%s", b.len ? ", " : "", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	if (r < 0) {
+		sc_buf_free(&b);
+		return NULL;
 	}
 	return sc_buf_detach(&b);
 }
@@ -71,13 +76,18 @@ int cmd_ls(cli_ctx *c, int argc, char **argv)
 		sqlite3_bind_text(q, 1, kind, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(q, 2, all);
 	json_t *arr = c->json ? json_array() : NULL;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int r;
+	while ((r = sc_db_row(db, q, &err, "cannot list the objects")) > 0) {
 		const char *id = (const char *)sqlite3_column_text(q, 0);
 		const char *type = (const char *)sqlite3_column_text(q, 1);
 		const char *k = (const char *)sqlite3_column_text(q, 2);
 		uint64_t size = (uint64_t)sqlite3_column_int64(q, 3);
 		int64_t at = sqlite3_column_int64(q, 4);
-		char *names = names_of(db, id);
+		char *names = names_of(db, id, &err);
+		if (!names) {
+			r = SC_ERR;
+			break;
+		}
 		if (arr) {
 			char t[32];
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "hash",
@@ -94,6 +104,10 @@ int cmd_ls(cli_ctx *c, int argc, char **argv)
 	}
 	sqlite3_finalize(q);
 	sc_store_free(s);
+	if (r < 0) {
+		json_decref(arr);
+		return cli_fail(c, &err);
+	}
 	if (arr)
 		cli_json_out(c, json_pack("{s:o}", "objects", arr));
 	return 0;
@@ -115,18 +129,25 @@ int cli_show_object(cli_ctx *c, sc_store *s, const char *ref)
 		return cli_fail(c, &err);
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
 	char *path = sc_store_object_path(s, &oid);
-	char *names = names_of(db, id);
+	char *names = names_of(db, id, &err);
+	if (!names) {
+		sqlite3_finalize(q);
+		free(path);
+		return cli_fail(c, &err);
+	}
 	json_t *j = json_pack("{s:s, s:s}", "hash", id + 7, "path", path);
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	int r = sc_db_row(db, q, &err, "cannot read the object's record");
+	if (r > 0) {
 		char t[32];
 		json_object_set_new(j, "type", json_string((const char *)sqlite3_column_text(q, 0)));
 		json_object_set_new(j, "kind", json_string((const char *)sqlite3_column_text(q, 1)));
 		json_object_set_new(j, "size", json_integer(sqlite3_column_int64(q, 2)));
 		json_object_set_new(j, "added", json_string(sc_fmt_time_utc(sqlite3_column_int64(q, 3), t)));
-	} else {
+	} else if (r == 0) {
 		json_object_set_new(j, "recorded", json_false());
 	}
 	sqlite3_finalize(q);
+	int bad = r < 0;
 	json_object_set_new(j, "names", json_string(names));
 	json_t *src = json_array();
 	if (!sc_db_prepare(db, &q,
@@ -134,7 +155,7 @@ int cli_show_object(cli_ctx *c, sc_store *s, const char *ref)
 			   "ORDER BY added_at",
 			   &err)) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(q) == SQLITE_ROW) {
+		while (!bad && (r = sc_db_row(db, q, &err, "cannot read the object's sources")) > 0) {
 			char t[32];
 			json_array_append_new(src, json_pack("{s:s, s:s, s:s}", "path",
 							     sqlite3_column_text(q, 0), "host",
@@ -142,6 +163,7 @@ int cli_show_object(cli_ctx *c, sc_store *s, const char *ref)
 							     sc_fmt_time_utc(sqlite3_column_int64(q, 2), t)));
 		}
 		sqlite3_finalize(q);
+		bad |= r < 0;
 	}
 	json_object_set_new(j, "sources", src);
 	/* Which runs and steps use it, so a user sees why gc keeps it. */
@@ -155,13 +177,18 @@ int cli_show_object(cli_ctx *c, sc_store *s, const char *ref)
 			   "SELECT 'spec of run ' || id FROM runs WHERE spec = ?1 LIMIT 20",
 			   &err)) {
 		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(q) == SQLITE_ROW)
+		while (!bad && (r = sc_db_row(db, q, &err, "cannot read the object's users")) > 0)
 			json_array_append_new(used, json_string((const char *)sqlite3_column_text(q, 0)));
 		sqlite3_finalize(q);
+		bad |= r < 0;
 	}
 	json_object_set_new(j, "used_by", used);
 	free(names);
 	free(path);
+	if (bad) {
+		json_decref(j);
+		return cli_fail(c, &err);
+	}
 	if (c->json)
 		return cli_json_out(c, j);
 	printf("object  %s\n", id);

@@ -14,8 +14,9 @@ static const char fsck_usage[] =
 	"Re-hash every object (the stat cache is never trusted) and check that trees,\n"
 	"names, runs and steps refer only to objects that exist. Prints one line per\n"
 	"problem (corrupt, missing, temp, stray) and a summary; exits 1 when anything\n"
-	"is wrong. Objects no record names ('unrecorded', left by an interrupted\n"
-	"command) are listed but are not an error; 'sceval gc' removes them.\n\n"
+	"is wrong. Objects no record names ('unrecorded') and temporary files ('temp'),\n"
+	"both left by an interrupted command, are listed but are not an error;\n"
+	"'sceval gc' removes them.\n\n"
 	"options:\n"
 	"  --fast   compare sizes only, do not re-hash\n";
 
@@ -79,9 +80,9 @@ int cmd_fsck(cli_ctx *c, int argc, char **argv)
 	}
 	if (bad) {
 		fprintf(stderr, "sceval fsck: the store has problems: %llu corrupt, %llu missing, "
-				"%llu leftover temporary, %llu stray\n",
+				"%llu stray\n",
 			(unsigned long long)r.corrupt, (unsigned long long)r.missing,
-			(unsigned long long)r.temps, (unsigned long long)r.stray);
+			(unsigned long long)r.stray);
 		return 1;
 	}
 	return 0;

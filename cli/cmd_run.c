@@ -18,7 +18,8 @@
 #include <unistd.h>
 
 static const char run_usage[] =
-	"usage: sceval run SPEC [-j N] [--force] [--keep-going] [--portable] [--json]\n\n"
+	"usage: sceval run SPEC [-j N] [--force] [--keep-going] [--portable] [--allow-outside]\n"
+	"                  [--json]\n\n"
 	"Expand the spec into steps (dataset preparation, method fit/predict or embed,\n"
 	"metric computation), run those not in the cache, and record the run. Datasets\n"
 	"given by path are hashed into the store. A run whose every step succeeded has a\n"
@@ -31,6 +32,8 @@ static const char run_usage[] =
 	"  --keep-going    after a failure, run the steps that do not depend on it\n"
 	"  --portable      the same bytes on any x86-64 CPU: one fixed BLAS kernel, no\n"
 	"                  CPU-specific code (slower; also 'portable: true' in the spec)\n"
+	"  --allow-outside let methods' files lie outside the spec's folder (as the\n"
+	"                  spec's allow_outside: true)\n"
 	"  --json          {\"schema\":1,\"run\":ID,\"result\":HASH,\"steps\":N,\"cached\":M,\"failed\":F}\n";
 
 /* Metric rows as a table: task, dataset, method, seed, metric, value. */
@@ -67,9 +70,10 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 					    { "force", no_argument, NULL, 'f' },
 					    { "keep-going", no_argument, NULL, 'k' },
 					    { "portable", no_argument, NULL, 'P' },
+					    { "allow-outside", no_argument, NULL, 'o' },
 					    { NULL, 0, NULL, 0 } };
 	int portable = 0, rc;
-	sc_run_opts o = { 1, 0, 0, 0, argc, argv };
+	sc_run_opts o = { .jobs = 1, .argc = argc, .argv = argv };
 	int opt;
 	long v;
 	while ((opt = cli_opt(c, argc, argv, run_usage, "j:fk", lo, 1)) != -1) {
@@ -82,6 +86,7 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 		case 'f': o.force = 1; break;
 		case 'k': o.keep_going = 1; break;
 		case 'P': portable = 1; break;
+		case 'o': o.allow_outside = 1; break;
 		default: return cli_usage_error(c, "unexpected option");
 		}
 	}
@@ -92,7 +97,7 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 	sc_err err;
 	if (!portable && !sc_portable_active()) {
 		sc_spec *spec = NULL;
-		if (sc_spec_load(&spec, argv[c->optind], &err))
+		if (sc_spec_load(&spec, argv[c->optind], o.allow_outside, &err))
 			return cli_fail(c, &err);
 		portable = spec->portable;
 		sc_spec_free(spec);
@@ -141,7 +146,8 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 			json_array_foreach(json_object_get(run, "step_list"), i, st)
 				if (!strcmp(sc_json_str(st, "status", ""), "failed"))
 					fprintf(stderr, "sceval run: step %s failed: %s\n",
-						sc_json_str(st, "label", ""), sc_json_str(st, "error", ""));
+						cli_esc(sc_json_str(st, "label", "")),
+						cli_esc(sc_json_str(st, "error", "")));
 		}
 		json_decref(run);
 	}
@@ -271,7 +277,8 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		char d[32];
 		printf("time     %s\n", sc_fmt_duration(json_number_value(sec), d));
 	}
-	printf("spec     %s (%.12s)\n", sc_json_str(j, "spec_path", ""), sc_json_str(j, "spec", ""));
+	printf("spec     %s (%.12s)\n", cli_esc(sc_json_str(j, "spec_path", "")),
+	       sc_json_str(j, "spec", ""));
 	printf("result   %s\n", sc_json_str(j, "result", "(none: not every step succeeded)"));
 	if (json_is_string(json_object_get(prov, "commit")))
 		printf("commit   %s%s%s%s\n", sc_json_str(prov, "commit", ""),
@@ -295,14 +302,16 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		if (json_is_number(w))
 			sc_fmt_duration(json_number_value(w), d);
 		const char *status = sc_json_str(st, "status", "");
+		/* Labels come from the spec, errors and notes from commands' output:
+		 * escaped for the terminal. */
 		printf("  %.12s  %-8s %s  %s%s%s\n", sc_json_str(st, "key", ""),
 		       json_is_true(json_object_get(st, "cached")) ? "cached" : status,
-		       sc_json_str(st, "label", ""), d,
-		       strcmp(status, "done") ? "  " : "", strcmp(status, "done") ? sc_json_str(st, "error", "") : "");
+		       cli_esc(sc_json_str(st, "label", "")), d, strcmp(status, "done") ? "  " : "",
+		       strcmp(status, "done") ? cli_esc(sc_json_str(st, "error", "")) : "");
 		size_t k;
 		json_t *n;
 		json_array_foreach(json_object_get(st, "notes"), k, n)
-			printf("                  note: %s\n", json_string_value(n));
+			printf("                  note: %s\n", cli_esc(json_string_value(n)));
 	}
 	if (json_array_size(rows)) {
 		printf("\n");

@@ -7,6 +7,7 @@
  * live outside a store (an external model's output) and for the tests.
  */
 #include "cli.h"
+#include "util/buf.h"
 #include "tasks/scib/suite.h"
 #include "util/json.h"
 
@@ -213,11 +214,24 @@ static int read_labels(sc_labels *l, const char *path, const char *what, sc_err 
 	return rc;
 }
 
+/* A label as a field of the per-cell and per-label tables (TSV, opened in
+ * spreadsheets): tabs and line breaks become spaces, and a label a
+ * spreadsheet would run as a formula gets a leading single quote, as in
+ * every CSV sceval writes (sc_buf_csv). Labels longer than the buffer are
+ * cut. */
 static const char *name_of(const sc_labels *l, size_t code, char *buf, size_t len)
 {
-	if (l->names)
-		return l->names[code];
-	snprintf(buf, len, "%zu", code);
+	if (!l->names) {
+		snprintf(buf, len, "%zu", code);
+		return buf;
+	}
+	const char *s = l->names[code];
+	if (!sc_csv_formula(s) && !strpbrk(s, "\t\r\n"))
+		return s;
+	snprintf(buf, len, "%s%s", sc_csv_formula(s) ? "'" : "", s);
+	for (char *p = buf; *p; p++)
+		if (*p == '\t' || *p == '\r' || *p == '\n')
+			*p = ' ';
 	return buf;
 }
 
@@ -240,7 +254,7 @@ static int write_cells(const char *path, const sc_scib_result *r, const sc_label
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return sc_errsys(err, errno, "cannot write '%s'", path);
-	char b1[32], b2[32];
+	char b1[512], b2[512];
 	fputs("cell\tlabel\tbatch\tcluster\tasw_label\tasw_batch\tilisi\tclisi\tilisi_knn\tclisi_knn"
 	      "\tkbet_pvalue\n",
 	      f);
@@ -270,7 +284,7 @@ static int write_labels(const char *path, const sc_scib_result *r, const sc_labe
 	size_t *cnt = sc_xcalloc(r->n_labels + 1, sizeof(size_t));
 	for (size_t i = 0; i < r->n; i++)
 		cnt[lab->codes[i]]++;
-	char b[32];
+	char b[512];
 	fputs("label\tcells\tasw_batch\tgraph_connectivity\tkbet_rejection\tkbet_k0\t"
 	      "isolated_f1\tisolated_asw\n",
 	      f);

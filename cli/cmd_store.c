@@ -215,9 +215,9 @@ int cmd_cat(cli_ctx *c, int argc, char **argv)
 
 static const char checkout_usage[] =
 	"usage: sceval checkout REF PATH\n\n"
-	"Materialise an object at PATH, which must not exist: a hard link to the object\n"
-	"where possible, else a reflink, else a copy; a tree becomes a directory. The\n"
-	"result is read-only (it shares its bytes with the store).\n";
+	"Materialise an object at PATH, which must not exist: an independent copy (a\n"
+	"reflink where the file system can), never a link into the store; a tree becomes\n"
+	"a directory. The copy is read-only; editing it never changes the store.\n";
 
 int cmd_checkout(cli_ctx *c, int argc, char **argv)
 {
@@ -275,7 +275,8 @@ int cmd_tag(cli_ctx *c, int argc, char **argv)
 			rc = cli_fail(c, &err);
 		} else {
 			json_t *arr = c->json ? json_array() : NULL;
-			while (sqlite3_step(q) == SQLITE_ROW) {
+			int r;
+			while ((r = sc_db_row(db, q, &err, "cannot read the names")) > 0) {
 				const char *nm = (const char *)sqlite3_column_text(q, 0);
 				const char *id = (const char *)sqlite3_column_text(q, 1) + 7;
 				if (arr)
@@ -285,8 +286,12 @@ int cmd_tag(cli_ctx *c, int argc, char **argv)
 					printf("%s  %s\n", id, nm);
 			}
 			sqlite3_finalize(q);
-			if (arr)
+			if (r < 0) {
+				json_decref(arr);
+				rc = cli_fail(c, &err);
+			} else if (arr) {
 				cli_json_out(c, json_pack("{s:o}", "names", arr));
+			}
 		}
 	} else if (del) {
 		sqlite3_stmt *q;

@@ -152,3 +152,23 @@ int cli_portable_enter(cli_ctx *c)
 	execv("/proc/self/exe", cli_main_argv);
 	return cli_failf(c, "cannot restart in portable mode: %s", strerror(errno));
 }
+
+const char *cli_esc(const char *s)
+{
+	static char *ring[16];
+	static unsigned next;
+	if (!s)
+		return s;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	if (!*p)
+		return s;
+	sc_buf b = SC_BUF_INIT;
+	sc_buf_init(&b);
+	sc_buf_term(&b, s);
+	unsigned k = next++ % 16;
+	free(ring[k]);
+	ring[k] = sc_buf_detach(&b);
+	return ring[k];
+}

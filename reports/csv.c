@@ -87,6 +87,11 @@ int sc_csv_parse(sc_csv *out, const char *p, size_t n, const char *what, sc_err 
 					line += p[i] == '\n';
 					sc_buf_putc(&field, p[i++]);
 				}
+				/* sc_buf_csv's guard against formulas comes off. */
+				if (field.len > 1 && field.s[0] == '\'' && sc_csv_formula(field.s + 1)) {
+					memmove(field.s, field.s + 1, field.len);
+					field.len--;
+				}
 				if (i < n && p[i] != ',' && p[i] != '\n' && p[i] != '\r') {
 					rc = sc_errf(err, SC_ECORRUPT,
 						     "%s: line %zu: text after a closing quote", what, line);

@@ -183,17 +183,23 @@ static int load_result(sc_report_src *x, sc_store *s, sc_err *err)
 	json_t *steps = json_object_get(man, "steps");
 	sqlite3 *db = sc_store_db(s);
 	sqlite3_stmt *q = NULL;
-	if (sc_db_prepare(db, &q, "SELECT wall_s, cpu_s, maxrss_kb FROM steps WHERE key = ?", NULL))
-		q = NULL;
+	/* The catalog's times are decoration, but a catalog that fails to
+	 * answer is an error, not "no times". */
+	if ((rc = sc_db_prepare(db, &q, "SELECT wall_s, cpu_s, maxrss_kb FROM steps WHERE key = ?",
+				err))) {
+		json_decref(man);
+		return rc;
+	}
 	size_t i;
 	json_t *st;
+	int r = 0;
 	json_array_foreach(steps, i, st)
 	{
-		if (!q)
-			break;
 		sqlite3_reset(q);
 		sqlite3_bind_text(q, 1, sc_json_str(st, "key", ""), -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(q) == SQLITE_ROW) {
+		if ((r = sc_db_row(db, q, err, "cannot read a step's times")) < 0)
+			break;
+		if (r > 0) {
 			if (sqlite3_column_type(q, 0) != SQLITE_NULL)
 				json_object_set_new(st, "wall", json_real(sqlite3_column_double(q, 0)));
 			if (sqlite3_column_type(q, 1) != SQLITE_NULL)
@@ -204,17 +210,25 @@ static int load_result(sc_report_src *x, sc_store *s, sc_err *err)
 		}
 	}
 	sqlite3_finalize(q);
+	if (r < 0) {
+		json_decref(man);
+		return r;
+	}
 	index_steps(x, steps);
 	json_decref(man);
 	char want[SC_OID_IDLEN + 8];
 	snprintf(want, sizeof(want), "sha256:%s", x->result);
 	int64_t by = 0;
-	if (!sc_db_prepare(db, &q, "SELECT id FROM runs WHERE result = ? ORDER BY id LIMIT 1", NULL)) {
-		sqlite3_bind_text(q, 1, want, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			by = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	}
+	if ((rc = sc_db_prepare(db, &q, "SELECT id FROM runs WHERE result = ? ORDER BY id LIMIT 1",
+				err)))
+		return rc;
+	sqlite3_bind_text(q, 1, want, -1, SQLITE_TRANSIENT);
+	r = sc_db_row(db, q, err, "cannot read the runs");
+	if (r > 0)
+		by = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (r < 0)
+		return r;
 	if (by) {
 		sc_err e2;
 		if (sc_query_run(s, by, &x->info, &e2))

@@ -2,6 +2,7 @@
  * table.c - aligned text tables (see table.h).
  */
 #include "table.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 #include <stdlib.h>
@@ -60,16 +61,26 @@ static int numeric(const char *s)
 
 void sc_table_print(const sc_table *t, FILE *f)
 {
+	/* For a terminal: names from data (labels, task names) with control
+	 * characters or bidi overrides are printed escaped (sc_buf_term). */
+	size_t nc = (t->nrows + 1) * t->ncols;
+	char **esc = sc_xcalloc(nc ? nc : 1, sizeof(char *));
+	for (size_t i = 0; i < nc; i++) {
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		sc_buf_term(&b, t->cells[i]);
+		esc[i] = sc_buf_detach(&b);
+	}
 	size_t *w = sc_xcalloc(t->ncols, sizeof(size_t));
 	for (size_t i = 0; i <= t->nrows; i++)
 		for (size_t j = 0; j < t->ncols; j++) {
-			size_t l = strlen(t->cells[i * t->ncols + j]);
+			size_t l = strlen(esc[i * t->ncols + j]);
 			if (l > w[j])
 				w[j] = l;
 		}
 	for (size_t i = 0; i <= t->nrows; i++) {
 		for (size_t j = 0; j < t->ncols; j++) {
-			const char *c = t->cells[i * t->ncols + j];
+			const char *c = esc[i * t->ncols + j];
 			int right = i > 0 && numeric(c);
 			int last = j + 1 == t->ncols;
 			if (right)
@@ -84,6 +95,9 @@ void sc_table_print(const sc_table *t, FILE *f)
 		fputc('\n', f);
 	}
 	free(w);
+	for (size_t i = 0; i < nc; i++)
+		free(esc[i]);
+	free(esc);
 }
 
 void sc_table_csv(const sc_table *t, sc_buf *out)

@@ -14,6 +14,7 @@
 #include "tasks/core/h5ad.h"
 #include "tasks/rep.h"
 #include "util/buf.h"
+#include "util/fs.h"
 #include "util/json.h"
 
 #include <math.h>
@@ -88,6 +89,25 @@ static int opt_num(sc_plan_ctx *x, const json_t *obj, const char *key,
 	return 0;
 }
 
+/* An error of the .h5ad reader about a task's dataset, which names the file
+ * by its base name ("d.h5ad: obs/x: no such column"): said with the
+ * dataset's name instead where it names an element, else with the file's
+ * name quoted: "dataset 'd': 'd.h5ad': not an HDF5 file". */
+static int dataset_err(sc_plan_ctx *x, const json_t *node, const char *ds, const char *msg,
+		       const char *elem)
+{
+	const char *m = elem ? strstr(msg, elem) : NULL;
+	if (m)
+		return sc_spec_errf(x->spec, node, x->err, "dataset '%s'%s", ds, m);
+	const char *path = sc_plan_ctx_dataset_path(x, ds);
+	const char *base = path ? sc_path_basename(path) : NULL;
+	size_t n = base ? strlen(base) : 0;
+	if (n && !strncmp(msg, base, n) && !strncmp(msg + n, ": ", 2))
+		return sc_spec_errf(x->spec, node, x->err, "dataset '%s': '%s': %s", ds, base,
+				    msg + n + 2);
+	return sc_spec_errf(x->spec, node, x->err, "dataset '%s': %s", ds, msg);
+}
+
 /* The dataset's object path, opened to check a column: errors from the
  * reader ("file: obs/x: no such column; have: ...") get the option's place.
  * With names, each must be a category of the column that has cells. */
@@ -137,9 +157,7 @@ static int check_obs_values(sc_plan_ctx *x, const sc_spec_task *t, const json_t 
 	sc_h5ad_close(h);
 	if (rc) {
 		/* The reader names the file (an object's hash): say the dataset's name. */
-		const char *m = strstr(e.msg, ": obs/");
-		return sc_spec_errf(x->spec, node, x->err, "dataset '%s'%s", t->dataset,
-				    m ? m : e.msg);
+		return dataset_err(x, node, t->dataset, e.msg, ": obs/");
 	}
 	return 0;
 }
@@ -486,8 +504,8 @@ static int check_gene_labels(sc_plan_ctx *x, const sc_spec_task *t, const char *
 		sc_h5ad_close(h);
 		if (rc) {
 			sc_gene_labels_free(&g);
-			return sc_spec_errf(x->spec, var_key ? opt(t, "var_key") : t->node, x->err,
-					    "dataset '%s': %s", t->dataset, e.msg);
+			return dataset_err(x, var_key ? opt(t, "var_key") : t->node, t->dataset, e.msg,
+					   NULL);
 		}
 		int32_t *codes = sc_xmalloc((n ? n : 1) * sizeof(int32_t));
 		size_t matched = 0;
@@ -535,9 +553,7 @@ static int plan_genefunc(sc_plan_ctx *x, const sc_spec_task *t)
 			sc_labels_free(&l);
 		sc_h5ad_close(h);
 		if (r2) {
-			const char *m = strstr(e.msg, ": var/");
-			return sc_spec_errf(x->spec, opt(t, "gene_labels"), x->err, "dataset '%s'%s",
-					    t->dataset, m ? m : e.msg);
+			return dataset_err(x, opt(t, "gene_labels"), t->dataset, e.msg, ": var/");
 		}
 	} else if (!sc_spec_find_dataset(x->spec, labels)) {
 		return sc_spec_errf(x->spec, opt(t, "gene_labels"), x->err,

@@ -17,6 +17,7 @@ typedef struct sc_plan_ctx {
 	sc_oid *data_oid; /* per spec dataset */
 	char **data_path; /* per spec dataset: the file to open for checks */
 	int dry;          /* checking pass: nothing is written to the store */
+	size_t n_evaluations; /* planned so far, all tasks (bounded by the planner) */
 	sc_err *err;
 } sc_plan_ctx;
 

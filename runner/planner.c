@@ -9,6 +9,8 @@
 #include "util/json.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,8 @@ static int resolve_datasets(sc_plan_ctx *x)
 		} else if (x->dry) {
 			if (access(d->path, R_OK) < 0)
 				rc = sc_errsys(&e, errno, "cannot read '%s'", d->path);
+			else
+				rc = sc_check_file(d->path, 1, &e);
 			x->data_path[i] = sc_xstrdup(d->path);
 		} else {
 			rc = ingest_path(x->s, d->path, "dataset", &x->data_oid[i], &e);
@@ -146,9 +150,151 @@ static char *grid_label(const char *name, const json_t *combo)
 	return sc_buf_detach(&b);
 }
 
+/* ---- method parameters ---------------------------------------------------- */
+
+/* The parameters each built-in method reads (tasks/classifier.c,
+ * tasks/integration.c, tasks/annotation.c): anything else in 'params' or a
+ * 'grid' would be silently ignored, yet change the step's key. Types: 'n' a
+ * finite number > 0, 'u' a number in (0, 1), 'i' an integer >= 1, 's' a
+ * string. task NULL: the method is the same in every task. */
+typedef struct param_rule {
+	const char *task, *builtin, *name;
+	char type;
+} param_rule;
+
+static const param_rule param_rules[] = {
+	{ NULL, "logreg", "C", 'n' },
+	{ NULL, "logreg", "max_iter", 'i' },
+	{ NULL, "logreg", "tol", 'n' },
+	{ NULL, "knn", "k", 'i' },
+	{ NULL, "nn", "lr", 'n' },
+	{ NULL, "nn", "batch_size", 'i' },
+	{ NULL, "nn", "max_epochs", 'i' },
+	{ NULL, "nn", "patience", 'i' },
+	{ NULL, "nn", "val_fraction", 'u' },
+	{ "annotation", "given", "predictions", 's' },
+	{ "batch", "given", "obsm", 's' },
+	{ "multiomics", "given", "obsm", 's' },
+	{ "batch", "combat", "n_top_genes", 'i' },
+	{ "batch", "combat", "n_comps", 'i' },
+	{ "batch", "combat", "target_sum", 'n' },
+	{ "batch", "harmony", "n_top_genes", 'i' },
+	{ "batch", "harmony", "n_comps", 'i' },
+	{ "batch", "harmony", "target_sum", 'n' },
+	{ "multiomics", "concat", "n_comps", 'i' },
+	{ "multiomics", "concat", "n_comps2", 'i' },
+	{ "multiomics", "wnn", "n_comps", 'i' },
+	{ "multiomics", "wnn", "n_comps2", 'i' },
+	{ "multiomics", "rna", "n_comps", 'i' },
+	{ "multiomics", "modality2", "n_comps2", 'i' },
+};
+
+static const param_rule *find_rule(const char *task, const char *builtin, const char *name)
+{
+	for (size_t i = 0; i < sizeof(param_rules) / sizeof(param_rules[0]); i++) {
+		const param_rule *r = &param_rules[i];
+		if ((!r->task || !strcmp(r->task, task)) && !strcmp(r->builtin, builtin) &&
+		    (!name || !strcmp(r->name, name)))
+			return r;
+	}
+	return NULL;
+}
+
+static const char *type_problem(char type, const json_t *v)
+{
+	double d = json_is_number(v) ? json_number_value(v) : NAN;
+	switch (type) {
+	case 'n':
+		return isfinite(d) && d > 0 ? NULL : "a finite number > 0";
+	case 'u':
+		return isfinite(d) && d > 0 && d < 1 ? NULL : "a number between 0 and 1";
+	case 'i':
+		return json_is_integer(v) && json_integer_value(v) >= 1 ? NULL : "an integer >= 1";
+	default:
+		return json_is_string(v) ? NULL : "a string";
+	}
+}
+
+/* One parameter (or grid value) of a built-in method: known, well typed.
+ * at is the value as written in the spec (for its position). */
+static int check_param(sc_plan_ctx *x, const sc_spec_task *t, const sc_spec_method *m,
+		       const char *builtin, const char *name, const json_t *v, const json_t *at)
+{
+	const param_rule *r = find_rule(t->task, builtin, name);
+	if (!r) {
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		for (size_t i = 0; i < sizeof(param_rules) / sizeof(param_rules[0]); i++) {
+			const param_rule *q = &param_rules[i];
+			if ((!q->task || !strcmp(q->task, t->task)) && !strcmp(q->builtin, builtin))
+				sc_buf_printf(&b, "%s%s", b.len ? ", " : "", q->name);
+		}
+		int rc = sc_spec_errf(x->spec, m->node, x->err,
+				      "method '%s': unknown parameter '%s' for %s (known: %s)", m->name,
+				      name, builtin, b.len ? b.s : "none");
+		sc_buf_free(&b);
+		return rc;
+	}
+	const char *want = type_problem(r->type, v);
+	if (want)
+		return sc_spec_errf(x->spec, at ? at : m->node, x->err,
+				    "method '%s': parameter '%s' must be %s", m->name, name, want);
+	return 0;
+}
+
+static int check_params(sc_plan_ctx *x, const sc_spec_task *t, const sc_spec_method *m,
+			const char *builtin)
+{
+	const char *k;
+	json_t *v;
+	int rc = 0;
+	/* m->params and m->grid are copies: positions are in m->node. */
+	const json_t *pn = json_is_object(m->node) ? json_object_get(m->node, "params") : NULL,
+		     *gn = json_is_object(m->node) ? json_object_get(m->node, "grid") : NULL;
+	json_object_foreach(m->params, k, v)
+		if ((rc = check_param(x, t, m, builtin, k, v, json_object_get(pn, k))))
+			return rc;
+	json_object_foreach(m->grid, k, v)
+	{
+		size_t i;
+		json_t *g;
+		json_array_foreach(v, i, g)
+			if ((rc = check_param(x, t, m, builtin, k, g,
+					      json_array_get(json_object_get(gn, k), i))))
+				return rc;
+	}
+	return 0;
+}
+
+/* Planned evaluations (methods x grid points x seeds) a task may ask for:
+ * a grid of 10^9 points would exhaust memory long before running. */
+#define SC_MAX_EVALUATIONS 100000
+
+/* The task's method instances times its seeds, saturating at SIZE_MAX. */
+static size_t count_evaluations(const sc_plan_ctx *x, const sc_spec_task *t)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < t->n_methods; i++) {
+		const sc_spec_method *m = sc_spec_find_method(x->spec, t->methods[i]);
+		size_t n = 1;
+		const char *k;
+		json_t *v;
+		if (m && m->grid)
+			json_object_foreach(m->grid, k, v)
+			{
+				size_t g = json_array_size(v);
+				n = g && n > SIZE_MAX / g ? SIZE_MAX : n * g;
+			}
+		total = total > SIZE_MAX - n ? SIZE_MAX : total + n;
+	}
+	size_t seeds = t->n_seeds ? t->n_seeds : 1;
+	return total > SIZE_MAX / seeds ? SIZE_MAX : total * seeds;
+}
+
 /* Expand the task's methods over their grids (cartesian product, keys in
  * sorted order, values in the order given). Names that are not defined in
- * 'methods' are built-ins with default parameters. */
+ * 'methods' are built-ins with default parameters. At most
+ * SC_MAX_EVALUATIONS over all tasks of a spec. */
 int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *builtins,
 		    sc_method_list *out)
 {
@@ -156,6 +302,18 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *bu
 	const json_t *mnode = json_object_get(t->node, "methods");
 	if (!t->n_methods)
 		return sc_spec_errf(x->spec, t->node, x->err, "task '%s' lists no methods", t->task);
+	size_t n_eval = count_evaluations(x, t);
+	n_eval = n_eval > SIZE_MAX - x->n_evaluations ? SIZE_MAX : n_eval + x->n_evaluations;
+	if (n_eval > SC_MAX_EVALUATIONS) {
+		char n[32] = "more than 2^64";
+		if (n_eval < SIZE_MAX)
+			snprintf(n, sizeof(n), "%zu", n_eval);
+		return sc_spec_errf(x->spec, mnode ? mnode : t->node, x->err,
+				    "task '%s' would bring the plan to %s evaluations (methods x grid "
+				    "points x seeds), more than %d",
+				    t->task, n, SC_MAX_EVALUATIONS);
+	}
+	x->n_evaluations = n_eval;
 	for (size_t i = 0; i < t->n_methods; i++) {
 		const char *name = t->methods[i];
 		const sc_spec_method *m = sc_spec_find_method(x->spec, name);
@@ -181,6 +339,11 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *bu
 				sc_method_list_free(out);
 				return rc;
 			}
+		}
+		int prc = m && builtin ? check_params(x, t, m, builtin) : 0;
+		if (prc) {
+			sc_method_list_free(out);
+			return prc;
 		}
 		json_t *params = m ? m->params : NULL;
 		json_t *grid = m ? m->grid : NULL;
@@ -379,8 +542,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	for (size_t f = 0; f < m->n_files; f++) {
 		sc_oid fo = { { 0 } };
 		sc_err e;
-		if (x->dry ? (access(m->files[f].path, R_OK) < 0 &&
-			      sc_errsys(&e, errno, "cannot read '%s'", m->files[f].path))
+		if (x->dry ? ((access(m->files[f].path, R_OK) < 0 &&
+			       sc_errsys(&e, errno, "cannot read '%s'", m->files[f].path)) ||
+			      sc_check_file(m->files[f].path, 1, &e))
 			   : ingest_path(x->s, m->files[f].path, "config", &fo, &e))
 			return sc_spec_errf(x->spec, m->files[f].node, x->err, "method '%s': file '%s': %s",
 					    m->name, m->files[f].name, e.msg);
@@ -410,7 +574,7 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 
 static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_err *err)
 {
-	sc_plan_ctx x = { s, spec, plan, NULL, NULL, dry, err };
+	sc_plan_ctx x = { .s = s, .spec = spec, .plan = plan, .dry = dry, .err = err };
 	int rc = resolve_datasets(&x);
 	for (size_t i = 0; i < spec->n_tasks && !rc; i++) {
 		const sc_spec_task *t = &spec->tasks[i];

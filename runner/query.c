@@ -7,11 +7,13 @@
 #include "store/catalog.h"
 #include "util/fmt.h"
 #include "util/json.h"
+#include "util/proc.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static json_t *col_json(sqlite3_stmt *q, int i)
 {
@@ -62,7 +64,12 @@ int sc_query_resolve(sc_store *s, const char *ref, int64_t *run, sc_oid *result,
 		if (rc)
 			return rc;
 		sqlite3_bind_int64(q, 1, strtoll(num, NULL, 10));
-		if (sqlite3_step(q) == SQLITE_ROW) {
+		int r = sc_db_row(db, q, err, "cannot read the runs");
+		if (r < 0) {
+			sqlite3_finalize(q);
+			return r;
+		}
+		if (r > 0) {
 			*run = sqlite3_column_int64(q, 0);
 			const char *r = (const char *)sqlite3_column_text(q, 1);
 			if (r && !sc_oid_parse(result, r))
@@ -84,6 +91,29 @@ int sc_query_resolve(sc_store *s, const char *ref, int64_t *run, sc_oid *result,
 static const char run_cols[] =
 	"r.id, r.status, r.started_at, r.ended_at, r.spec_path, r.result, r.n_steps, r.n_cached, "
 	"r.n_failed, p.commit_id, p.branch, p.dirty";
+
+/* A run recorded 'running' whose process on this host is gone (killed)
+ * shows as 'interrupted' at once, before the next run records it so. */
+static int live_status(sc_store *s, json_t *row, sc_err *err)
+{
+	if (strcmp(sc_json_str(row, "status", ""), "running"))
+		return 0;
+	sqlite3 *db = sc_store_db(s);
+	sqlite3_stmt *q;
+	int rc = sc_db_prepare(db, &q, "SELECT pid, host, started_at FROM runs WHERE id = ?", err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(q, 1, sc_json_int(row, "id", 0));
+	int r = sc_db_row(db, q, err, "cannot read the run");
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	const char *h = r > 0 ? (const char *)sqlite3_column_text(q, 1) : NULL;
+	if (h && !strcmp(h, host) &&
+	    !sc_pid_alive_since((pid_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 2)))
+		json_object_set_new(row, "status", json_string("interrupted"));
+	sqlite3_finalize(q);
+	return r < 0 ? r : 0;
+}
 
 static json_t *run_row(sqlite3_stmt *q)
 {
@@ -127,9 +157,18 @@ int sc_query_runs(sc_store *s, size_t limit, json_t **out, sc_err *err)
 	if (rc)
 		return rc;
 	json_t *arr = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW)
-		json_array_append_new(arr, run_row(q));
+	int r;
+	while ((r = sc_db_row(sc_store_db(s), q, err, "cannot read the runs")) > 0) {
+		json_t *row = run_row(q);
+		json_array_append_new(arr, row);
+		if ((r = live_status(s, row, err)) < 0)
+			break;
+	}
 	sqlite3_finalize(q);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
 	*out = arr;
 	return 0;
 }
@@ -148,9 +187,10 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(q, 1, run);
-	if (sqlite3_step(q) != SQLITE_ROW) {
+	int r = sc_db_row(db, q, err, "cannot read the run");
+	if (r <= 0) {
 		sqlite3_finalize(q);
-		return sc_errf(err, SC_ENOTFOUND, "no run %lld", (long long)run);
+		return r < 0 ? r : sc_errf(err, SC_ENOTFOUND, "no run %lld", (long long)run);
 	}
 	json_t *j = run_row(q);
 	json_object_set_new(j, "argv", col_parsed(q, 12));
@@ -172,6 +212,10 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 	json_object_set_new(j, "spec", col_hash(q, 23));
 	json_object_set_new(j, "jobs", col_json(q, 24));
 	sqlite3_finalize(q);
+	if ((rc = live_status(s, j, err))) {
+		json_decref(j);
+		return rc;
+	}
 	if ((rc = sc_db_prepare(db, &q,
 				"SELECT rs.step, s.kind, rs.label, rs.task, rs.dataset, rs.method, "
 				"rs.seed, rs.cached, rs.status, rs.error, rs.wall_s, rs.cpu_s, "
@@ -185,7 +229,7 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 	}
 	sqlite3_bind_int64(q, 1, run);
 	json_t *steps = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while ((r = sc_db_row(db, q, err, "cannot read the run's steps")) > 0) {
 		json_t *st = json_object();
 		const char *key = (const char *)sqlite3_column_text(q, 0);
 		json_object_set_new(st, "key", json_string(key));
@@ -219,19 +263,25 @@ int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 		/* Outputs of the step. */
 		json_t *outs = json_object();
 		sqlite3_stmt *q2;
-		if (!sc_db_prepare(db, &q2, "SELECT role, object FROM step_outputs WHERE step = ?",
-				   err)) {
+		if ((r = sc_db_prepare(db, &q2, "SELECT role, object FROM step_outputs WHERE step = ?",
+				       err)) == 0) {
 			sqlite3_bind_text(q2, 1, key, -1, SQLITE_TRANSIENT);
-			while (sqlite3_step(q2) == SQLITE_ROW)
+			while ((r = sc_db_row(db, q2, err, "cannot read a step's outputs")) > 0)
 				json_object_set_new(outs, (const char *)sqlite3_column_text(q2, 0),
 						    json_string((const char *)sqlite3_column_text(q2, 1) + 7));
 			sqlite3_finalize(q2);
 		}
 		json_object_set_new(st, "outputs", outs);
 		json_array_append_new(steps, st);
+		if (r < 0)
+			break;
 	}
 	sqlite3_finalize(q);
 	json_object_set_new(j, "step_list", steps);
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
 	*out = j;
 	return 0;
 }
@@ -248,7 +298,8 @@ int sc_query_run_metrics(sc_store *s, int64_t run, json_t **out, sc_err *err)
 		return rc;
 	sqlite3_bind_int64(q, 1, run);
 	json_t *arr = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int row;
+	while ((row = sc_db_row(sc_store_db(s), q, err, "cannot read the metrics")) > 0) {
 		json_t *r = json_object();
 		json_object_set_new(r, "task", col_json(q, 0));
 		json_object_set_new(r, "dataset", col_json(q, 1));
@@ -262,6 +313,10 @@ int sc_query_run_metrics(sc_store *s, int64_t run, json_t **out, sc_err *err)
 		json_array_append_new(arr, r);
 	}
 	sqlite3_finalize(q);
+	if (row < 0) {
+		json_decref(arr);
+		return row;
+	}
 	*out = arr;
 	return 0;
 }

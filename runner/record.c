@@ -11,6 +11,7 @@
 #include "store/catalog.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/proc.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -368,9 +369,10 @@ int sc_cache_lookup(sc_store *s, sc_plan_step *st, int *hit, sc_err *err)
 	if (rc)
 		return rc;
 	sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) != SQLITE_ROW) {
+	int r = sc_db_row(db, q, err, "cannot read the step cache");
+	if (r <= 0) {
 		sqlite3_finalize(q);
-		return 0;
+		return r;
 	}
 	double wall = sqlite3_column_double(q, 0), cpu = sqlite3_column_double(q, 1);
 	long rss = (long)sqlite3_column_int64(q, 2);
@@ -384,7 +386,7 @@ int sc_cache_lookup(sc_store *s, sc_plan_step *st, int *hit, sc_err *err)
 	if ((rc = sc_db_prepare(db, &q, "SELECT role, object FROM step_outputs WHERE step = ?", err)))
 		goto out;
 	sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while ((r = sc_db_row(db, q, err, "cannot read the step cache")) > 0) {
 		const char *id = (const char *)sqlite3_column_text(q, 1);
 		sc_oid o;
 		if (sc_oid_parse(&o, id) || !sc_store_has(s, &o))
@@ -392,13 +394,15 @@ int sc_cache_lookup(sc_store *s, sc_plan_step *st, int *hit, sc_err *err)
 		json_object_set_new(outs, (const char *)sqlite3_column_text(q, 0), json_string(id));
 	}
 	sqlite3_finalize(q);
+	if ((rc = r) < 0)
+		goto out;
 	if ((rc = sc_db_prepare(db, &q,
 				"SELECT name, value, higher_is_better, detail FROM step_metrics "
 				"WHERE step = ?",
 				err)))
 		goto out;
 	sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while ((r = sc_db_row(db, q, err, "cannot read the step cache")) > 0) {
 		json_t *m = json_object();
 		json_object_set_new(m, "value", sqlite3_column_type(q, 1) == SQLITE_NULL
 							? json_null()
@@ -410,6 +414,8 @@ int sc_cache_lookup(sc_store *s, sc_plan_step *st, int *hit, sc_err *err)
 		json_object_set_new(mets, (const char *)sqlite3_column_text(q, 0), m);
 	}
 	sqlite3_finalize(q);
+	if ((rc = r) < 0)
+		goto out;
 	if (complete) {
 		*hit = 1;
 		json_decref(st->outputs);
@@ -427,31 +433,53 @@ out:
 	return rc;
 }
 
-void sc_runs_mark_stale(sc_store *s)
+int sc_runs_mark_stale(sc_store *s, sc_err *err)
 {
 	sqlite3 *db = sc_store_db(s);
 	sqlite3_stmt *q;
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
-	if (sqlite3_prepare_v2(db, "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
-			       -1, &q, NULL) != SQLITE_OK)
-		return;
+	int rc = sc_db_prepare(db, &q,
+			       "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND "
+			       "host = ?",
+			       err);
+	if (rc)
+		return rc;
 	sqlite3_bind_text(q, 1, host, -1, SQLITE_TRANSIENT);
-	int64_t stale[64];
-	int n = 0;
-	while (sqlite3_step(q) == SQLITE_ROW && n < 64) {
+	int64_t *stale = NULL;
+	size_t n = 0;
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot read the runs")) > 0) {
 		pid_t pid = (pid_t)sqlite3_column_int64(q, 1);
-		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+		if (!sc_pid_alive_since(pid, sqlite3_column_int64(q, 2))) {
+			stale = sc_xrealloc(stale, (n + 1) * sizeof(*stale));
 			stale[n++] = sqlite3_column_int64(q, 0);
+		}
 	}
 	sqlite3_finalize(q);
-	for (int i = 0; i < n; i++) {
-		char sql[128];
-		snprintf(sql, sizeof(sql),
-			 "UPDATE runs SET status = 'interrupted' WHERE id = %lld AND status = 'running'",
-			 (long long)stale[i]);
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (r < 0 || !n) {
+		free(stale);
+		return r;
 	}
+	if ((rc = sc_db_begin(db, err)))
+		goto out;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if ((rc = sc_db_prepare(db, &q,
+					"UPDATE runs SET status = 'interrupted' WHERE id = ? AND "
+					"status = 'running'",
+					err)))
+			break;
+		sqlite3_bind_int64(q, 1, stale[i]);
+		rc = sc_db_done(db, q, err, "cannot mark a run interrupted");
+		sqlite3_finalize(q);
+	}
+	if (rc)
+		sc_db_rollback(db);
+	else
+		rc = sc_db_commit(db, err);
+out:
+	free(stale);
+	return rc;
 }
 
 char *sc_result_manifest(const sc_plan *p)

@@ -24,9 +24,10 @@ int sc_step_record(sc_store *s, int64_t run, const sc_plan_step *st, int ord, sc
 /* Look the step's key up in the cache: *hit = 1 with outputs, metrics and
  * logs filled when a successful entry exists and all its outputs are stored. */
 int sc_cache_lookup(sc_store *s, sc_plan_step *st, int *hit, sc_err *err) SC_WUR;
-/* Runs left 'running' by a process that no longer exists (killed) become
+/* Runs of this host left 'running' by a process that no longer exists
+ * (killed; a pid reused by a later process counts as gone) become
  * 'interrupted'. */
-void sc_runs_mark_stale(sc_store *s);
+int sc_runs_mark_stale(sc_store *s, sc_err *err) SC_WUR;
 /* The result manifest of the done steps of a plan (canonical JSON). */
 char *sc_result_manifest(const sc_plan *p);
 

@@ -19,12 +19,13 @@ int sc_run_spec(sc_store *s, const char *spec_path, const sc_run_opts *o, sc_run
 	double t0 = sc_mono_sec();
 	sc_spec *spec = NULL;
 	sc_plan plan = { 0 };
-	int rc = sc_spec_load(&spec, spec_path, err);
+	int rc = sc_spec_load(&spec, spec_path, o->allow_outside, err);
 	if (rc)
 		return rc;
 	if ((rc = sc_store_lock(s, 0, 1, err)))
 		goto out;
-	sc_runs_mark_stale(s);
+	if ((rc = sc_runs_mark_stale(s, err)))
+		goto out;
 	sc_store_clean_tmp(s);
 	if ((rc = sc_planner_build(s, spec, &plan, err)))
 		goto out;

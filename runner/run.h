@@ -10,6 +10,7 @@
 
 typedef struct sc_run_opts {
 	int jobs, force, keep_going, progress;
+	int allow_outside; /* methods' files may lie outside the spec's folder */
 	int argc;
 	char *const *argv;
 } sc_run_opts;

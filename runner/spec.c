@@ -110,6 +110,24 @@ static int load_datasets(sc_spec *s, const json_t *ds, sc_err *err)
 	return 0;
 }
 
+/* Whether path (symlinks resolved) lies outside the spec's folder. A
+ * method's files are hashed into the store, which others may read and
+ * which bundles carry away: a spec from elsewhere must not be able to pick
+ * up ~/.ssh/id_rsa or /etc/shadow as a "script". Datasets may be anywhere
+ * (they are the data being evaluated, and shared data lives beside the
+ * specs, as examples/ uses ../shared/data). A path that does not resolve
+ * is left to the check that reads it. */
+static int outside(const sc_spec *s, const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return 0;
+	size_t n = strlen(s->dir);
+	int in = !strncmp(real, s->dir, n) && (real[n] == '/' || (n == 1 && s->dir[0] == '/'));
+	free(real);
+	return !in;
+}
+
 static int load_method(sc_spec *s, sc_spec_method *m, const char *name, const json_t *v,
 		       sc_err *err)
 {
@@ -211,6 +229,12 @@ static int load_method(sc_spec *s, sc_spec_method *m, const char *name, const js
 			sf->name = sc_xstrdup(fk);
 			sf->path = abs_path(s, json_string_value(fv));
 			sf->node = fv;
+			if (!s->allow_outside && outside(s, sf->path))
+				return sc_spec_errf(s, fv, err,
+						    "method '%s': file '%s': '%s' is outside the spec's "
+						    "folder (allow_outside: true or --allow-outside "
+						    "allows it)",
+						    name, fk, json_string_value(fv));
 		}
 	}
 	json_t *o = json_object_get(v, "output");
@@ -313,12 +337,13 @@ static int load_task(sc_spec *s, sc_spec_task *t, const json_t *v, size_t idx, s
 		return rc;
 	}
 	json_t *m = json_object_get(v, "methods");
-	if (m && json_is_string(m)) {
-		t->methods = sc_xcalloc(1, sizeof(char *));
-		t->methods[t->n_methods++] = sc_xstrdup(json_string_value(m));
-	} else if (m) {
+	if (m) {
+		/* A bare name is refused, not taken as a list of one: 'methods:
+		 * logreg, knn' would otherwise run a method called "logreg, knn". */
 		if (!json_is_array(m) || !json_array_size(m))
-			return sc_spec_errf(s, m, err, "task %zu: 'methods' must be a list of method names",
+			return sc_spec_errf(s, m, err,
+					    "task %zu: 'methods' must be a list of method names, "
+					    "e.g. [logreg]",
 					    idx + 1);
 		t->methods = sc_xcalloc(json_array_size(m), sizeof(char *));
 		size_t i;
@@ -349,6 +374,12 @@ static int load_task(sc_spec *s, sc_spec_task *t, const json_t *v, size_t idx, s
 					return sc_spec_errf(s, json_is_integer(a) ? a : sd, err,
 							    "task %zu: seed %zu is not a non-negative integer",
 							    idx + 1, i + 1);
+				for (size_t k = 0; k < t->n_seeds; k++)
+					if (t->seeds[k] == json_integer_value(a))
+						return sc_spec_errf(s, a, err,
+								    "task %zu: seed %lld is listed twice",
+								    idx + 1,
+								    (long long)json_integer_value(a));
 				t->seeds[t->n_seeds++] = json_integer_value(a);
 			}
 		}
@@ -376,7 +407,7 @@ const sc_spec_method *sc_spec_find_method(const sc_spec *s, const char *name)
 	return NULL;
 }
 
-int sc_spec_load(sc_spec **out, const char *path, sc_err *err)
+int sc_spec_load(sc_spec **out, const char *path, int allow_outside, sc_err *err)
 {
 	sc_spec *s = sc_xcalloc(1, sizeof(*s));
 	int rc = 0;
@@ -394,9 +425,15 @@ int sc_spec_load(sc_spec **out, const char *path, sc_err *err)
 		goto out;
 	}
 	static const char *const top[] = { "version", "name", "description", "portable",
-					   "datasets", "methods", "tasks", NULL };
+					   "datasets", "methods", "tasks", "allow_outside", NULL };
 	if ((rc = only_keys(s, root, top, "the spec", err)))
 		goto out;
+	json_t *ao = json_object_get(root, "allow_outside");
+	if (ao && !json_is_boolean(ao)) {
+		rc = sc_spec_errf(s, ao, err, "'allow_outside' must be true or false");
+		goto out;
+	}
+	s->allow_outside = allow_outside || json_is_true(ao);
 	json_t *ver = json_object_get(root, "version");
 	if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1)) {
 		rc = sc_spec_errf(s, ver, err, "unsupported spec version (this sceval reads version 1)");

@@ -9,7 +9,8 @@
  *     logreg: {builtin: logreg, params: {max_iter: 1000}, grid: {C: [0.1, 1.0]}}
  *     mymodel:                            # an external command (no shell)
  *       command: [python3, "{file:script}", "{input}", "{output}", "--seed", "{seed}"]
- *       files: {script: models/mymodel.py}
+ *       files: {script: models/mymodel.py}  # inside the spec's folder, unless
+ *                                          # the spec says allow_outside: true
  *       output: embedding.h5ad
  *       provides: {obsm: X_mymodel}       # or {obs: COLUMN}, {varm: KEY}, {file: gene-features}
  *       timeout: 600                      # seconds
@@ -82,9 +83,12 @@ typedef struct sc_spec {
 	size_t n_methods;
 	sc_spec_task *tasks;
 	size_t n_tasks;
+	int allow_outside;    /* methods' files may lie outside the spec's folder */
 } sc_spec;
 
-int sc_spec_load(sc_spec **out, const char *path, sc_err *err) SC_WUR;
+/* Load and check a spec. allow_outside: methods' files may lie outside the
+ * spec's folder whatever the spec says (the command line's --allow-outside). */
+int sc_spec_load(sc_spec **out, const char *path, int allow_outside, sc_err *err) SC_WUR;
 void sc_spec_free(sc_spec *s);
 const sc_spec_dataset *sc_spec_find_dataset(const sc_spec *s, const char *name);
 const sc_spec_method *sc_spec_find_method(const sc_spec *s, const char *name);

@@ -2,6 +2,12 @@
  * yaml.c - libyaml's event stream folded into jansson values, recording the
  * start mark of each value. Specs are small (kilobytes), so positions are
  * kept in a flat array searched linearly.
+ *
+ * A spec may come from anyone, so the reader has limits: nesting deeper than
+ * SC_YAML_MAX_DEPTH (the reader recurses once per level), and documents
+ * whose aliases expand to more than SC_YAML_MAX_NODES values (a "billion
+ * laughs" document is small but expands exponentially in whatever walks it
+ * later), are refused.
  */
 #include "yaml.h"
 #include "util/buf.h"
@@ -27,9 +33,13 @@ typedef struct keypos {
 	int line, col;
 } keypos;
 
+#define SC_YAML_MAX_DEPTH 64
+#define SC_YAML_MAX_NODES 100000
+
 typedef struct anchor {
 	char *name;
 	json_t *v;
+	size_t nodes; /* values in v with aliases expanded; 0 while v is open */
 } anchor;
 
 struct sc_yaml_doc {
@@ -89,15 +99,23 @@ int sc_yaml_key_errf(const sc_yaml_doc *d, const json_t *obj, const char *key, s
 	return sc_errf(err, SC_EINVAL, "%s: %s", d->name, msg);
 }
 
-static void add_anchor(sc_yaml_doc *d, const char *name, json_t *v)
+/* Returns the anchor's index (for anchor_done), or -1 without a name. */
+static long add_anchor(sc_yaml_doc *d, const char *name, json_t *v)
 {
 	if (!name)
-		return;
+		return -1;
 	if (d->na == d->capa) {
 		d->capa = d->capa ? d->capa * 2 : 8;
 		d->a = sc_xrealloc(d->a, d->capa * sizeof(*d->a));
 	}
-	d->a[d->na++] = (anchor){ sc_xstrdup(name), v };
+	d->a[d->na++] = (anchor){ sc_xstrdup(name), v, 0 };
+	return (long)d->na - 1;
+}
+
+static void anchor_done(sc_yaml_doc *d, long i, size_t nodes)
+{
+	if (i >= 0)
+		d->a[i].nodes = nodes;
 }
 
 void sc_yaml_pos(const sc_yaml_doc *d, const json_t *v, int *line, int *col)
@@ -180,10 +198,6 @@ static json_t *plain_scalar(const char *s)
 	}
 	if (match("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", s))
 		return json_real(strtod(s, NULL));
-	if (match("^[-+]?\\.(inf|Inf|INF)$", s))
-		return json_real(s[0] == '-' ? -INFINITY : INFINITY);
-	if (match("^\\.(nan|NaN|NAN)$", s))
-		return json_real(NAN);
 	return json_string(s);
 }
 
@@ -192,7 +206,29 @@ typedef struct parser {
 	yaml_event_t ev;
 	sc_yaml_doc *d;
 	sc_err *err;
+	int depth;
 } parser;
+
+static int fail_at(parser *ps, const yaml_mark_t *m, const char *fmt, ...) SC_PRINTF(3, 4);
+static int fail_at(parser *ps, const yaml_mark_t *m, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: %s", ps->d->name, (int)m->line + 1,
+		       (int)m->column + 1, msg);
+}
+
+/* Count n more values into *nodes, failing past the limit. */
+static int count(parser *ps, const yaml_mark_t *m, size_t *nodes, size_t n)
+{
+	*nodes += n;
+	if (*nodes > SC_YAML_MAX_NODES)
+		return fail_at(ps, m, "aliases expand to more than %d values", SC_YAML_MAX_NODES);
+	return 0;
+}
 
 static int next(parser *ps)
 {
@@ -207,36 +243,34 @@ static int next(parser *ps)
 	return 0;
 }
 
-static int value(parser *ps, json_t **out);
+static int value(parser *ps, json_t **out, size_t *nodes);
 
-static int mapping(parser *ps, json_t **out)
+static int mapping(parser *ps, json_t **out, size_t *nodes)
 {
 	json_t *m = json_object();
 	yaml_mark_t start = ps->ev.start_mark;
 	const char *anch = (const char *)ps->ev.data.mapping_start.anchor;
 	add_pos(ps->d, m, &start);
-	add_anchor(ps->d, anch, m);
+	long ai = add_anchor(ps->d, anch, m);
+	size_t n = 1;
 	for (;;) {
 		if (next(ps))
 			goto fail;
 		if (ps->ev.type == YAML_MAPPING_END_EVENT)
 			break;
 		if (ps->ev.type != YAML_SCALAR_EVENT) {
-			sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: mapping keys must be plain strings",
-				ps->d->name, (int)ps->ev.start_mark.line + 1,
-				(int)ps->ev.start_mark.column + 1);
+			fail_at(ps, &ps->ev.start_mark, "mapping keys must be plain strings");
 			goto fail;
 		}
 		char *key = sc_xstrdup((const char *)ps->ev.data.scalar.value);
 		yaml_mark_t km = ps->ev.start_mark;
 		if (json_object_get(m, key)) {
-			sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: duplicate key '%s'", ps->d->name,
-				(int)km.line + 1, (int)km.column + 1, key);
+			fail_at(ps, &km, "duplicate key '%s'", key);
 			free(key);
 			goto fail;
 		}
 		json_t *v = NULL;
-		if (next(ps) || value(ps, &v)) {
+		if (next(ps) || value(ps, &v, &n)) {
 			free(key);
 			goto fail;
 		}
@@ -244,6 +278,9 @@ static int mapping(parser *ps, json_t **out)
 		add_keypos(ps->d, m, key, &km);
 		free(key);
 	}
+	anchor_done(ps->d, ai, n);
+	if (count(ps, &start, nodes, n))
+		goto fail;
 	*out = m;
 	return 0;
 fail:
@@ -251,21 +288,26 @@ fail:
 	return SC_EINVAL;
 }
 
-static int sequence(parser *ps, json_t **out)
+static int sequence(parser *ps, json_t **out, size_t *nodes)
 {
 	json_t *a = json_array();
-	add_pos(ps->d, a, &ps->ev.start_mark);
-	add_anchor(ps->d, (const char *)ps->ev.data.sequence_start.anchor, a);
+	yaml_mark_t start = ps->ev.start_mark;
+	add_pos(ps->d, a, &start);
+	long ai = add_anchor(ps->d, (const char *)ps->ev.data.sequence_start.anchor, a);
+	size_t n = 1;
 	for (;;) {
 		if (next(ps))
 			goto fail;
 		if (ps->ev.type == YAML_SEQUENCE_END_EVENT)
 			break;
 		json_t *v = NULL;
-		if (value(ps, &v))
+		if (value(ps, &v, &n))
 			goto fail;
 		json_array_append_new(a, v);
 	}
+	anchor_done(ps->d, ai, n);
+	if (count(ps, &start, nodes, n))
+		goto fail;
 	*out = a;
 	return 0;
 fail:
@@ -273,42 +315,63 @@ fail:
 	return SC_EINVAL;
 }
 
-static int value(parser *ps, json_t **out)
+static int alias(parser *ps, json_t **out, size_t *nodes)
 {
 	yaml_event_t *e = &ps->ev;
+	const char *name = (const char *)e->data.alias.anchor;
+	for (size_t i = ps->d->na; i-- > 0;)
+		if (!strcmp(ps->d->a[i].name, name)) {
+			/* An alias inside its own anchor's value would make a cycle. */
+			if (!ps->d->a[i].nodes)
+				return fail_at(ps, &e->start_mark, "alias '*%s' inside its own anchor",
+					       name);
+			if (count(ps, &e->start_mark, nodes, ps->d->a[i].nodes))
+				return SC_EINVAL;
+			*out = json_incref(ps->d->a[i].v);
+			return 0;
+		}
+	return fail_at(ps, &e->start_mark, "unknown alias '*%s'", name);
+}
+
+/* The value starting at the current event; *nodes grows by its size with
+ * aliases expanded. */
+static int value(parser *ps, json_t **out, size_t *nodes)
+{
+	yaml_event_t *e = &ps->ev;
+	int rc;
 	switch (e->type) {
 	case YAML_SCALAR_EVENT: {
 		const char *s = (const char *)e->data.scalar.value;
-		json_t *v = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? plain_scalar(s)
-									      : json_string(s);
+		int plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		/* JSON, and so a step's key, has no NaN or infinity. */
+		if (plain && match("^([-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$", s))
+			return fail_at(ps, &e->start_mark, "'%s' is not a finite number (quote it "
+							   "for a string)", s);
+		json_t *v = plain ? plain_scalar(s) : json_string(s);
 		if (!v) /* not UTF-8 */
-			return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: text is not valid UTF-8",
-				       ps->d->name, (int)e->start_mark.line + 1,
-				       (int)e->start_mark.column + 1);
+			return fail_at(ps, &e->start_mark, "text is not valid UTF-8");
 		/* Singletons (null, true, false) cannot carry a position. */
 		if (!json_is_null(v) && !json_is_boolean(v))
 			add_pos(ps->d, v, &e->start_mark);
-		add_anchor(ps->d, (const char *)e->data.scalar.anchor, v);
+		anchor_done(ps->d, add_anchor(ps->d, (const char *)e->data.scalar.anchor, v), 1);
 		*out = v;
+		/* One value never passes the limit alone: v is the caller's now. */
+		*nodes += 1;
 		return 0;
 	}
 	case YAML_MAPPING_START_EVENT:
-		return mapping(ps, out);
 	case YAML_SEQUENCE_START_EVENT:
-		return sequence(ps, out);
-	case YAML_ALIAS_EVENT: {
-		const char *name = (const char *)e->data.alias.anchor;
-		for (size_t i = ps->d->na; i-- > 0;)
-			if (!strcmp(ps->d->a[i].name, name)) {
-				*out = json_incref(ps->d->a[i].v);
-				return 0;
-			}
-		return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: unknown alias '*%s'", ps->d->name,
-			       (int)e->start_mark.line + 1, (int)e->start_mark.column + 1, name);
-	}
+		if (ps->depth >= SC_YAML_MAX_DEPTH)
+			return fail_at(ps, &e->start_mark, "nesting deeper than %d", SC_YAML_MAX_DEPTH);
+		ps->depth++;
+		rc = e->type == YAML_MAPPING_START_EVENT ? mapping(ps, out, nodes)
+							 : sequence(ps, out, nodes);
+		ps->depth--;
+		return rc;
+	case YAML_ALIAS_EVENT:
+		return alias(ps, out, nodes);
 	default:
-		return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: unexpected YAML event", ps->d->name,
-			       (int)e->start_mark.line + 1, (int)e->start_mark.column + 1);
+		return fail_at(ps, &e->start_mark, "unexpected YAML event");
 	}
 }
 
@@ -332,7 +395,8 @@ int sc_yaml_parse(sc_yaml_doc **out, const char *name, const char *text, size_t 
 		goto out;
 	if (ps.ev.type == YAML_DOCUMENT_END_EVENT)
 		goto out;
-	if ((rc = value(&ps, &ps.d->root)))
+	size_t nodes = 0;
+	if ((rc = value(&ps, &ps.d->root, &nodes)))
 		goto out;
 out:
 	yaml_event_delete(&ps.ev);

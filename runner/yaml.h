@@ -4,7 +4,8 @@
  * "spec.yaml:LINE:COL: message" about any node.
  *
  * Plain scalars follow the YAML 1.2 core schema: null/~/empty, true/false,
- * integers, floats (.inf, .nan), else strings; quoted scalars are strings.
+ * integers, floats, else strings; quoted scalars are strings. .inf and .nan
+ * are errors (JSON, and so a step key, cannot hold them).
  * Mappings with duplicate keys are an error. Aliases share the anchored value.
  */
 #ifndef SC_YAML_H

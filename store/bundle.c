@@ -6,6 +6,7 @@
  * are streamed in 1 MiB pieces: a bundle may hold datasets of many GiB.
  */
 #include "bundle.h"
+#include "bundle_impl.h"
 #include "store/catalog.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -55,9 +56,14 @@ static int rows(sqlite3 *db, const char *sql, const char *param, json_t **out, s
 	if (param)
 		sqlite3_bind_text(q, 1, param, -1, SQLITE_TRANSIENT);
 	json_t *arr = json_array();
-	while (sqlite3_step(q) == SQLITE_ROW)
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot read the records")) > 0)
 		json_array_append_new(arr, row_json(q));
 	sqlite3_finalize(q);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
 	*out = arr;
 	return 0;
 }
@@ -191,9 +197,10 @@ static int id_cmp(const void *x, const void *y)
 	return strcmp(json_string_value(*(json_t *const *)x), json_string_value(*(json_t *const *)y));
 }
 
-int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, sc_bundle_stats *st,
-		     sc_err *err)
+int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int force,
+		     sc_bundle_stats *st, sc_err *err)
 {
+	int fd_out = -1;
 	memset(st, 0, sizeof(*st));
 	sqlite3 *db = sc_store_db(s);
 	json_t *manifest = NULL, *set = json_object(), *steps = json_array(), *runs = json_array(),
@@ -327,13 +334,16 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, sc_bun
 			       1, "result", rid, "objects", objs, "steps", steps, "runs", runs);
 	char *text = json_dumps(bm, JSON_SORT_KEYS | JSON_INDENT(1) | JSON_REAL_PRECISION(17));
 	json_decref(bm);
-	/* Write to a temporary name and rename: a failed export leaves nothing. */
-	char *dir = sc_path_dirname(path);
-	tmp = sc_xasprintf("%s/.%s.tmp-%ld", dir, sc_path_basename(path), (long)getpid());
-	free(dir);
+	/* Write to a temporary name and rename: a failed export leaves nothing,
+	 * and an existing path is replaced only when asked and a regular file. */
+	if ((fd_out = sc_out_begin(path, force, &tmp, err)) < 0) {
+		rc = fd_out;
+		free(text);
+		goto out;
+	}
 	a = archive_write_new();
 	archive_write_set_format_pax_restricted(a);
-	if (archive_write_open_filename(a, tmp) != ARCHIVE_OK) {
+	if (archive_write_open_fd(a, fd_out) != ARCHIVE_OK) {
 		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
 		free(text);
 		goto out;
@@ -388,22 +398,18 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, sc_bun
 	if (archive_write_close(a) != ARCHIVE_OK && !rc)
 		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
 	if (!rc) {
-		int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
-			rc = sc_errsys(err, errno, "cannot write '%s'", path);
-		if (fd >= 0)
-			close(fd);
+		rc = sc_out_commit(fd_out, tmp, path, force, err);
+		fd_out = -1;
+		free(tmp);
+		tmp = NULL;
 	}
-	if (!rc && rename(tmp, path) < 0)
-		rc = sc_errsys(err, errno, "cannot write '%s'", path);
 	st->steps = json_array_size(steps);
 	st->runs = json_array_size(runs);
 out:
 	if (a)
 		archive_write_free(a);
 	if (tmp) {
-		if (rc)
-			unlink(tmp);
+		sc_out_abort(fd_out, tmp);
 		free(tmp);
 	}
 	sc_buf_free(&b);
@@ -532,10 +538,44 @@ static int stage_object(import_ctx *x, struct archive *a, struct archive_entry *
 	return 0;
 }
 
-/* The records must refer only to objects of the bundle (or of this store),
- * and each step key must be the hash of its key JSON. */
+/* A tree claimed in the manifest must be one: gc and fsck walk trees by the
+ * type the catalog records. */
+static int check_trees(import_ctx *x)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(x->bm, "objects"), i, o)
+	{
+		if (strcmp(sc_json_str(o, "type", ""), "tree"))
+			continue;
+		sc_oid id;
+		char hex[SC_OID_HEXLEN + 1];
+		sc_oid_parse(&id, sc_json_str(o, "id", ""));
+		sc_oid_hex(&id, hex);
+		char *p = sc_path_join(x->stage, hex);
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		sc_err e;
+		sc_tree_entry *ent = NULL;
+		size_t n = 0;
+		int ok = sc_read_file(&b, p, &e) == 0 && sc_tree_parse(&ent, &n, b.s, b.len, &e) == 0;
+		sc_tree_free(ent, n);
+		sc_buf_free(&b);
+		free(p);
+		if (!ok)
+			return bad(x, "an object listed as a tree is not one: ", hex);
+	}
+	return 0;
+}
+
+/* Each step key must be the hash of its key JSON, and every record must
+ * agree with the result object (bundle_verify.c): the manifest itself is
+ * not hashed, so nothing is taken from it on its word. */
 static int check_records(import_ctx *x)
 {
+	int rc = check_trees(x);
+	if (rc)
+		return rc;
 	size_t i;
 	json_t *st;
 	json_array_foreach(json_object_get(x->bm, "steps"), i, st)
@@ -548,15 +588,7 @@ static int check_records(import_ctx *x)
 		if (strcmp(hex, key))
 			return bad(x, "a step record does not match its key: ", key);
 	}
-	const char *r = sc_json_str(x->bm, "result", "");
-	sc_oid rid;
-	char rhex[SC_OID_HEXLEN + 1];
-	if (sc_oid_parse(&rid, r))
-		return bad(x, "no result named", NULL);
-	sc_oid_hex(&rid, rhex);
-	if (!json_object_get(x->got, rhex))
-		return bad(x, "the result object is missing", NULL);
-	return 0;
+	return sc_bundle_verify(x->s, x->path, x->stage, x->bm, x->got, x->err);
 }
 
 static int import_records(import_ctx *x, sc_err *err)
@@ -586,8 +618,12 @@ static int import_records(import_ctx *x, sc_err *err)
 					err)))
 			goto fail;
 		sqlite3_bind_text(q, 1, sc_json_str(st, "key", ""), -1, SQLITE_TRANSIENT);
-		int have = sqlite3_step(q) == SQLITE_ROW;
+		int have = sc_db_row(db, q, err, "cannot read the steps");
 		sqlite3_finalize(q);
+		if (have < 0) {
+			rc = have;
+			goto fail;
+		}
 		if (have)
 			continue;
 		static const char *const del[] = { "DELETE FROM step_inputs WHERE step = ?",
@@ -649,8 +685,12 @@ static int import_records(import_ctx *x, sc_err *err)
 		sqlite3_bind_int64(q, 2, sc_json_int(run, "pid", 0));
 		sqlite3_bind_text(q, 3, sc_json_str(run, "host", ""), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(q, 4, sc_json_str(run, "result", ""), -1, SQLITE_TRANSIENT);
-		int have = sqlite3_step(q) == SQLITE_ROW;
+		int have = sc_db_row(db, q, err, "cannot read the runs");
 		sqlite3_finalize(q);
+		if (have < 0) {
+			rc = have;
+			goto fail;
+		}
 		if (have)
 			continue;
 		if ((rc = insert(db, "runs", run_cols, run, 0, err)))

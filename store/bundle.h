@@ -21,8 +21,10 @@ typedef struct sc_bundle_stats {
 	uint64_t objects, bytes, steps, runs;
 } sc_bundle_stats;
 
-int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, sc_bundle_stats *st,
-		     sc_err *err) SC_WUR;
+/* Write the bundle of result to path; an existing path is replaced only
+ * with force and only when it is a regular file (see sc_out_begin). */
+int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int force,
+		     sc_bundle_stats *st, sc_err *err) SC_WUR;
 int sc_bundle_import(sc_store *s, const char *path, sc_oid *result, sc_bundle_stats *st,
 		     sc_err *err) SC_WUR;
 

@@ -172,7 +172,12 @@ int sc_db_prepare(sqlite3 *db, sqlite3_stmt **out, const char *sql, sc_err *err)
 
 int sc_db_begin(sqlite3 *db, sc_err *err)
 {
-	return sc_db_exec(db, "BEGIN IMMEDIATE", err);
+	int rc = sc_db_exec(db, "BEGIN IMMEDIATE", err);
+	/* An interrupted BEGIN can leave the transaction open: the caller,
+	 * seeing a failure, will not end it. */
+	if (rc)
+		sc_db_rollback(db);
+	return rc;
 }
 
 int sc_db_commit(sqlite3 *db, sc_err *err)
@@ -188,6 +193,16 @@ void sc_db_rollback(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int sc_db_row(sqlite3 *db, sqlite3_stmt *st, sc_err *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return sc_db_err(db, err, what);
 }
 
 int sc_db_done(sqlite3 *db, sqlite3_stmt *st, sc_err *err, const char *what)

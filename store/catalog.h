@@ -29,6 +29,13 @@ void sc_db_rollback(sqlite3 *db);
 /* Fill err from the connection's last error; returns SC_EIO for disk
  * problems (full, I/O), SC_EBUSY for locks, SC_ERR otherwise. */
 int sc_db_err(sqlite3 *db, sc_err *err, const char *what);
+/* Step a query: 1 with a row, 0 at its end, or a negative code with err
+ * filled. Loops are written
+ *     while ((r = sc_db_row(db, q, err, what)) > 0) ...;
+ *     if (r < 0) fail;
+ * so that an I/O error, a corrupt page or a busy lock is never taken for
+ * the end of the rows (gc would then delete what it did not see). */
+int sc_db_row(sqlite3 *db, sqlite3_stmt *st, sc_err *err, const char *what) SC_WUR;
 /* Step a statement expected to finish (INSERT/UPDATE): 0 or an error. */
 int sc_db_done(sqlite3 *db, sqlite3_stmt *st, sc_err *err, const char *what) SC_WUR;
 

@@ -10,6 +10,7 @@
 #include "maint.h"
 #include "store/catalog.h"
 #include "util/fs.h"
+#include "util/proc.h"
 #include "util/progress.h"
 
 #include <dirent.h>
@@ -77,12 +78,13 @@ static void set_free(oidset *s)
  * which is the byte order of the raw ids). */
 static int load_catalog(sc_store *s, oidset *set, sc_err *err)
 {
+	sqlite3 *db = sc_store_db(s);
 	sqlite3_stmt *q;
-	int rc = sc_db_prepare(sc_store_db(s), &q,
-			       "SELECT id, size, type FROM objects ORDER BY id", err);
+	int rc = sc_db_prepare(db, &q, "SELECT id, size, type FROM objects ORDER BY id", err);
 	if (rc)
 		return rc;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot list the objects")) > 0) {
 		sc_oid id;
 		if (sc_oid_parse(&id, (const char *)sqlite3_column_text(q, 0)))
 			continue;
@@ -91,7 +93,7 @@ static int load_catalog(sc_store *s, oidset *set, sc_err *err)
 	}
 	sqlite3_finalize(q);
 	set->seen = sc_xcalloc(set->n ? set->n : 1, 1);
-	return 0;
+	return r;
 }
 
 /* Visit every object file: cb(ctx, id, path, st). Files with names that are
@@ -321,7 +323,19 @@ static void fsck_stray(void *ctx, const char *path)
 
 int sc_fsck_failed(const sc_fsck_report *r)
 {
-	return r->corrupt || r->missing || r->temps || r->stray;
+	return r->corrupt || r->missing || r->stray;
+}
+
+/* Whether the process named in a tmp/ entry's name still runs (and is the
+ * one that made it: started no later than the entry was last changed). */
+static int tmp_in_use(const char *path, const char *name)
+{
+	long pid = sc_store_tmp_owner(name);
+	struct stat st;
+	if (pid <= 0 || lstat(path, &st) < 0)
+		return 0;
+	return sc_pid_alive_since((pid_t)pid,
+				  (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
 }
 
 int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_report *r, sc_err *err)
@@ -352,7 +366,8 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 			r->missing++;
 			report(&c, "missing", &c.cat.v[i], NULL, "recorded in the catalog, no file");
 		}
-	/* Leftover temporary files (only where O_TMPFILE was unavailable). */
+	/* Temporary files and scratch folders: a warning, not a problem (the
+	 * objects are whole without them); a killed process leaves them. */
 	char *tmp = sc_path_join(sc_store_root(s), "tmp");
 	size_t nt;
 	sc_err e2;
@@ -361,7 +376,12 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 		for (size_t i = 0; i < nt; i++) {
 			char *p = sc_path_join(tmp, t[i]);
 			r->temps++;
-			report(&c, "temp", NULL, p, "leftover temporary file (sceval gc removes it)");
+			if (tmp_in_use(p, t[i]))
+				report(&c, "temp", NULL, p, "in use by process %ld",
+				       sc_store_tmp_owner(t[i]));
+			else
+				report(&c, "temp", NULL, p, "left by a process that is gone (sceval gc "
+							    "removes it)");
 			free(p);
 		}
 		free_names(t, nt);
@@ -369,8 +389,11 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 	free(tmp);
 	/* The catalog itself. */
 	sqlite3_stmt *q;
-	if (!sc_db_prepare(sc_store_db(s), &q, "PRAGMA quick_check", err)) {
-		while (sqlite3_step(q) == SQLITE_ROW) {
+	sqlite3 *db = sc_store_db(s);
+	sc_err e3;
+	if (!sc_db_prepare(db, &q, "PRAGMA quick_check", &e3)) {
+		int qr;
+		while ((qr = sc_db_row(db, q, &e3, "cannot check the catalog")) > 0) {
 			const char *m = (const char *)sqlite3_column_text(q, 0);
 			if (strcmp(m, "ok")) {
 				r->corrupt++;
@@ -378,6 +401,13 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 			}
 		}
 		sqlite3_finalize(q);
+		if (qr < 0) {
+			r->corrupt++;
+			report(&c, "corrupt", NULL, "catalog.db", "%s", e3.msg);
+		}
+	} else {
+		r->corrupt++;
+		report(&c, "corrupt", NULL, "catalog.db", "%s", e3.msg);
 	}
 out:
 	free(c.buf);
@@ -389,18 +419,20 @@ out:
 
 static int mark_query(sc_store *s, oidset *live, const char *sql, sc_err *err)
 {
+	sqlite3 *db = sc_store_db(s);
 	sqlite3_stmt *q;
-	int rc = sc_db_prepare(sc_store_db(s), &q, sql, err);
+	int rc = sc_db_prepare(db, &q, sql, err);
 	if (rc)
 		return rc;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int r;
+	while ((r = sc_db_row(db, q, err, "cannot read what is in use")) > 0) {
 		const char *t = (const char *)sqlite3_column_text(q, 0);
 		sc_oid id;
 		if (t && !sc_oid_parse(&id, t))
 			set_add(live, &id, 0, 0);
 	}
 	sqlite3_finalize(q);
-	return 0;
+	return r;
 }
 
 static void sort_unique(oidset *s)
@@ -414,38 +446,52 @@ static void sort_unique(oidset *s)
 	s->n = w;
 }
 
-/* Children of the trees in ids (appended to out). */
-static void tree_children(sc_store *s, const oidset *ids, oidset *out)
+/* Children of the trees in ids (appended to out). A tree that cannot be
+ * read fails: its children would look unused. */
+static int tree_children(sc_store *s, const oidset *ids, oidset *out, sc_err *err)
 {
 	for (size_t i = 0; i < ids->n; i++) {
 		int type;
 		uint64_t size;
-		sc_err e;
-		if (sc_store_stat(s, &ids->v[i], &type, &size, &e) || type != SC_OBJ_TREE)
+		int rc = sc_store_stat(s, &ids->v[i], &type, &size, err);
+		if (rc == SC_ENOTFOUND)
+			continue; /* neither recorded nor present: no children to keep */
+		if (rc)
+			return rc;
+		if (type != SC_OBJ_TREE)
 			continue;
 		sc_buf b = SC_BUF_INIT;
 		sc_buf_init(&b);
 		sc_tree_entry *ent = NULL;
 		size_t n = 0;
-		if (!sc_store_read(s, &ids->v[i], &b, &e) && !sc_tree_parse(&ent, &n, b.s, b.len, &e))
-			for (size_t k = 0; k < n; k++)
-				set_add(out, &ent[k].oid, 0, 0);
+		rc = sc_store_read(s, &ids->v[i], &b, err);
+		if (!rc)
+			rc = sc_tree_parse(&ent, &n, b.s, b.len, err);
+		for (size_t k = 0; !rc && k < n; k++)
+			set_add(out, &ent[k].oid, 0, 0);
 		sc_tree_free(ent, n);
 		sc_buf_free(&b);
+		if (rc) {
+			char hex[SC_OID_HEXLEN + 1];
+			sc_oid_hex(&ids->v[i], hex);
+			return sc_errprefix(err, "cannot read tree %.12s (sceval fsck)", hex);
+		}
 	}
+	return 0;
 }
 
 /* Extend live (the roots) with everything reachable through trees: expand
  * a frontier of newly reached ids until it is empty. Leaves live sorted. */
-static void close_trees(sc_store *s, oidset *live)
+static int close_trees(sc_store *s, oidset *live, sc_err *err)
 {
 	sort_unique(live);
 	oidset frontier = { 0 };
 	for (size_t i = 0; i < live->n; i++)
 		set_add(&frontier, &live->v[i], 0, 0);
-	while (frontier.n) {
+	int rc = 0;
+	while (frontier.n && !rc) {
 		oidset next = { 0 }, fresh = { 0 };
-		tree_children(s, &frontier, &next);
+		rc = tree_children(s, &frontier, &next, err);
 		sort_unique(&next);
 		for (size_t i = 0; i < next.n; i++)
 			if (set_find(live, &next.v[i]) < 0)
@@ -458,6 +504,7 @@ static void close_trees(sc_store *s, oidset *live)
 		frontier = fresh;
 	}
 	set_free(&frontier);
+	return rc;
 }
 
 typedef struct gc_ctx {
@@ -506,8 +553,9 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		if ((rc = mark_query(s, &g.live, roots[i], err)))
 			goto out;
-	close_trees(s, &g.live);
-	if ((rc = walk_objects(s, gc_visit, gc_stray, &g, err)))
+	/* Nothing is deleted unless the live set was read completely. */
+	if ((rc = close_trees(s, &g.live, err)) ||
+	    (rc = walk_objects(s, gc_visit, gc_stray, &g, err)))
 		goto out;
 	r->kept = 0;
 	r->removed = g.dead.n;
@@ -557,7 +605,9 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 			free(p);
 		}
 	}
-	/* Temporary files: no writer runs while we hold the lock exclusively. */
+	/* Temporary files and scratch folders (step-*, import-* are folders):
+	 * no writer runs while we hold the lock exclusively; one whose owner
+	 * still runs is left all the same. Only what was removed is counted. */
 	char *tmp = sc_path_join(sc_store_root(s), "tmp");
 	size_t nt;
 	sc_err e2;
@@ -565,9 +615,8 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 	if (t) {
 		for (size_t i = 0; i < nt; i++) {
 			char *p = sc_path_join(tmp, t[i]);
-			if (!dry_run)
-				unlink(p);
-			r->temps++;
+			if (!tmp_in_use(p, t[i]) && (dry_run || !sc_rm_rf(p, &e2)))
+				r->temps++;
 			free(p);
 		}
 		free_names(t, nt);

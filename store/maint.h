@@ -14,8 +14,9 @@ typedef struct sc_fsck_report {
 } sc_fsck_report;
 
 /* Called once per problem: what is "corrupt", "missing", "temp", "stray"
- * or "unrecorded" (the last is informational: a complete object that no
- * catalog row names, left by an interrupted command; gc removes it). */
+ * or "unrecorded". The last two kinds are warnings: "unrecorded" is a
+ * complete object that no catalog row names, "temp" a temporary file or
+ * scratch folder, both left by an interrupted command; gc removes them. */
 typedef void (*sc_fsck_cb)(void *ctx, const char *what, const char *object, const char *detail);
 
 /* Re-hash every object (never trusting the stat cache); fast: sizes only.

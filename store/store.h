@@ -47,6 +47,8 @@ int sc_store_lock(sc_store *s, int exclusive, int wait, sc_err *err) SC_WUR;
  * processes that no longer exist (killed ones); those of live processes
  * stay. Names carry their pid: obj-PID-*, step-KEY-PID-*, import-PID. */
 void sc_store_clean_tmp(sc_store *s);
+/* The pid in the name of an entry of tmp/, or -1 when it has none. */
+long sc_store_tmp_owner(const char *name);
 
 /* Path of an object's file (whether or not it exists). Caller frees. */
 char *sc_store_object_path(const sc_store *s, const sc_oid *id);
@@ -108,8 +110,9 @@ int sc_store_read(sc_store *s, const sc_oid *id, sc_buf *b, sc_err *err) SC_WUR;
 int sc_store_open_object(sc_store *s, const sc_oid *id, sc_err *err);
 /* Object type and size from the catalog (or the file when unrecorded). */
 int sc_store_stat(sc_store *s, const sc_oid *id, int *type, uint64_t *size, sc_err *err) SC_WUR;
-/* Materialise an object at dest (which must not exist): hardlink, reflink
- * or copy for blobs, a directory for trees; the result is read-only. */
+/* Materialise an object at dest (which must not exist): an independent
+ * reflink or copy for blobs (never a hard link: editing it must not touch
+ * the object), a directory for trees; the result is read-only. */
 int sc_store_checkout(sc_store *s, const sc_oid *id, const char *dest, sc_err *err) SC_WUR;
 
 /* Tree manifests: "sceval-tree 1\n" then one line per entry, sorted by

@@ -1,7 +1,8 @@
 /*
  * tree.c - tree manifests (a directory's canonical listing) and checkout:
- * materialising an object or a tree at a path, read-only, by hardlink,
- * reflink or copy.
+ * materialising an object or a tree at a path, read-only, by reflink or
+ * copy. Never by hard link: the path would share the object's inode, and
+ * whoever edits it (root, or after a chmod) would corrupt the store.
  */
 #include "store.h"
 #include "util/fs.h"
@@ -79,9 +80,24 @@ bad:
 
 static int copy_fd(int in, int out)
 {
-	/* Reflink first (btrfs, xfs): shares blocks, copy-on-write. */
+	/* Reflink first (btrfs, xfs): shares blocks, copy-on-write; then an
+	 * in-kernel copy; then read and write. */
 	if (ioctl(out, FICLONE, in) == 0)
 		return 0;
+	for (;;) {
+		ssize_t r = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if (r == 0)
+			return 0;
+	}
+	if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+		return -1;
+	/* Nothing was copied yet where these are returned: start over. */
+	if (lseek(in, 0, SEEK_SET) < 0 || lseek(out, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0)
+		return -1;
 	char buf[1 << 16];
 	for (;;) {
 		ssize_t r = read(in, buf, sizeof(buf));
@@ -96,30 +112,23 @@ static int copy_fd(int in, int out)
 	}
 }
 
+/* An independent copy of the object at dest, read-only with the object's
+ * read bits (and the matching execute bits for executables). */
 static int checkout_blob(sc_store *s, const sc_oid *id, const char *dest, unsigned mode,
 			 sc_err *err)
 {
 	char *src = sc_store_object_path(s, id);
 	int rc = 0;
-	/* A hard link shares the object's inode and so its 0444 mode: right for
-	 * plain files; executables get their own copy (or reflink) with 0555. */
-	if (!(mode & 0111)) {
-		if (link(src, dest) == 0)
-			goto out;
-		if (errno == EEXIST) {
-			rc = sc_errf(err, SC_EEXISTS, "'%s' already exists", dest);
-			goto out;
-		}
-	}
 	int in = open(src, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		rc = errno == ENOENT ? sc_errf(err, SC_ENOTFOUND, "object for '%s' is missing", dest)
 				     : sc_errsys(err, errno, "cannot read '%s'", src);
 		goto out;
 	}
-	int o = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int o = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (o < 0) {
-		rc = sc_errsys(err, errno, "cannot create '%s'", dest);
+		rc = errno == EEXIST ? sc_errf(err, SC_EEXISTS, "'%s' already exists", dest)
+				     : sc_errsys(err, errno, "cannot create '%s'", dest);
 		close(in);
 		goto out;
 	}
@@ -130,7 +139,10 @@ static int checkout_blob(sc_store *s, const sc_oid *id, const char *dest, unsign
 		unlink(dest);
 		goto out;
 	}
-	fchmod(o, (mode & 0111) ? 0555 : 0444);
+	/* No wider than the object: its read bits follow its source's. */
+	struct stat sb;
+	unsigned r = fstat(in, &sb) == 0 ? (unsigned)sb.st_mode & 0444 : 0400;
+	fchmod(o, (mode & 0111) ? r | (r >> 2) : r);
 	close(in);
 	if (close(o) < 0) {
 		rc = sc_errsys(err, errno, "cannot write '%s'", dest);

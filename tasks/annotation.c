@@ -601,5 +601,5 @@ out:
 
 const sc_step_kind sc_annotation_fit_kind = { "annotation.fit", "3", annotation_fit,
 					      "train a classifier and predict held-out cells" };
-const sc_step_kind sc_annotation_eval_kind = { "annotation.eval", "1", annotation_eval,
+const sc_step_kind sc_annotation_eval_kind = { "annotation.eval", "2", annotation_eval,
 					       "classification metrics of predictions" };

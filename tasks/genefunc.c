@@ -364,5 +364,5 @@ const sc_step_kind sc_genefunc_features_kind = {
 	"genefunc.features", "2", genefunc_features,
 	"gene features from expression profiles (PCA over cells)"
 };
-const sc_step_kind sc_genefunc_cv_kind = { "genefunc.cv", "2", genefunc_cv,
+const sc_step_kind sc_genefunc_cv_kind = { "genefunc.cv", "3", genefunc_cv,
 					   "k-fold cross-validated gene classification" };

@@ -103,17 +103,80 @@ void sc_buf_html(sc_buf *b, const char *s)
 	}
 }
 
+int sc_csv_formula(const char *s)
+{
+	const char *p = s;
+	while (*p == '\'')
+		p++;
+	if (!*p || !strchr("=+-@\t\r", *p))
+		return 0;
+	/* A signed number stays a number: -0.5 is data, not a formula. */
+	if (p == s && (*p == '-' || *p == '+')) {
+		char *end;
+		strtod(s, &end);
+		if (end != s && !*end)
+			return 0;
+	}
+	return 1;
+}
+
 void sc_buf_csv(sc_buf *b, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
+	int formula = sc_csv_formula(s);
+	if (!formula && !strpbrk(s, ",\"\r\n")) {
 		sc_buf_puts(b, s);
 		return;
 	}
 	sc_buf_putc(b, '"');
+	if (formula)
+		sc_buf_putc(b, '\'');
 	for (; *s; s++) {
 		if (*s == '"')
 			sc_buf_putc(b, '"');
 		sc_buf_putc(b, *s);
 	}
 	sc_buf_putc(b, '"');
+}
+
+/* Length and code point of the UTF-8 sequence at p, 0 when it is not one
+ * (bad lead or continuation byte, overlong form, surrogate, > U+10FFFF). */
+static int utf8_seq(const unsigned char *p, unsigned *cp)
+{
+	int n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 0;
+	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (!n || p[0] > 0xf4)
+		return 0;
+	unsigned v = p[0] & (0x7f >> n);
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+void sc_buf_term(sc_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned cp;
+		int n;
+		if (*p < 0x20 || *p == 0x7f) {
+			sc_buf_printf(b, "\\x%02x", *p++);
+		} else if (*p < 0x80) {
+			sc_buf_putc(b, (char)*p++);
+		} else if (!(n = utf8_seq(p, &cp))) {
+			sc_buf_printf(b, "\\x%02x", *p++);
+		} else if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+			   (cp >= 0x2066 && cp <= 0x2069)) {
+			sc_buf_printf(b, "\\u%04x", cp);
+			p += n;
+		} else {
+			sc_buf_add(b, p, (size_t)n);
+			p += n;
+		}
+	}
 }

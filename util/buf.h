@@ -28,7 +28,19 @@ void sc_buf_printf(sc_buf *b, const char *fmt, ...) SC_PRINTF(2, 3);
 char *sc_buf_detach(sc_buf *b);
 /* Append s with HTML special characters escaped (& < > " '). */
 void sc_buf_html(sc_buf *b, const char *s);
-/* Append s as an RFC 4180 CSV field (quoted when it holds , " CR or LF). */
+/* Append s as an RFC 4180 CSV field (quoted when it holds , " CR or LF).
+ * Every CSV sceval writes goes through here. A field a spreadsheet would
+ * run as a formula (sc_csv_formula) is neutralised the OWASP way: quoted,
+ * with a single quote in front; sc_csv_parse takes that quote off again. */
 void sc_buf_csv(sc_buf *b, const char *s);
+/* Append s made safe for a terminal: C0 controls, DEL and bytes that are
+ * not UTF-8 as \xHH, C1 controls and the bidirectional embeddings,
+ * overrides and isolates (U+202A-U+202E, U+2066-U+2069) as \uHHHH. Text
+ * read from a data file must not move the cursor, recolour or reorder the
+ * terminal's output. */
+void sc_buf_term(sc_buf *b, const char *s);
+/* Whether s, after any leading single quotes, starts with = + - @ tab or
+ * CR and is not a number (-0.5 and -inf stay numbers). */
+int sc_csv_formula(const char *s);
 
 #endif

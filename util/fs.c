@@ -149,11 +149,34 @@ int sc_rm_rf(const char *path, sc_err *err)
 	return rc;
 }
 
+int sc_check_file(const char *path, int dir_ok, sc_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return sc_errsys(err, errno, "cannot open '%s'", path);
+	if (S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))
+		return 0;
+	return sc_errf(err, SC_EINVAL, "'%s' is not a regular file%s", path,
+		       S_ISFIFO(st.st_mode)  ? " (a FIFO)"
+		       : S_ISDIR(st.st_mode) ? " (a directory)"
+		       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? " (a device)"
+		       : S_ISSOCK(st.st_mode) ? " (a socket)"
+					      : "");
+}
+
 int sc_read_file(sc_buf *b, const char *path, sc_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO must not hang us; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return sc_errsys(err, errno, "cannot open '%s'", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sc_check_file(path, 0, err) ? err->code
+						    : sc_errf(err, SC_EINVAL, "'%s' is not a regular file",
+							      path);
+	}
 	char tmp[65536];
 	for (;;) {
 		ssize_t r = read(fd, tmp, sizeof(tmp));
@@ -202,6 +225,69 @@ int sc_write_file_atomic(const char *path, const void *p, size_t n, unsigned mod
 	rc = sc_fsync_dir(dir, err);
 out:
 	free(tmp);
+	free(dir);
+	return rc;
+}
+
+static int out_check(const char *path, int force, sc_err *err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : sc_errsys(err, errno, "cannot check '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return sc_errf(err, SC_EEXISTS, "'%s' exists and is not a regular file: not replacing it",
+			       path);
+	if (!force)
+		return sc_errf(err, SC_EEXISTS, "'%s' already exists (--force replaces it)", path);
+	return 0;
+}
+
+int sc_out_begin(const char *path, int force, char **tmp, sc_err *err)
+{
+	*tmp = NULL;
+	int rc = out_check(path, force, err);
+	if (rc)
+		return rc;
+	char *dir = sc_path_dirname(path);
+	*tmp = sc_xasprintf("%s/.%s.tmp-%ld-XXXXXX", dir, sc_path_basename(path), (long)getpid());
+	int fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		rc = sc_errsys(err, errno, "cannot create a temporary file in '%s'", dir);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	free(dir);
+	return fd < 0 ? rc : fd;
+}
+
+void sc_out_abort(int fd, const char *tmp)
+{
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+}
+
+int sc_out_commit(int fd, const char *tmp, const char *path, int force, sc_err *err)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	int rc = 0;
+	if (fchmod(fd, 0666 & ~mask) < 0 || fsync(fd) < 0)
+		rc = sc_errsys(err, errno, "cannot write '%s'", path);
+	if (close(fd) < 0 && !rc)
+		rc = sc_errsys(err, errno, "cannot write '%s'", path);
+	/* Again: the path may have appeared while we wrote. */
+	if (!rc)
+		rc = out_check(path, force, err);
+	if (!rc && rename(tmp, path) < 0)
+		rc = sc_errsys(err, errno, "cannot rename into '%s'", path);
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	char *dir = sc_path_dirname(path);
+	rc = sc_fsync_dir(dir, err);
 	free(dir);
 	return rc;
 }

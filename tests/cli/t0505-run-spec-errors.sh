@@ -23,7 +23,7 @@ datasets:
   pbmc: x.h5ad
   - oops
 Y
-bad "unknown top-level key" "spec2.yaml:3:1: unknown key 'taks' in the spec \(allowed: version, name, description, portable, datasets, methods, tasks\)" <<Y
+bad "unknown top-level key" "spec2.yaml:3:1: unknown key 'taks' in the spec \(allowed: version, name, description, portable, datasets, methods, tasks, allow_outside\)" <<Y
 datasets:
   pbmc: $DATA/$PBMC
 taks: []

@@ -159,7 +159,7 @@ static void test_csv_roundtrip(void)
 {
 	/* Random fields made of CSV's special characters, written by the
 	 * writer the steps use, read back unchanged. */
-	static const char alpha[] = "ab,\"\r\n <>&'x";
+	static const char alpha[] = "ab,\"\r\n <>&'x=+-@\t1.";
 	sc_rng r;
 	sc_rng_seed(&r, 11);
 	int bad = 0;
@@ -190,6 +190,39 @@ static void test_csv_roundtrip(void)
 		sc_buf_free(&b);
 	}
 	OK(bad == 0, "200 random rows of special characters round-trip (%d bad)", bad);
+}
+
+static void test_csv_formula(void)
+{
+	/* OWASP's advice for CSV injection: a cell starting with = + - @ tab
+	 * or CR gets a single quote inside a quoted field; numbers stay. */
+	static const char *const cases[][2] = {
+		{ "=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" },
+		{ "+cmd|' /C calc'!A0", "\"'+cmd|' /C calc'!A0\"" },
+		{ "-2+3", "\"'-2+3\"" },
+		{ "@SUM(A1)", "\"'@SUM(A1)\"" },
+		{ "\tx", "\"'\tx\"" },
+		{ "\rx", "\"'\rx\"" },
+		{ "'=x", "\"''=x\"" },
+		{ "-0.5", "-0.5" },
+		{ "+1e-3", "+1e-3" },
+		{ "-inf", "-inf" },
+		{ "a=b", "a=b" },
+		{ "'plain", "'plain" },
+		{ "", "" },
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sc_buf b = SC_BUF_INIT;
+		sc_buf_init(&b);
+		sc_buf_csv(&b, cases[i][0]);
+		if (strcmp(b.s ? b.s : "", cases[i][1])) {
+			bad++;
+			printf("# %s -> %s\n", cases[i][0], b.s ? b.s : "");
+		}
+		sc_buf_free(&b);
+	}
+	OK(bad == 0, "formula cells are neutralised, numbers are not (%d bad)", bad);
 }
 
 static void test_num(void)
@@ -255,6 +288,7 @@ int main(void)
 	test_scib();
 	test_csv_cases();
 	test_csv_roundtrip();
+	test_csv_formula();
 	test_num();
 	return unit_done();
 }
