@@ -770,3 +770,12 @@ int sc_leiden_run(int32_t *membership, size_t *n_clusters, const sc_csr *adj,
 	igraph_rng_destroy(&rng);
 	return 0;
 }
+
+int sc_leiden(int32_t *membership, size_t *n_clusters, const sc_csr *adj, double resolution,
+	      uint64_t seed, sc_err *err)
+{
+	sc_leiden_opts o = SC_LEIDEN_OPTS_SCANPY;
+	o.resolution = resolution;
+	o.seed = seed;
+	return sc_leiden_run(membership, n_clusters, adj, &o, err);
+}

@@ -38,4 +38,9 @@ typedef struct sc_leiden_opts {
 int sc_leiden_run(int32_t *membership, size_t *n_clusters, const sc_csr *adj,
 		  const sc_leiden_opts *o, sc_err *err) SC_WUR;
 
+/* sc_leiden_run with scanpy.tl.leiden's defaults (directed, iterated until
+ * stable) at this resolution and random_state: what scib's sweep calls. */
+int sc_leiden(int32_t *membership, size_t *n_clusters, const sc_csr *adj, double resolution,
+	      uint64_t seed, sc_err *err) SC_WUR;
+
 #endif

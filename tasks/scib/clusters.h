@@ -33,8 +33,9 @@ int sc_scib_max_f1(double *out, int32_t *best_cluster, const int32_t *clusters,
 size_t sc_scib_default_resolutions(double res[10]);
 
 /*
- * The resolution sweep: Leiden (sc_leiden, seed as scanpy's random_state)
- * on a symmetric connectivity graph at each resolution; scib keeps the
+ * The resolution sweep: Leiden (sc_leiden: leidenalg as scanpy.tl.leiden
+ * runs it, directed, seed as scanpy's random_state, so the memberships are
+ * scib's own) on the connectivity graph at each resolution; scib keeps the
  * first clustering whose NMI(clusters, labels) is strictly above every
  * earlier one (starting from 0). All memberships are kept because the
  * isolated-label F1 sweeps the same clusterings.

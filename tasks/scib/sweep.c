@@ -10,7 +10,7 @@
  * cached "{cluster_key}_{resolution}" columns.
  */
 #include "clusters.h"
-#include "tasks/core/cluster.h"
+#include "tasks/core/leiden.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,6 +6,8 @@ runs it, on 15-NN UMAP connectivity graphs.
 usage: leiden_ref.py CMD OUTDIR DATADIR [ARGS]
   real         graphs of labelled real files (pbmc68k, CellBench 3cl and 5cl)
   sim N [...]  graphs of simulated Gaussian mixtures of N cells
+  rand N       a random asymmetric sparse graph with loops and isolated nodes
+  check        real + rand 1500 + sim 2000 (the unit test's default set)
 
 For each graph NAME it writes (formats of core_oracle.py):
   NAME_graph.bin   the connectivities (CSR, float64, the C test's input)
@@ -128,9 +130,33 @@ def cmd_sim(out, data, args):
     emit(out, f"sim{n}", g, lab, seeds, resolutions)
 
 
+def cmd_rand(out, data, args):
+    """A random sparse graph that is not a kNN graph: asymmetric weights,
+    loops on the diagonal, nodes without edges, a few heavy edges."""
+    import scipy.sparse as sp
+    n = int(args[0])
+    rng = np.random.default_rng(11)
+    a = sp.random(n, n, density=8.0 / n, random_state=rng, format="csr")
+    a = a + sp.diags(np.where(rng.random(n) < 0.05, rng.random(n), 0.0))
+    a = sp.csr_matrix(a)
+    a.data[rng.random(a.nnz) < 0.01] *= 50
+    a[: n // 50] = 0  # isolated rows (columns may still point at them)
+    a.eliminate_zeros()
+    emit(out, f"rand{n}", a, None, [0, 1], [0.2, 1.0, 2.0])
+
+
+def cmd_check(out, data, args):
+    """What make check compares: the real files, the random graph and a
+    2,000-cell mixture, in one interpreter."""
+    cmd_real(out, data, [])
+    cmd_rand(out, data, ["1500"])
+    cmd_sim(out, data, ["2000"])
+
+
 def main():
     cmd, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
-    {"real": cmd_real, "sim": cmd_sim}[cmd](out, data, sys.argv[4:])
+    {"real": cmd_real, "sim": cmd_sim, "rand": cmd_rand,
+     "check": cmd_check}[cmd](out, data, sys.argv[4:])
 
 
 if __name__ == "__main__":

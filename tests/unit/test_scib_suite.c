@@ -6,7 +6,7 @@
  * count; undefined metrics come back as NaN with a reason.
  */
 #include "scib_oracle.h"
-#include "tasks/core/cluster.h"
+#include "tasks/core/leiden.h"
 #include "tasks/scib/clusters.h"
 #include "tasks/scib/suite.h"
 
