@@ -4,7 +4,8 @@ memberships from python3-leidenalg run exactly as scanpy 1.9's tl.leiden
 runs it, on 15-NN UMAP connectivity graphs.
 
 usage: leiden_ref.py CMD OUTDIR DATADIR [ARGS]
-  real         graphs of labelled real files (pbmc68k, CellBench 3cl and 5cl)
+  real         graphs of labelled real files (pbmc68k, CellBench 3cl and 5cl),
+               and the connectivities scanpy stored in the pbmc68k file
   sim N [...]  graphs of simulated Gaussian mixtures of N cells
   rand N       a random asymmetric sparse graph with loops and isolated nodes
   check        real + rand 1500 + sim 2000 (the unit test's default set)
@@ -96,6 +97,8 @@ def cmd_real(out, data, args):
     from scib_ref import codes, embedding
     a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
     emit(out, "pbmc68k", conn15(a.obsm["X_pca"]), codes(a.obs["bulk_labels"]))
+    # the graph scanpy itself stored in the file (float32 weights)
+    emit(out, "pbmc68k_obsp", a.obsp["connectivities"], codes(a.obs["bulk_labels"]))
     for name, fn in (("cellbench3", "cellbench_3cl_celseq2_dropseq.h5ad"),
                      ("cellbench5", "cellbench_5cl_celseq2_3plates.h5ad")):
         c = read(data, fn)

@@ -106,6 +106,7 @@ static void test_oracle(void)
 		return;
 	}
 	check_graph(dir, "pbmc68k", 1);
+	check_graph(dir, "pbmc68k_obsp", 1);
 	check_graph(dir, "cellbench3", 1);
 	check_graph(dir, "cellbench5", 1);
 	check_graph(dir, "rand1500", 0);
