@@ -54,6 +54,8 @@ typedef struct lg_graph {
 	/* incidence lists: at[v]..at[v+1] index nb (other endpoint), eid */
 	int64_t *out_at, *in_at, *all_at;
 	int32_t *out_nb, *in_nb, *all_nb, *out_e, *in_e, *all_e;
+	double *all_w;          /* the weight of each ALL entry */
+	unsigned char *all_in;  /* directed: 1 for an in-entry of the ALL list */
 } lg_graph;
 
 static void graph_free(lg_graph *g)
@@ -64,7 +66,7 @@ static void graph_free(lg_graph *g)
 		free(g->out_at), free(g->out_nb), free(g->out_e);
 		free(g->in_at), free(g->in_nb), free(g->in_e);
 	}
-	free(g->all_at), free(g->all_nb), free(g->all_e);
+	free(g->all_at), free(g->all_nb), free(g->all_e), free(g->all_w), free(g->all_in);
 	if (g->str_out != g->str_in)
 		free(g->str_out);
 	free(g->str_in), free(g->from), free(g->to), free(g->w), free(g->size), free(g->self_w);
@@ -121,27 +123,36 @@ static void build_all(lg_graph *g)
 	g->all_at = sc_xcalloc(n + 1, sizeof(int64_t));
 	g->all_nb = sc_xmalloc((tot ? tot : 1) * sizeof(int32_t));
 	g->all_e = sc_xmalloc((tot ? tot : 1) * sizeof(int32_t));
+	g->all_w = sc_xmalloc((tot ? tot : 1) * sizeof(double));
+	g->all_in = g->directed ? sc_xmalloc(tot ? tot : 1) : NULL;
 	for (size_t v = 0; v < n; v++) {
 		int64_t i1 = g->out_at[v], j1 = g->out_at[v + 1];
 		int64_t i2 = g->in_at[v], j2 = g->in_at[v + 1];
-#define PUT(nbv, ev) (g->all_nb[k] = (nbv), g->all_e[k++] = (ev))
+#define PUT(nbv, ev, in)                                                                    \
+	do {                                                                                \
+		g->all_nb[k] = (nbv);                                                       \
+		g->all_w[k] = g->w[ev];                                                     \
+		if (g->all_in)                                                              \
+			g->all_in[k] = (in);                                                \
+		g->all_e[k++] = (ev);                                                       \
+	} while (0)
 		if (g->directed) {
 			while (i1 < j1 && i2 < j2) {
 				int32_t n1 = g->out_nb[i1], n2 = g->in_nb[i2];
 				if (n1 <= n2) {
-					PUT(n1, g->out_e[i1]);
+					PUT(n1, g->out_e[i1], 0);
 					i1++;
 				}
 				if (n2 <= n1) {
-					PUT(n2, g->in_e[i2]);
+					PUT(n2, g->in_e[i2], 1);
 					i2++;
 				}
 			}
 		}
 		for (; i1 < j1; i1++)
-			PUT(g->out_nb[i1], g->out_e[i1]);
+			PUT(g->out_nb[i1], g->out_e[i1], 0);
 		for (; i2 < j2; i2++)
-			PUT(g->in_nb[i2], g->in_e[i2]);
+			PUT(g->in_nb[i2], g->in_e[i2], 1);
 #undef PUT
 		g->all_at[v + 1] = (int64_t)k;
 	}
@@ -431,10 +442,14 @@ static void scratch_free(lg_scratch *s)
 	free(s->wt), free(s->wf), free(s->comms), free(s->touched), free(s->added), free(s->marked);
 }
 
-/* leidenalg's cached weight_to_comm / weight_from_comm of v: sums over its
- * out- (in-) list in list order, a loop halved on an undirected graph
- * (it is listed twice there). */
-static void scratch_weights(lg_scratch *s, const lg_part *p, int32_t v)
+/* One pass over v's ALL list gives what leidenalg gathers in three: the
+ * candidate communities in order of first appearance (move_nodes' cached
+ * neighbour communities; for the refinement, restricted to neighbours with
+ * the same 'within' label), and its cached weight_to_comm /
+ * weight_from_comm, the sums over the out- (in-) list in list order, which
+ * the merged ALL list preserves; a loop is halved on an undirected graph,
+ * where it is listed twice. */
+static void scan(lg_scratch *s, const lg_part *p, int32_t v, const int32_t *within)
 {
 	const lg_graph *g = p->g;
 	for (size_t k = 0; k < s->n_touched; k++) {
@@ -443,22 +458,21 @@ static void scratch_weights(lg_scratch *s, const lg_part *p, int32_t v)
 		s->marked[c] = 0;
 	}
 	s->n_touched = 0;
-	for (int64_t q = g->out_at[v]; q < g->out_at[v + 1]; q++) {
-		int32_t u = g->out_nb[q], c = p->memb[u];
-		double w = g->w[g->out_e[q]];
-		if (u == v && !g->directed)
-			w /= 2.0;
-		s->wt[c] += w;
-		if (!s->marked[c]) {
-			s->marked[c] = 1;
-			s->touched[s->n_touched++] = c;
+	s->n_comms = 0;
+	for (int64_t q = g->all_at[v]; q < g->all_at[v + 1]; q++) {
+		int32_t u = g->all_nb[q], c = p->memb[u];
+		double w = g->all_w[q];
+		if (!s->added[c] && (!within || within[u] == within[v])) {
+			s->added[c] = 1;
+			s->comms[s->n_comms++] = c;
 		}
-	}
-	if (!g->directed)
-		return;
-	for (int64_t q = g->in_at[v]; q < g->in_at[v + 1]; q++) {
-		int32_t c = p->memb[g->in_nb[q]];
-		s->wf[c] += g->w[g->in_e[q]];
+		if (g->all_in && g->all_in[q]) {
+			s->wf[c] += w;
+		} else {
+			if (u == v && !g->directed)
+				w /= 2.0;
+			s->wt[c] += w;
+		}
 		if (!s->marked[c]) {
 			s->marked[c] = 1;
 			s->touched[s->n_touched++] = c;
@@ -500,21 +514,6 @@ static void shuffle(int32_t *v, size_t n, igraph_rng_t *rng)
 	}
 }
 
-/* Candidates of move_nodes for v: neighbour communities by first
- * appearance in the ALL list. */
-static void neighbour_comms(lg_scratch *s, const lg_part *p, int32_t v)
-{
-	const lg_graph *g = p->g;
-	s->n_comms = 0;
-	for (int64_t q = g->all_at[v]; q < g->all_at[v + 1]; q++) {
-		int32_t c = p->memb[g->all_nb[q]];
-		if (!s->added[c]) {
-			s->added[c] = 1;
-			s->comms[s->n_comms++] = c;
-		}
-	}
-}
-
 /* Optimiser::move_nodes (fast local moving with a queue); returns the
  * summed gain of the moves. */
 static double move_nodes(lg_part *p, lg_scratch *s, double res, igraph_rng_t *rng)
@@ -532,10 +531,9 @@ static double move_nodes(lg_part *p, lg_scratch *s, double res, igraph_rng_t *rn
 		head = (head + 1) % n;
 		len--;
 		int32_t vc = p->memb[v];
-		neighbour_comms(s, p, v);
+		scan(s, p, v, NULL);
 		if (p->cnodes[vc] > 1)
 			s->comms[s->n_comms++] = part_empty_community(p);
-		scratch_weights(s, p, v);
 		int32_t best = vc;
 		double best_gain = 10 * DBL_EPSILON;
 		for (size_t k = 0; k < s->n_comms; k++) {
@@ -583,15 +581,7 @@ static void merge_nodes(lg_part *p, lg_scratch *s, const int32_t *within, double
 		int32_t v = order[i], vc = p->memb[v];
 		if (p->cnodes[vc] != 1)
 			continue;
-		s->n_comms = 0;
-		for (int64_t q = g->all_at[v]; q < g->all_at[v + 1]; q++) {
-			int32_t u = g->all_nb[q], c = p->memb[u];
-			if (within[u] == within[v] && !s->added[c]) {
-				s->added[c] = 1;
-				s->comms[s->n_comms++] = c;
-			}
-		}
-		scratch_weights(s, p, v);
+		scan(s, p, v, within);
 		int32_t best = vc;
 		double best_gain = 0;
 		for (size_t k = 0; k < s->n_comms; k++) {
