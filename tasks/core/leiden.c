@@ -44,7 +44,7 @@
 
 /* ---- graph in igraph's layout ---- */
 
-typedef struct lg_graph {
+typedef struct sc_leiden_graph {
 	size_t n, m;
 	int directed;
 	int32_t *from, *to;    /* undirected: from >= to, as igraph stores them */
@@ -56,7 +56,7 @@ typedef struct lg_graph {
 	int32_t *out_nb, *in_nb, *all_nb, *out_e, *in_e, *all_e;
 	double *all_w;          /* the weight of each ALL entry */
 	unsigned char *all_in;  /* directed: 1 for an in-entry of the ALL list */
-} lg_graph;
+} lg_graph; /* read-only once built: runs may share it */
 
 static void graph_free(lg_graph *g)
 {
@@ -673,10 +673,10 @@ static lg_graph *collapse(const lg_graph *g, const lg_part *p)
 /* Optimiser::optimise_partition, one call: move, refine, aggregate until
  * aggregation no longer shrinks the graph; p (on g) receives the result.
  * Returns the summed gain of the moves. */
-static double optimise(lg_part *p, lg_graph *g, lg_scratch *s, double res, igraph_rng_t *rng)
+static double optimise(lg_part *p, const lg_graph *g, lg_scratch *s, double res, igraph_rng_t *rng)
 {
 	size_t n = g->n;
-	lg_graph *cg = g;
+	const lg_graph *cg = g;
 	lg_part *cp = p;
 	int32_t *agg = sc_xmalloc((n ? n : 1) * sizeof(int32_t));
 	int32_t *memb = sc_xmalloc((n ? n : 1) * sizeof(int32_t));
@@ -705,45 +705,49 @@ static double optimise(lg_part *p, lg_graph *g, lg_scratch *s, double res, igrap
 		if (cp != p)
 			part_free(cp);
 		if (cg != g)
-			graph_free(cg);
+			graph_free((lg_graph *)cg);
 		cg = ng;
 		cp = np;
 	} while (further);
 	part_free(cp);
-	graph_free(cg);
+	graph_free((lg_graph *)cg);
 	part_renumber(p);
 	free(agg);
 	free(memb);
 	return improv;
 }
 
-int sc_leiden_run(int32_t *membership, size_t *n_clusters, const sc_csr *adj,
-		  const sc_leiden_opts *o, sc_err *err)
+int sc_leiden_graph_new(sc_leiden_graph **out, const sc_csr *adj, int directed, sc_err *err)
 {
-	size_t n = adj->rows;
-	lg_graph *g = NULL;
-	int rc;
-	if (adj->cols != n)
-		return sc_errf(err, SC_EINVAL, "leiden needs a square graph, got %zu x %zu", n, adj->cols);
+	*out = NULL;
+	if (adj->cols != adj->rows)
+		return sc_errf(err, SC_EINVAL, "leiden needs a square graph, got %zu x %zu", adj->rows,
+			       adj->cols);
+	if (adj->rows >= INT32_MAX)
+		return sc_errf(err, SC_EINVAL, "graph has too many nodes (%zu)", adj->rows);
+	return graph_from_csr(out, adj, !!directed, err);
+}
+
+void sc_leiden_graph_free(sc_leiden_graph *g)
+{
+	graph_free(g);
+}
+
+int sc_leiden_graph_run(int32_t *membership, size_t *n_clusters, const sc_leiden_graph *g,
+			const sc_leiden_opts *o, sc_err *err)
+{
+	size_t n = g->n;
 	if (!(o->resolution > 0) || !isfinite(o->resolution))
 		return sc_errf(err, SC_EINVAL, "leiden resolution must be positive, got '%g'", o->resolution);
 	if (o->seed > INT32_MAX)
 		return sc_errf(err, SC_EINVAL, "leiden seed '%llu' is out of range (leidenalg takes a C int)",
 			       (unsigned long long)o->seed);
-	if (n >= INT32_MAX)
-		return sc_errf(err, SC_EINVAL, "graph has too many nodes (%zu)", n);
-	if ((rc = graph_from_csr(&g, adj, !!o->directed, err)))
-		return rc;
-	if (n == 0) {
-		graph_free(g);
-		*n_clusters = 0;
+	*n_clusters = 0;
+	if (n == 0)
 		return 0;
-	}
 	igraph_rng_t rng;
-	if (igraph_rng_init(&rng, &igraph_rngtype_mt19937) != IGRAPH_SUCCESS) {
-		graph_free(g);
+	if (igraph_rng_init(&rng, &igraph_rngtype_mt19937) != IGRAPH_SUCCESS)
 		return sc_errf(err, SC_ERR, "cannot initialise igraph's random generator");
-	}
 	igraph_rng_seed(&rng, (igraph_uint_t)o->seed);
 	lg_part *p = part_new(g, NULL);
 	lg_scratch s;
@@ -756,9 +760,19 @@ int sc_leiden_run(int32_t *membership, size_t *n_clusters, const sc_csr *adj,
 	*n_clusters = p->nc;
 	scratch_free(&s);
 	part_free(p);
-	graph_free(g);
 	igraph_rng_destroy(&rng);
 	return 0;
+}
+
+int sc_leiden_run(int32_t *membership, size_t *n_clusters, const sc_csr *adj,
+		  const sc_leiden_opts *o, sc_err *err)
+{
+	sc_leiden_graph *g = NULL;
+	int rc = sc_leiden_graph_new(&g, adj, o->directed, err);
+	if (rc == 0)
+		rc = sc_leiden_graph_run(membership, n_clusters, g, o, err);
+	sc_leiden_graph_free(g);
+	return rc;
 }
 
 int sc_leiden(int32_t *membership, size_t *n_clusters, const sc_csr *adj, double resolution,

@@ -38,6 +38,18 @@ typedef struct sc_leiden_opts {
 int sc_leiden_run(int32_t *membership, size_t *n_clusters, const sc_csr *adj,
 		  const sc_leiden_opts *o, sc_err *err) SC_WUR;
 
+/* A graph in igraph's layout, built once for several runs (a resolution
+ * sweep): 70-odd bytes per stored entry. Runs only read it, so several
+ * threads may run the same graph at once. Free with sc_leiden_graph_free
+ * (NULL is fine). */
+typedef struct sc_leiden_graph sc_leiden_graph;
+int sc_leiden_graph_new(sc_leiden_graph **out, const sc_csr *adj, int directed,
+			sc_err *err) SC_WUR;
+void sc_leiden_graph_free(sc_leiden_graph *g);
+/* sc_leiden_run on a prepared graph; o->directed is the graph's, not read. */
+int sc_leiden_graph_run(int32_t *membership, size_t *n_clusters, const sc_leiden_graph *g,
+			const sc_leiden_opts *o, sc_err *err) SC_WUR;
+
 /* sc_leiden_run with scanpy.tl.leiden's defaults (directed, iterated until
  * stable) at this resolution and random_state: what scib's sweep calls. */
 int sc_leiden(int32_t *membership, size_t *n_clusters, const sc_csr *adj, double resolution,
