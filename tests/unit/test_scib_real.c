@@ -173,7 +173,7 @@ static void leiden_sweep(const ds *d, const char *tag)
 	size_t nres = sc_scib_default_resolutions(res), nc = 0;
 	sc_dmat want = { 0 }, best = { 0 };
 	if (oracle_dmat(&want, d->dir, "leiden_nmi.bin") || oracle_dmat(&best, d->dir, "leiden_best.bin") ||
-	    want.rows != nres || best.rows < 4 || sc_scib_sweep_run(&sw, &d->g15, &d->lab, res, nres, 0, &e)) {
+	    want.rows != nres || best.rows < 4 || sc_scib_sweep_run(&sw, &d->g15, &d->lab, res, nres, 0, 2, &e)) {
 		OK(0, "%s: Leiden sweep and its reference", tag);
 		goto out;
 	}
