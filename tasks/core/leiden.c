@@ -364,16 +364,24 @@ static void part_move(lg_part *p, int32_t v, int32_t to)
 	}
 	p->cnodes[to] += 1;
 	p->csize[to] += g->size[v];
+	/* old != to: each sum sees leidenalg's sequence of operations, kept
+	 * in registers (in memory the compiler must assume they alias) */
+	double fo = p->w_from[old], ft = p->w_from[to];
 	for (int64_t q = g->out_at[v]; q < g->out_at[v + 1]; q++) {
 		double w = g->w[g->out_e[q]];
-		p->w_from[old] -= w;
-		p->w_from[to] += w;
+		fo -= w;
+		ft += w;
 	}
+	p->w_from[old] = fo;
+	p->w_from[to] = ft;
+	double to_o = p->w_to[old], to_t = p->w_to[to];
 	for (int64_t q = g->in_at[v]; q < g->in_at[v + 1]; q++) {
 		double w = g->w[g->in_e[q]];
-		p->w_to[old] -= w;
-		p->w_to[to] += w;
+		to_o -= w;
+		to_t += w;
 	}
+	p->w_to[old] = to_o;
+	p->w_to[to] = to_t;
 	p->memb[v] = to;
 }
 
@@ -410,22 +418,25 @@ static void part_renumber(lg_part *p)
 		if ((size_t)p->memb[v] >= nn)
 			nn = (size_t)p->memb[v] + 1;
 	}
-	double *cs = sc_xcalloc(n ? n : 1, sizeof(double)), *wf = sc_xcalloc(n ? n : 1, sizeof(double));
-	double *wt = sc_xcalloc(n ? n : 1, sizeof(double));
-	size_t *cn = sc_xcalloc(n ? n : 1, sizeof(size_t));
+	/* the sums move with their community; one buffer permutes each array */
+	double *tmp = sc_xmalloc((nc ? nc : 1) * sizeof(double));
+	double *arr[3] = { p->csize, p->w_from, p->w_to };
+	for (int a = 0; a < 3; a++) {
+		for (size_t c = 0; c < nc; c++)
+			if (p->cnodes[c] > 0)
+				tmp[id[c]] = arr[a][c];
+		memcpy(arr[a], tmp, nn * sizeof(double));
+	}
+	size_t *cn = (size_t *)tmp;
 	for (size_t c = 0; c < nc; c++)
-		if (p->cnodes[c] > 0) {
-			cs[id[c]] = p->csize[c];
-			wf[id[c]] = p->w_from[c];
-			wt[id[c]] = p->w_to[c];
+		if (p->cnodes[c] > 0)
 			cn[id[c]] = p->cnodes[c];
-		}
-	free(p->csize), free(p->w_from), free(p->w_to), free(p->cnodes);
-	p->csize = cs, p->w_from = wf, p->w_to = wt, p->cnodes = cn;
+	memcpy(p->cnodes, cn, nn * sizeof(size_t));
+	free(tmp);
 	p->nc = nn;
 	p->n_empty = 0;
 	for (size_t c = 0; c < nn; c++)
-		if (cn[c] == 0)
+		if (p->cnodes[c] == 0)
 			p->empty[p->n_empty++] = (int32_t)c;
 	free(r);
 	free(id);
@@ -689,16 +700,17 @@ static double optimise(lg_part *p, const lg_graph *g, lg_scratch *s, double res,
 	int32_t *agg = sc_xmalloc((n ? n : 1) * sizeof(int32_t));
 	int32_t *memb = sc_xmalloc((n ? n : 1) * sizeof(int32_t));
 	double improv = 0.0;
-	int further;
+	int further, coarse = 0;
 	for (size_t v = 0; v < n; v++)
 		agg[v] = (int32_t)v;
 	do {
 		improv += move_nodes(cp, s, res, rng);
 		if (cp != p) {
-			/* from_coarse_partition: sums recomputed from the edges */
+			/* from_coarse_partition; its sums, recomputed from the
+			 * edges, are needed only after the last level */
 			for (size_t v = 0; v < n; v++)
 				p->memb[v] = cp->memb[agg[v]];
-			part_init_admin(p);
+			coarse = 1;
 		}
 		lg_part *sub = part_new(cg, NULL);
 		merge_nodes(sub, s, cp->memb, res, rng);
@@ -719,6 +731,8 @@ static double optimise(lg_part *p, const lg_graph *g, lg_scratch *s, double res,
 	} while (further);
 	part_free(cp);
 	graph_free((lg_graph *)cg);
+	if (coarse)
+		part_init_admin(p);
 	part_renumber(p);
 	free(agg);
 	free(memb);
