@@ -558,7 +558,7 @@ static double move_nodes(lg_part *p, lg_scratch *s, double res, igraph_rng_t *rn
 		for (size_t k = 0; k < s->n_comms; k++) {
 			int32_t c = s->comms[k];
 			s->added[c] = 0;
-			double gain = 0.0;
+			double gain = 0.0; /* leidenalg's sum over layers: one, weight 1 */
 			gain += 1.0 * diff_move(p, s, res, v, c);
 			if (gain > best_gain) {
 				best = c;
