@@ -48,6 +48,11 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/runner/env.o: $(BUILD)/buildinfo.h
 
+# leiden.c reproduces leidenalg's floating-point operations one for one: a
+# fused multiply-add (GCC contracts by default when the target has FMA)
+# would change its partitions
+$(BUILD)/tasks/core/leiden.o: CFLAGS += -ffp-contract=off
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^

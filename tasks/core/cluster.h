@@ -1,7 +1,6 @@
 /*
- * cluster.h - clustering: Leiden on a weighted graph (igraph, modularity with
- * a resolution, as scanpy.tl.leiden with RBConfiguration) and k-means
- * (k-means++ initialisation, Lloyd iterations, best of n_init), both seeded.
+ * cluster.h - k-means (k-means++ initialisation, Lloyd iterations, best of
+ * n_init, seeded), as sklearn's KMeans. Leiden is in leiden.h.
  */
 #ifndef SC_CLUSTER_H
 #define SC_CLUSTER_H
@@ -9,15 +8,6 @@
 #include <stdint.h>
 #include "tasks/core/mat.h"
 #include "util/err.h"
-
-/* membership[i] in [0, *n_clusters), clusters numbered by decreasing size
- * (ties by lowest member), as scanpy relabels them. graph: symmetric
- * non-negative weights; the upper triangle and diagonal are read. Modularity
- * with the resolution (igraph_community_leiden, beta 0.01, iterated until
- * stable), igraph's generator replaced during the call by a PCG32 seeded
- * from seed; calls are serialised by a lock (igraph's RNG is global). */
-int sc_leiden(int32_t *membership, size_t *n_clusters, const sc_csr *graph, double resolution,
-	      uint64_t seed, sc_err *err) SC_WUR;
 
 typedef struct sc_kmeans_opts {
 	size_t k;

@@ -33,11 +33,13 @@ int sc_scib_max_f1(double *out, int32_t *best_cluster, const int32_t *clusters,
 size_t sc_scib_default_resolutions(double res[10]);
 
 /*
- * The resolution sweep: Leiden (sc_leiden, seed as scanpy's random_state)
- * on a symmetric connectivity graph at each resolution; scib keeps the
+ * The resolution sweep: Leiden (sc_leiden: leidenalg as scanpy.tl.leiden
+ * runs it, directed, seed as scanpy's random_state, so the memberships are
+ * scib's own) on the connectivity graph at each resolution; scib keeps the
  * first clustering whose NMI(clusters, labels) is strictly above every
  * earlier one (starting from 0). All memberships are kept because the
- * isolated-label F1 sweeps the same clusterings.
+ * isolated-label F1 sweeps the same clusterings. n_threads (0: one per core)
+ * runs resolutions concurrently; the result does not depend on it.
  */
 typedef struct sc_scib_sweep {
 	size_t n, nres;
@@ -49,7 +51,8 @@ typedef struct sc_scib_sweep {
 } sc_scib_sweep;
 
 int sc_scib_sweep_run(sc_scib_sweep *out, const sc_csr *graph, const sc_labels *labels,
-		      const double *res, size_t nres, uint64_t seed, sc_err *err) SC_WUR;
+		      const double *res, size_t nres, uint64_t seed, int n_threads,
+		      sc_err *err) SC_WUR;
 void sc_scib_sweep_free(sc_scib_sweep *s);
 
 /*

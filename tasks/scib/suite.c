@@ -288,7 +288,8 @@ int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *
 		}
 		sc_progress_line("scib: Leiden at %zu resolutions", nres);
 		t0 = now();
-		if ((rc = sc_scib_sweep_run(&sw, c15, labels, res, nres, opts->seed, err)))
+		if ((rc = sc_scib_sweep_run(&sw, c15, labels, res, nres, opts->seed, opts->n_threads,
+					    err)))
 			goto out;
 		step(out, "leiden_sweep", t0);
 		t0 = now();

@@ -61,6 +61,11 @@ for name, (f, tol) in ref.items():
     g = v[name]
     ok = (g is None and np.isnan(r)) or (g is not None and abs(g - r) <= tol * max(1, abs(r)))
     print(("ok" if ok else "bad"), name, g, r)
+# NMI and ARI: the sweep's memberships are leidenalg's, as in scib's own run
+best = rd("o/leiden_best.bin").ravel()
+for name, k in (("nmi", 0), ("ari", 1)):
+    ok = v[name] is not None and abs(v[name] - best[k]) <= 1e-12
+    print(("ok" if ok else "bad"), name, v[name], best[k])
 agg = j["aggregates"]
 print("ok" if abs(agg["overall"] - (0.6 * agg["bio"] + 0.4 * agg["batch"])) < 1e-12 else "bad",
       "overall")

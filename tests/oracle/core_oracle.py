@@ -126,25 +126,8 @@ def cmd_pca(out, data, args):
         write_d(f"{out}/{name}_mean.bin", p.mean_)
 
 
-def modularity(g, memb, res):
-    """Modularity with resolution of a partition of a symmetric weighted
-    graph (scipy CSR): (1/2m) sum_ij (A_ij - res k_i k_j / 2m) [c_i = c_j]."""
-    k = np.asarray(g.sum(axis=1)).ravel()
-    m2 = k.sum()
-    q = 0.0
-    coo = g.tocoo()
-    same = memb[coo.row] == memb[coo.col]
-    q = coo.data[same].sum()
-    for c in np.unique(memb):
-        kc = k[memb == c].sum()
-        q -= res * kc * kc / m2
-    return q / m2
-
-
 def cmd_cluster(out, data, args):
     from sklearn.cluster import KMeans
-    import igraph as ig
-    import leidenalg
     a = read(data, "scanpy_pbmc68k_reduced_with_counts.h5ad")
     x = np.asarray(a.obsm["X_pca"], dtype=np.float64)
     h = read(data, "hlca_subset_Nawijn_2021.h5ad")
@@ -153,18 +136,6 @@ def cmd_cluster(out, data, args):
         write_d(f"{out}/{name}.bin", m)
         km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(m)
         write_d(f"{out}/{name}_inertia.bin", km.inertia_)
-    g = a.obsp["connectivities"].tocsr().astype(np.float64)
-    write_csr(f"{out}/graph.bin", g)
-    for res in (0.5, 1.0, 2.0):
-        src, dst = g.nonzero()
-        keep = src < dst
-        gg = ig.Graph(n=g.shape[0], edges=list(zip(src[keep], dst[keep])), directed=False)
-        gg.es["weight"] = np.asarray(g[src[keep], dst[keep]]).ravel()
-        # as scanpy.tl.leiden: RBConfiguration, iterate until stable, seed 0
-        p = leidenalg.find_partition(gg, leidenalg.RBConfigurationVertexPartition,
-                                     weights="weight", resolution_parameter=res,
-                                     n_iterations=-1, seed=0)
-        write_d(f"{out}/leiden_q_{res}.bin", modularity(g, np.array(p.membership), res))
 
 
 def umap_smooth_knn_dist(dist, k, n_iter=64, local_connectivity=1.0):

@@ -12,7 +12,8 @@ References are sklearn / scipy where scib calls them, and otherwise
 straightforward numpy transcriptions of scib's formulas written for these
 tests (scib itself is not installed): scib's knn_graph.cpp shortest-path
 search including its heap layout, lisi.py's bisection, kbet.py +
-utils.diffusion_nn + the kBET R test, pcr.py, isolated_labels.py. Inputs and
+utils.diffusion_nn + the kBET R test, pcr.py, isolated_labels.py;
+clustering.py's Leiden sweep on python3-leidenalg (leiden_ref.py). Inputs and
 outputs go to OUTDIR in the raw layout of tests/unit/core_oracle.h.
 """
 import os
@@ -398,6 +399,28 @@ def max_f1(clus, lab, label):
     return best
 
 
+# ------------------------------------------- cluster_optimal_resolution
+
+def leiden_sweep(out, g15, lab):
+    """scib's cluster_optimal_resolution with its defaults: sc.tl.leiden
+    (leidenalg as scanpy 1.9 calls it, random_state 0) at 2 * i / 10 for
+    i = 1..10, NMI against the labels, the first strict maximum above 0;
+    ARI on that clustering. Returns the memberships."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+    from leiden_ref import scanpy_leiden
+    res = [2 * x / 10 for x in range(1, 11)]
+    memb = [scanpy_leiden(g15, r, 0, True) for r in res]
+    nmi = [normalized_mutual_info_score(m, lab, average_method="arithmetic") for m in memb]
+    best, top = None, 0
+    for k, v in enumerate(nmi):
+        if v > top:
+            best, top = k, v
+    write_d(f"{out}/leiden_nmi.bin", nmi)
+    write_d(f"{out}/leiden_best.bin", [top, adjusted_rand_score(lab, memb[best]), res[best],
+                                       len(np.unique(memb[best]))])
+    return memb
+
+
 # ---------------------------------------------------------------- commands
 
 def cmd_real(out, data, args):
@@ -439,8 +462,10 @@ def cmd_real(out, data, args):
     write_d(f"{out}/knn_d.bin", dist)
     g15 = umap_connectivities(idx[:, :15], dist[:, :15])
     g50 = umap_connectivities(idx[:, :50], dist[:, :50])
+    g15.sort_indices()  # the edge order Leiden sees is the file's
     write_csr(f"{out}/g15.bin", g15)
     write_csr(f"{out}/g50.bin", g50)
+    leiden = leiden_sweep(out, g15, lab)
 
     # silhouettes
     s = silhouette_samples(emb, lab)
@@ -532,6 +557,10 @@ def cmd_real(out, data, args):
     write_d(f"{out}/iso_f1_label.bin", f1)
     write_d(f"{out}/iso_asw_label.bin", asw)
     write_d(f"{out}/iso_f1.bin", np.nanmean(f1) if iso else np.nan)
+    f1 = np.full(L, np.nan)
+    for l in iso:
+        f1[l] = max(max_f1(c, lab, l) for c in leiden)
+    write_d(f"{out}/leiden_iso_f1.bin", np.nanmean(f1) if iso else np.nan)
     write_d(f"{out}/iso_asw.bin", np.nanmean(asw) if iso else np.nan)
 
 

@@ -23,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs `PYTHON tests/oracle/core_oracle.py CMD DIR DATA [ARGS]`; returns the
+/* Runs `PYTHON tests/oracle/SCRIPT CMD DIR DATA [ARGS]`; returns the
  * directory (caller frees with oracle_done) or NULL, after printing why. */
-static __attribute__((unused)) char *oracle_run(const char *cmd, const char *args)
+static __attribute__((unused)) char *oracle_run_script(const char *script, const char *cmd,
+							const char *args)
 {
 	const char *data = unit_testdata();
 	if (!data)
@@ -36,8 +37,8 @@ static __attribute__((unused)) char *oracle_run(const char *cmd, const char *arg
 		return NULL;
 	}
 	char line[8192];
-	snprintf(line, sizeof(line), "'%s' tests/oracle/core_oracle.py %s '%s' '%s' %s",
-		 unit_python(), cmd, tmpl, data, args ? args : "");
+	snprintf(line, sizeof(line), "'%s' tests/oracle/%s %s '%s' '%s' %s", unit_python(), script,
+		 cmd, tmpl, data, args ? args : "");
 	int st = system(line);
 	if (st != 0) {
 		printf("# oracle failed (status %d): %s\n", st, line);
@@ -47,6 +48,12 @@ static __attribute__((unused)) char *oracle_run(const char *cmd, const char *arg
 		return NULL;
 	}
 	return strdup(tmpl);
+}
+
+/* The core's oracle, tests/oracle/core_oracle.py. */
+static __attribute__((unused)) char *oracle_run(const char *cmd, const char *args)
+{
+	return oracle_run_script("core_oracle.py", cmd, args);
 }
 
 static __attribute__((unused)) void oracle_done(char *dir)

@@ -1,6 +1,7 @@
 /*
  * test_scib_real.c - every scIB metric on real data against its reference:
- * sklearn for silhouettes, NMI and ARI; the numpy transcriptions of scib in
+ * sklearn for silhouettes, NMI and ARI; scib's Leiden sweep on
+ * python3-leidenalg for the clusters; the numpy transcriptions of scib in
  * tests/oracle/scib_ref.py for the rest. The oracle builds the embedding
  * (PCA of the counts, batch means removed) and both neighbour graphs, so
  * the two sides see identical inputs.
@@ -169,6 +170,41 @@ static void partitions(const ds *d, const char *tag)
 	free(clus);
 }
 
+/* scib's cluster_optimal_resolution on python3-leidenalg: the sweep's
+ * memberships are leidenalg's, so NMI per resolution, the chosen
+ * resolution, ARI and the isolated-label F1 over the sweep match to 1e-12 */
+static void leiden_sweep(const ds *d, const char *tag)
+{
+	sc_scib_sweep sw;
+	sc_scib_why why;
+	sc_err e;
+	double res[10], nmi, ari, r = NAN, f1 = NAN;
+	size_t nres = sc_scib_default_resolutions(res), nc = 0;
+	sc_dmat want = { 0 }, best = { 0 };
+	if (oracle_dmat(&want, d->dir, "leiden_nmi.bin") || oracle_dmat(&best, d->dir, "leiden_best.bin") ||
+	    want.rows != nres || best.rows < 4 || sc_scib_sweep_run(&sw, &d->g15, &d->lab, res, nres, 0, 2, &e)) {
+		OK(0, "%s: Leiden sweep and its reference", tag);
+		goto out;
+	}
+	size_t off = 0;
+	for (size_t k = 0; k < nres; k++)
+		off += !(fabs(sw.nmi[k] - want.v[k]) <= 1e-12);
+	OK(off == 0, "%s: Leiden sweep NMI equals scib's on leidenalg at %zu resolutions (%zu off)", tag,
+	   nres, off);
+	int rc = sc_scib_nmi_ari_optimal(&nmi, &ari, &r, &nc, &sw, &d->lab, &why, &e);
+	OK(rc == 0 && r == best.v[2] && (double)nc == best.v[3],
+	   "%s: scib's resolution %g (%g clusters) chosen: %g (%zu)", tag, best.v[2], best.v[3], r, nc);
+	NEAR(nmi, best.v[0], 1e-12, "%s: NMI on the Leiden sweep equals scib's", tag);
+	NEAR(ari, best.v[1], 1e-12, "%s: ARI on the Leiden sweep equals scib's", tag);
+	rc = sc_scib_isolated_f1(&f1, NULL, sw.membership, nres, &d->lab, &d->bat, 0, &why, &e);
+	NEAR(f1, oracle_scalar(d->dir, "leiden_iso_f1.bin"), 1e-12,
+	     "%s: isolated-label F1 over the Leiden sweep equals scib's (%s)", tag, why.msg);
+	sc_scib_sweep_free(&sw);
+out:
+	sc_dmat_free(&want);
+	sc_dmat_free(&best);
+}
+
 static void graphs(const ds *d, const char *tag)
 {
 	sc_err e;
@@ -302,6 +338,7 @@ static void run(const char *args, const char *tag)
 	}
 	silhouettes(&d, tag);
 	partitions(&d, tag);
+	leiden_sweep(&d, tag);
 	graphs(&d, tag);
 	kbet(&d, tag);
 	pcr(&d, tag);

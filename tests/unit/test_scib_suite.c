@@ -1,12 +1,13 @@
 /*
  * test_scib_suite.c - the suite entry point: on the oracle's graphs every
- * metric equals its reference; the Leiden sweep agrees with sc_leiden run
+ * metric equals its reference; NMI, ARI and the resolution equal scib's
+ * sweep on python3-leidenalg; the Leiden sweep agrees with sc_leiden run
  * directly; end to end (kNN and graphs by the numerical core) the values
  * stay those of the reference graphs; results do not depend on the thread
  * count; undefined metrics come back as NaN with a reason.
  */
 #include "scib_oracle.h"
-#include "tasks/core/cluster.h"
+#include "tasks/core/leiden.h"
 #include "tasks/scib/clusters.h"
 #include "tasks/scib/suite.h"
 
@@ -122,6 +123,37 @@ static void sweep_consistent(const inputs *in, const sc_scib_result *r)
 	free(m);
 }
 
+/* NMI, ARI, the chosen resolution and the isolated-label F1 against scib's
+ * cluster_optimal_resolution run on python3-leidenalg (scib_ref.py): equal
+ * to rounding, because the memberships are leidenalg's own */
+static void leiden_exact(const inputs *in, const sc_scib_result *r, const char *tag)
+{
+	sc_dmat nmi = { 0 }, best = { 0 };
+	if (oracle_dmat(&nmi, in->dir, "leiden_nmi.bin") || oracle_dmat(&best, in->dir, "leiden_best.bin") ||
+	    nmi.rows != r->n_res || best.rows < 4) {
+		OK(0, "%s: scib Leiden sweep reference loads", tag);
+		goto out;
+	}
+	size_t off = 0, k = r->n_res;
+	double top = 0;
+	for (size_t i = 0; i < r->n_res; i++) {
+		off += !(fabs(r->res_nmi[i] - nmi.v[i]) <= 1e-12);
+		if (top < r->res_nmi[i])
+			top = r->res_nmi[i], k = i;
+	}
+	OK(off == 0, "%s: NMI at each of %zu resolutions equals scib's on leidenalg (%zu off)", tag,
+	   r->n_res, off);
+	NEAR(val(r, "nmi"), best.v[0], 1e-12, "%s: NMI equals scib's (leidenalg)", tag);
+	NEAR(val(r, "ari"), best.v[1], 1e-12, "%s: ARI equals scib's (leidenalg)", tag);
+	OK(k < r->n_res && r->res[k] == best.v[2] && (double)r->res_clusters[k] == best.v[3],
+	   "%s: scib's resolution %g and cluster count %g chosen", tag, best.v[2], best.v[3]);
+	NEAR(val(r, "isolated_label_f1"), ref(in->dir, "leiden_iso_f1.bin"), 1e-12,
+	     "%s: isolated-label F1 equals scib's (leidenalg)", tag);
+out:
+	sc_dmat_free(&nmi);
+	sc_dmat_free(&best);
+}
+
 static void all_same(const sc_scib_result *a, const sc_scib_result *b, const char *what)
 {
 	size_t bad = 0;
@@ -166,6 +198,7 @@ static void real(void)
 		return;
 	}
 	against_oracle(&in, &r, 1e-9, "oracle graphs");
+	leiden_exact(&in, &r, "oracle graphs");
 	sweep_consistent(&in, &r);
 	size_t timed = 0, classed = 0;
 	for (size_t i = 0; i < r.n_metrics; i++) {
@@ -194,6 +227,7 @@ static void real(void)
 		/* the core's kNN and UMAP graph agree with the oracle's to rounding,
 		 * which moves the graph metrics by at most that much */
 		against_oracle(&in, &r1, 1e-6, "core graphs");
+		leiden_exact(&in, &r1, "core graphs");
 		OK(r1.n_steps == 4, "suite end to end: kNN, two graphs and the sweep timed (%zu)",
 		   r1.n_steps);
 	}
