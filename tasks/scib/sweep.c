@@ -13,6 +13,7 @@
  */
 #include "clusters.h"
 #include "tasks/core/leiden.h"
+#include "tasks/core/par.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -82,8 +83,8 @@ int sc_scib_sweep_run(sc_scib_sweep *out, const sc_csr *graph, const sc_labels *
 	rcs = sc_xcalloc(nres, sizeof(int));
 	errs = sc_xcalloc(nres, sizeof(sc_err));
 	sweep_job job = { g, res, seed, out, rcs, errs };
-	sc_scib_pfor pf = { &job, NULL, NULL, sweep_chunk };
-	sc_scib_parallel_for(nres, 1, n_threads, &pf);
+	sc_par_for pf = { .ctx = &job, .run = sweep_chunk };
+	sc_par_for_run(nres, 1, sc_scib_threads(n_threads), &pf);
 	double best = 0;
 	for (size_t r = 0; r < nres; r++) {
 		int32_t *m = out->membership + r * n;
