@@ -12,11 +12,11 @@
  * The interpolated surface (sc_loess_fit_interpolate, below) is what
  * scanpy gets from skmisc.loess and what R's loess() returns: the local fit
  * at the vertices of a k-d tree, blended by cubic Hermite interpolation.
- * It equals R's fitted values to ~1e-13 on the real files and costs a few
- * milliseconds for 15000 genes. The direct surface (sc_loess_fit) fits at
- * every point, O(n q): about 2 s for 15000 genes; it differs from the
- * interpolated one by up to ~0.007 in log10 variance, which moves 1..7 of
- * the top 2000 genes on the real files (bench/hvg_loess_surface.py).
+ * It equals R's fitted values to ~1e-13 on the real files and costs ~25 ms
+ * for 30000 genes (bench/loess.sh). The direct surface (sc_loess_fit) fits
+ * at every point, O(n q): ~2 s for 15000 genes, ~28 s for 30000; it
+ * differs from the interpolated one by up to ~0.02 in log10 variance,
+ * which moves 1 or 2 of the top 2000 genes on the real files.
  */
 #include "loess.h"
 
@@ -178,7 +178,9 @@ int sc_loess_fit(double *fitted, const double *x, const double *y, size_t n, dou
  * * cell) vertices) and a binary search per point, instead of the direct
  * surface's O(nf) per point; it also changes the fitted values by up to
  * ~0.007 in log10 variance on real seurat_v3 inputs, enough to move a few
- * genes across the top-2000 cut, hence the exact replay of the tree below.
+ * genes across the top-2000 cut, hence the exact replay of the tree below:
+ * equal x values decide where it splits, so x must be computed as scanpy
+ * does (a gene's mean is its total over n) for ties to stay ties.
  */
 
 #define LOESS_CELL 0.2
