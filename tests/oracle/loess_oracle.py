@@ -11,9 +11,11 @@ loess() runs the same dloess Fortran with the same defaults
 tests/unit/core_oracle.h:
 
   cases.txt     one line per problem:
-                  loess NAME SPAN PINV   NAME.xy (x, y) and NAME.fit (R's
+                  loess NAME SPAN PINV LIMITED
+                                         NAME.xy (x, y) and NAME.fit (R's
                                          fitted values, NaN where R has none);
-                                         PINV 1 when R used the pseudo-inverse
+                                         PINV 1 when R used the pseudo-inverse,
+                                         LIMITED 1 when its k-d tree was full
                   hvg TAG MODE RAISES    TAG.counts (CSR), TAG.batch (codes,
                                          -1 = none) and, from scanpy's
                                          seurat_v3 (tests/oracle/hvg_ref.py)
@@ -21,8 +23,8 @@ tests/unit/core_oracle.h:
                                          without (MODE n) or with (b) the
                                          batches: TAG.MODE.sel, .rank, .score;
                                          RAISES 1 when a fit needed the
-                                         pseudo-inverse, where skmisc (so
-                                         scanpy) raises instead
+                                         pseudo-inverse or a full tree,
+                                         where skmisc (so scanpy) raises
 Inputs: edge cases (ties, few points, many equal x) drawn here; every .h5ad
 in DATADIR with raw counts (layers['counts'], else X when it holds
 non-negative integers), without and with its batch column; SIMFILE (from
@@ -66,6 +68,9 @@ def edge_cases(rng):
     x = rng.normal(size=500)
     x[rng.random(500) < 0.4] = 0.25  # 40% at one value: zero-width neighbourhoods
     out.append(("dup40", 0.3, x, np.cos(x) + 0.1 * rng.normal(size=500)))
+    for n, span in ((200, 0.05), (150, 0.1)):  # cells of 2 or 3 points: the tree fills up
+        x = rng.uniform(size=n)
+        out.append((f"full{n}_{span}", span, x, np.sin(6 * x) + 0.1 * rng.normal(size=n)))
     return out
 
 
@@ -105,7 +110,7 @@ class Recorder:
 
 
 def run_r(out, jobs):
-    """jobs: (name, span); NAME.xy exist. Returns {name: pinv flag}."""
+    """jobs: (name, span); NAME.xy exist. Returns {name: (pinv, limited)}."""
     rscript = os.environ.get("RSCRIPT") or shutil.which("Rscript") or "/usr/bin/Rscript"
     args = [rscript, os.path.join(HERE, "loess_ref.R"), "2"]
     for name, span in jobs:
@@ -113,8 +118,8 @@ def run_r(out, jobs):
     r = subprocess.run(args, capture_output=True, text=True, check=True)
     flags = {}
     for line in r.stdout.splitlines():
-        path, _, pinv = line.split()
-        flags[os.path.basename(path)[:-4]] = int(pinv.split("=")[1])
+        path, _, pinv, limited = line.split()
+        flags[os.path.basename(path)[:-4]] = (int(pinv.split("=")[1]), int(limited.split("=")[1]))
     return flags
 
 
@@ -159,7 +164,7 @@ def main():
             hvg.append((tag, t, x, b, first, len(rec.problems)))
     flags = run_r(out, jobs)
     for name, span in jobs:
-        lines.append(f"loess {name} {span!r} {flags[name]}")
+        lines.append(f"loess {name} {span!r} {flags[name][0]} {flags[name][1]}")
     rec.replay = []
     for tag, t, x, b, lo, hi in hvg:
         rec.replay = [read_fit(f"{out}/{t}.fit{i - lo}.fit") for i in range(lo, hi)]
@@ -167,7 +172,7 @@ def main():
         write_i(f"{out}/{t}.sel", r["sel"].astype(int))
         write_d(f"{out}/{t}.rank", r["rank"].astype(np.float64))
         write_d(f"{out}/{t}.score", r["score"])
-        raises = any(flags[f"{t}.fit{i - lo}"] for i in range(lo, hi))
+        raises = any(any(flags[f"{t}.fit{i - lo}"]) for i in range(lo, hi))
         lines.append(f"hvg {tag} {'b' if b is not None else 'n'} {int(raises)}")
     with open(f"{out}/cases.txt", "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -11,9 +11,10 @@
 # robustness iterations). trace.hat = "approximate" only skips the exact
 # trace of the hat matrix, which the fitted values do not depend on.
 #
-# One line per problem goes to stdout, "OUT warnings=N pinv=P", N the
-# number of warnings R raised and P whether one was "pseudoinverse used"
-# (skmisc raises an error wherever R warns).
+# One line per problem goes to stdout, "OUT warnings=N pinv=P limited=L",
+# N the number of warnings R raised, P whether one was "pseudoinverse used"
+# and L whether one was "k-d tree limited by memory" (skmisc raises an
+# error wherever R warns).
 
 read_scd1 <- function(path) {
   con <- file(path, "rb")
@@ -41,6 +42,7 @@ for (i in seq(2, length(args), by = 3)) {
   m <- read_scd1(args[i + 1])
   nw <- 0L
   pinv <- 0L
+  limited <- 0L
   fit <- withCallingHandlers(
     tryCatch({
       d <- data.frame(x = m[, 1], y = m[, 2])
@@ -51,8 +53,9 @@ for (i in seq(2, length(args), by = 3)) {
     warning = function(w) {
       nw <<- nw + 1L
       if (grepl("pseudoinverse", conditionMessage(w))) pinv <<- 1L
+      if (grepl("k-d tree limited", conditionMessage(w))) limited <<- 1L
       invokeRestart("muffleWarning")
     })
   write_scd1(args[i + 2], fit)
-  cat(args[i + 2], " warnings=", nw, " pinv=", pinv, "\n", sep = "")
+  cat(args[i + 2], " warnings=", nw, " pinv=", pinv, " limited=", limited, "\n", sep = "")
 }
