@@ -12,8 +12,9 @@
  * linear percentiles 10, 15, ..., 100 of the means, with -inf and inf.
  * Where scanpy sorts with unstable or name-ordered sorts, ties are broken
  * by gene index here; ties of float statistics are rare but possible.
- * seurat_v3's loess is the direct fit (loess.c), not skmisc's default
- * interpolated surface. Cells whose batch is missing (-1) are in no batch.
+ * seurat_v3's loess is skmisc's default interpolated surface (loess.c),
+ * equal to R's loess() to ~1e-13, so the genes and ranks are scanpy's.
+ * Cells whose batch is missing (-1) are in no batch.
  */
 #include "preprocess.h"
 #include "loess.h"
@@ -370,8 +371,29 @@ out:
 	return 0;
 }
 
-static int hvg_seurat_v3(uint8_t *sel, double *score, const sc_csr *m, const sc_hvg_opts *o,
-			 sc_err *err)
+/* log10 variance against log10 mean, as scanpy fits it: skmisc's loess
+ * (span, degree 2, surface interpolate) unless the direct surface is asked
+ * for. skmisc raises where dloess only warns (a local fit needing the
+ * pseudo-inverse, a k-d tree at its size limit); so does this, rather than
+ * select genes scanpy would not. */
+static int variance_fit(double *fit, const double *lx, const double *ly, size_t n,
+			const sc_hvg_opts *o, sc_err *err)
+{
+	double span = o->span > 0 ? o->span : 0.3;
+	if (o->surface == SC_LOESS_DIRECT)
+		return sc_loess_fit(fit, lx, ly, n, span, 2, err);
+	sc_loess_info info;
+	int rc = sc_loess_fit_interpolate(fit, &info, lx, ly, n, span, 2, err);
+	if (rc == 0 && info.nsing)
+		rc = sc_errf(err, SC_EINVAL, "loess needs the pseudo-inverse at %zu of %zu vertices "
+			     "(too many genes share a mean)", info.nsing, info.nvert);
+	else if (rc == 0 && info.limited)
+		rc = sc_errf(err, SC_EINVAL, "loess k-d tree limited to %zu vertices", info.nvert);
+	return rc;
+}
+
+static int hvg_seurat_v3(uint8_t *sel, double *score, double *rank, const sc_csr *m,
+			 const sc_hvg_opts *o, sc_err *err)
 {
 	size_t p = m->cols, **rows, *nr, ntop = o->n_top_genes;
 	int rc = 0;
@@ -399,7 +421,7 @@ static int hvg_seurat_v3(uint8_t *sel, double *score, const sc_csr *m, const sc_
 				ly[c] = log10(var[j]);
 				c++;
 			}
-		if ((rc = sc_loess_fit(fit, lx, ly, c, o->span > 0 ? o->span : 0.3, 2, err))) {
+		if ((rc = variance_fit(fit, lx, ly, c, o, err))) {
 			sc_errprefix(err, "seurat_v3 variance fit of batch %zu", b);
 			goto out;
 		}
@@ -450,6 +472,8 @@ static int hvg_seurat_v3(uint8_t *sel, double *score, const sc_csr *m, const sc_
 		qsort(buf, c, sizeof(double), dcmp);
 		k[j].a = median_sorted(buf, c);
 		k[j].b = -(double)c;
+		if (rank)
+			rank[j] = k[j].a;
 		k[j].i = j;
 		if (score)
 			score[j] = sumnv[j] / (double)used;
@@ -484,6 +508,12 @@ out:
 
 int sc_hvg(uint8_t *selected, double *score, const sc_csr *m, const sc_hvg_opts *o, sc_err *err)
 {
+	return sc_hvg_ranked(selected, score, NULL, m, o, err);
+}
+
+int sc_hvg_ranked(uint8_t *selected, double *score, double *rank, const sc_csr *m,
+		  const sc_hvg_opts *o, sc_err *err)
+{
 	if (m->rows < 2)
 		return sc_errf(err, SC_EINVAL, "highly variable genes need at least 2 cells, got %zu", m->rows);
 	if (o->batch && o->batch->n != m->rows)
@@ -496,11 +526,13 @@ int sc_hvg(uint8_t *selected, double *score, const sc_csr *m, const sc_hvg_opts 
 	switch (o->flavor) {
 	case SC_HVG_SEURAT:
 	case SC_HVG_CELL_RANGER:
+		for (size_t j = 0; rank && j < m->cols; j++)
+			rank[j] = NAN;
 		return hvg_dispersion(selected, score, m, o);
 	case SC_HVG_SEURAT_V3:
 		if (o->n_top_genes == 0)
 			return sc_errf(err, SC_EINVAL, "seurat_v3 needs n_top_genes");
-		return hvg_seurat_v3(selected, score, m, o, err);
+		return hvg_seurat_v3(selected, score, rank, m, o, err);
 	}
 	return sc_errf(err, SC_EINVAL, "unknown highly variable genes flavour %d", (int)o->flavor);
 }

@@ -11,6 +11,7 @@
 #define SC_PREPROCESS_H
 
 #include <stdint.h>
+#include "tasks/core/loess.h"
 #include "tasks/core/mat.h"
 #include "util/err.h"
 
@@ -31,6 +32,7 @@ typedef struct sc_hvg_opts {
 	double min_mean, max_mean, min_disp, max_disp; /* scanpy defaults 0.0125, 3, 0.5, inf */
 	size_t n_bins;         /* 20 */
 	double span;           /* seurat_v3 loess span, 0.3 */
+	sc_loess_surface surface; /* seurat_v3 loess: interpolate (skmisc's default, 0) or direct */
 	const sc_labels *batch; /* NULL, or per-cell batches (scanpy's batch_key) */
 } sc_hvg_opts;
 
@@ -38,12 +40,18 @@ void sc_hvg_opts_default(sc_hvg_opts *o, sc_hvg_flavor flavor);
 /* selected[j] = 1 for the chosen genes. Input as scanpy expects it: log-
  * normalised data for seurat and cell_ranger, raw counts for seurat_v3.
  * Ties of the ranking statistics are broken by gene index; seurat_v3's
- * loess is the direct fit (loess.h), not skmisc's interpolated surface;
+ * loess is skmisc's (R's) interpolated surface by default (loess.h), and
+ * like skmisc it refuses inputs where a local fit needs the pseudo-inverse;
  * cells with batch code -1 belong to no batch.
  * score (optional, n_vars): normalised dispersion or, for seurat_v3, the
- * normalised variance used for ranking. */
+ * normalised variance used for ranking (scanpy's variances_norm). */
 int sc_hvg(uint8_t *selected, double *score, const sc_csr *m, const sc_hvg_opts *o,
 	   sc_err *err) SC_WUR;
+/* The same, with rank (optional, n_vars): seurat_v3's highly_variable_rank,
+ * the median over batches of a gene's 0-based ranks that fall below
+ * n_top_genes, NaN when none does (and for the other flavours). */
+int sc_hvg_ranked(uint8_t *selected, double *score, double *rank, const sc_csr *m,
+		  const sc_hvg_opts *o, sc_err *err) SC_WUR;
 
 /* scanpy.pp.scale: per-column z-score (sd with ddof=1, as scanpy), zero
  * sd -> 1; when max_value > 0, values above max_value are clipped, and

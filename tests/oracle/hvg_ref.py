@@ -2,8 +2,10 @@
 (normalize_total, log1p, scale, highly_variable_genes: seurat, cell_ranger,
 seurat_v3 with and without batch_key), written from scanpy's
 _highly_variable_genes.py / _normalization.py / _simple.py, and a direct
-loess (netlib dloess's local fit, surface='direct') for seurat_v3.
-Used only as a test oracle."""
+loess (netlib dloess's local fit, surface='direct') for seurat_v3. scanpy's
+own fit (skmisc's surface='interpolate') comes from R's loess() instead:
+hvg_seurat_v3_full takes the fit as a function (tests/oracle/loess_oracle.py
+passes R's). Used only as a test oracle."""
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -49,10 +51,14 @@ def scale(x, zero_center=True, max_value=None):
 
 
 def mean_var(x):
+    """scanpy's _get_mean_var: column sums, then divided by n. scipy's
+    x.mean() scales every value by 1/n before summing instead, so genes with
+    equal totals could get means an ulp apart; seurat_v3's loess k-d tree
+    splits on ties of log10 mean, so that would move its vertices."""
     x = sp.csr_matrix(x)
     n = x.shape[0]
-    mean = np.asarray(x.mean(axis=0)).ravel()
-    sq = np.asarray(x.multiply(x).mean(axis=0)).ravel()
+    mean = np.asarray(x.sum(axis=0)).ravel() / n
+    sq = np.asarray(x.multiply(x).sum(axis=0)).ravel() / n
     var = (sq - mean ** 2) * n / (n - 1)
     return mean, var
 
@@ -176,6 +182,18 @@ def hvg_dispersion(x, flavor, n_top=None, batch=None, n_bins=20):
 
 
 def hvg_seurat_v3(x, n_top=2000, batch=None, span=0.3):
+    r = hvg_seurat_v3_full(x, n_top, batch, span)
+    return r["sel"], r["score"], r["fits"]
+
+
+def hvg_seurat_v3_full(x, n_top=2000, batch=None, span=0.3, fit=None):
+    """scanpy's _highly_variable_genes_seurat_v3; fit(log10 mean, log10 var)
+    gives the loess fitted values (default: the direct loess). Returns a dict:
+    sel (highly_variable), score (variances_norm), rank (highly_variable_rank),
+    nbatches (highly_variable_nbatches), fits (per batch: x, y, fitted)."""
+    if fit is None:
+        def fit(lx, ly):
+            return loess_direct(lx, ly, span=span)
     x = sp.csr_matrix(x, dtype=np.float64)
     if batch is None:
         batch = np.zeros(x.shape[0], int)
@@ -186,7 +204,7 @@ def hvg_seurat_v3(x, n_top=2000, batch=None, span=0.3):
         mean, var = mean_var(xb)
         nc = var > 0
         est = np.zeros(x.shape[1])
-        est[nc] = loess_direct(np.log10(mean[nc]), np.log10(var[nc]), span=span)
+        est[nc] = fit(np.log10(mean[nc]), np.log10(var[nc]))
         fits.append((np.log10(mean[nc]), np.log10(var[nc]), est[nc]))
         reg_std = np.sqrt(10 ** est)
         n = xb.shape[0]
@@ -205,4 +223,4 @@ def hvg_seurat_v3(x, n_top=2000, batch=None, span=0.3):
     order = df.sort_values(["rank", "nb", "i"], ascending=[True, False, True], na_position="last")
     sel = np.zeros(x.shape[1], bool)
     sel[order["i"].to_numpy()[:n_top]] = True
-    return sel, nv.mean(axis=0), fits
+    return dict(sel=sel, score=nv.mean(axis=0), rank=med, nbatches=nbat, fits=fits)
