@@ -38,6 +38,45 @@ static int xi_cmp(const void *a, const void *b)
 	return (p->i > q->i) - (p->i < q->i);
 }
 
+/* Householder QR of the m x k column-major a (overwritten), applied to b;
+ * r gets the k x k triangle, qb the first k entries of Q^T b. */
+static void householder(double r[3][3], double *qb, double *a, double *b, size_t m, int k)
+{
+	memset(r, 0, 9 * sizeof(double));
+	for (int j = 0; j < k; j++) {
+		double *v = a + (size_t)j * m, nrm = 0;
+		for (size_t t = (size_t)j; t < m; t++)
+			nrm += v[t] * v[t];
+		nrm = sqrt(nrm);
+		if (nrm == 0)
+			continue;
+		double alpha = v[j] > 0 ? -nrm : nrm;
+		v[j] -= alpha;
+		double vv = 0;
+		for (size_t t = (size_t)j; t < m; t++)
+			vv += v[t] * v[t];
+		for (int c = j + 1; c < k; c++) {
+			double *u = a + (size_t)c * m, s = 0;
+			for (size_t t = (size_t)j; t < m; t++)
+				s += v[t] * u[t];
+			s = 2 * s / vv;
+			for (size_t t = (size_t)j; t < m; t++)
+				u[t] -= s * v[t];
+		}
+		double s = 0;
+		for (size_t t = (size_t)j; t < m; t++)
+			s += v[t] * b[t];
+		s = 2 * s / vv;
+		for (size_t t = (size_t)j; t < m; t++)
+			b[t] -= s * v[t];
+		r[j][j] = alpha;
+		for (int c = j + 1; c < k; c++)
+			r[j][c] = a[(size_t)c * m + (size_t)j];
+	}
+	for (int j = 0; j < k; j++)
+		qb[j] = b[j];
+}
+
 /* Weighted least squares on m rows, k <= 3 columns (column-major in a,
  * overwritten), right-hand side b (overwritten); returns coefficient 0. */
 static double lsq_intercept(double *a, double *b, size_t m, int k)
@@ -53,45 +92,10 @@ static double lsq_intercept(double *a, double *b, size_t m, int k)
 		for (size_t t = 0; t < m; t++)
 			a[j * m + t] /= colnor[j];
 	}
-	/* Householder QR */
-	for (int j = 0; j < k; j++) {
-		double nrm = 0;
-		for (size_t t = (size_t)j; t < m; t++)
-			nrm += a[j * m + t] * a[j * m + t];
-		nrm = sqrt(nrm);
-		if (nrm == 0) {
-			r[j][j] = 0;
-			continue;
-		}
-		double alpha = a[j * m + (size_t)j] > 0 ? -nrm : nrm;
-		double *v = a + j * m; /* v = column j from row j, v[j] -= alpha */
-		v[j] -= alpha;
-		double vv = 0;
-		for (size_t t = (size_t)j; t < m; t++)
-			vv += v[t] * v[t];
-		for (int c = j + 1; c < k; c++) {
-			double *u = a + c * m, s = 0;
-			for (size_t t = (size_t)j; t < m; t++)
-				s += v[t] * u[t];
-			s = 2 * s / vv;
-			for (size_t t = (size_t)j; t < m; t++)
-				u[t] -= s * v[t];
-		}
-		double s = 0;
-		for (size_t t = (size_t)j; t < m; t++)
-			s += v[t] * b[t];
-		s = 2 * s / vv;
-		for (size_t t = (size_t)j; t < m; t++)
-			b[t] -= s * v[t];
-		r[j][j] = alpha;
-		for (int c = j + 1; c < k; c++)
-			r[j][c] = a[c * m + (size_t)j];
-	}
+	householder(r, qb, a, b, m, k);
 	double big = 0;
-	for (int j = 0; j < k; j++) {
-		qb[j] = b[j];
+	for (int j = 0; j < k; j++)
 		big = fmax(big, fabs(r[j][j]));
-	}
 	for (int j = 0; j < k; j++)
 		keep[j] = fabs(r[j][j]) > 100 * DBL_EPSILON * big;
 	double beta[3] = { 0 };
@@ -248,44 +252,6 @@ static int tri_pinv_solve(double *coef, double r[3][3], const double *c, int k)
 	return sing;
 }
 
-/* Householder QR of the m x k column-major a (overwritten), applied to b;
- * r gets the k x k triangle, qb the first k entries of Q^T b. */
-static void householder(double r[3][3], double *qb, double *a, double *b, size_t m, int k)
-{
-	memset(r, 0, 9 * sizeof(double));
-	for (int j = 0; j < k; j++) {
-		double *v = a + (size_t)j * m, nrm = 0;
-		for (size_t t = (size_t)j; t < m; t++)
-			nrm += v[t] * v[t];
-		nrm = sqrt(nrm);
-		if (nrm == 0)
-			continue;
-		double alpha = v[j] > 0 ? -nrm : nrm;
-		v[j] -= alpha;
-		double vv = 0;
-		for (size_t t = (size_t)j; t < m; t++)
-			vv += v[t] * v[t];
-		for (int c = j + 1; c < k; c++) {
-			double *u = a + (size_t)c * m, s = 0;
-			for (size_t t = (size_t)j; t < m; t++)
-				s += v[t] * u[t];
-			s = 2 * s / vv;
-			for (size_t t = (size_t)j; t < m; t++)
-				u[t] -= s * v[t];
-		}
-		double s = 0;
-		for (size_t t = (size_t)j; t < m; t++)
-			s += v[t] * b[t];
-		s = 2 * s / vv;
-		for (size_t t = (size_t)j; t < m; t++)
-			b[t] -= s * v[t];
-		r[j][j] = alpha;
-		for (int c = j + 1; c < k; c++)
-			r[j][c] = a[(size_t)c * m + (size_t)j];
-	}
-	for (int j = 0; j < k; j++)
-		qb[j] = b[j];
-}
 
 typedef struct local_ctx {
 	const double *xs, *ys; /* sorted by x */
