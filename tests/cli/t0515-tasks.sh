@@ -3,7 +3,7 @@
 # option checker names what is wrong; and the seed contract: every method
 # a descriptor calls seeded gets a step per seed (different keys, and
 # different outputs where the method is random), every other method one
-# step shared by all seeds.
+# step shared by all seeds; and every metric recorded is declared.
 . "$(dirname "$0")/lib.sh"
 # The README's Tasks table lists these tasks and options (an independent list).
 expect_eq "sceval tasks lists the four tasks" \
@@ -100,13 +100,19 @@ for task, kind in own.items():
         out = random_outputs.get((task, m["name"]))
         if out and len({s["outputs"][out] for s in steps}) != 2:
             print("not ok - %s %s: the same %s for both seeds" % (task, m["name"], out)); bad += 1
+# Every metric a step recorded is declared by its task, with its direction.
+for r in run["metrics"]:
+    d = {m["name"]: m for m in tasks[r["task"]]["metrics"]}.get(r["metric"])
+    if not d or d["higher_is_better"] != r["higher_is_better"]:
+        print("not ok - %s %s: %s" % (r["task"], r["metric"],
+              "undeclared" if not d else "recorded with another direction")); bad += 1
 missing = (must_seed | must_not | set(random_outputs)) - seen
 if missing:
     print("not ok - no step for", sorted(missing)); bad += 1
-print("checked", len(seen), "methods")
+print("checked", len(seen), "methods and", len(run["metrics"]), "metric rows")
 sys.exit(1 if bad else 0)
 PY
 rc=$?
-expect_eq "seeded methods: a key (and output) per seed; others: one key" "$rc" "0"
+expect_eq "seeded methods: a key (and output) per seed; others: one key; metrics declared" "$rc" "0"
 sed "s/^/#   /" seeds.out | head -n 10
 done_testing
