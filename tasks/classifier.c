@@ -181,4 +181,5 @@ const sc_method_desc sc_method_nn = {
 	.seeded = 1,
 	.provides = "predictions",
 	.params = nn_params,
+	.representation = "hvg", /* the study feeds it 2,000 HVGs */
 };

@@ -66,6 +66,11 @@ typedef struct sc_method_desc {
 	int seeded;
 	const char *provides; /* what its step gives the evaluation */
 	const sc_method_param *params; /* { NULL }-terminated */
+	/* How the planner wires it (all 0 for an ordinary method): */
+	int given;                  /* its result is already in the dataset (params say where) */
+	int graph;                  /* it gives a graph (obsp/connectivities), no embedding */
+	const char *alias_of;       /* another name of that method */
+	const char *representation; /* annotation: what it trains on by default ("pca") */
 } sc_method_desc;
 
 typedef struct sc_metric_desc {

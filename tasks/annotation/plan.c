@@ -145,7 +145,7 @@ int sc_annotation_plan(sc_plan_ctx *x, const sc_spec_task *t)
 			/* A model's own predictions are scored on every labelled cell
 			 * unless the spec names a split. */
 			int own_predictions =
-				(m->builtin && !strcmp(m->builtin, "given")) ||
+				(m->desc && m->desc->given) ||
 				(!m->builtin && json_object_get(m->spec->provides, "obs"));
 			if (own_predictions && !sc_plan_opt(t, "split"))
 				json_object_del(fp, "split");
@@ -191,7 +191,7 @@ int sc_annotation_plan(sc_plan_ctx *x, const sc_spec_task *t)
 				}
 				rep_from = (int)ext;
 				rep_output = m->spec->output;
-			} else if (!strcmp(m->builtin, "given")) {
+			} else if (m->desc->given) {
 				if (test_ds) {
 					json_decref(fp);
 					rc = sc_spec_errf(x->spec, sc_plan_opt(t, "split"), x->err,
@@ -214,7 +214,8 @@ int sc_annotation_plan(sc_plan_ctx *x, const sc_spec_task *t)
 				json_object_set_new(fp, "method", json_string("given"));
 			} else {
 				const char *rep = rep_opt ? rep_opt
-							  : (!strcmp(m->builtin, "nn") ? "hvg" : "pca");
+							  : (m->desc->representation ? m->desc->representation
+										 : "pca");
 				json_object_set_new(fp, "method", json_string(m->builtin));
 				if (!strcmp(rep, "pca") || !strcmp(rep, "hvg")) {
 					size_t prep;

@@ -42,6 +42,7 @@ static const sc_method_desc given = {
 	.seeded = 1, /* with a split, the test cells depend on the seed */
 	.provides = "predictions",
 	.params = given_params,
+	.given = 1,
 };
 
 static const sc_method_desc *const methods[] = {

@@ -45,6 +45,7 @@ static const sc_method_desc pca = {
 	.summary = "another name of unintegrated",
 	.provides = "embedding (obsm/X_emb)",
 	.params = no_params,
+	.alias_of = "unintegrated",
 };
 
 static const sc_method_desc combat = {
@@ -73,6 +74,7 @@ static const sc_method_desc given = {
 	.summary = "an embedding already in the dataset",
 	.provides = "embedding (obsm/KEY)",
 	.params = given_params,
+	.given = 1,
 };
 
 static const sc_method_desc *const methods[] = {

@@ -61,6 +61,7 @@ static const sc_method_desc wnn = {
 	.summary = "weighted nearest neighbours (Seurat's WNN graph)",
 	.provides = "graph (obsp/connectivities)",
 	.params = both_params,
+	.graph = 1,
 };
 
 static const sc_method_desc rna = {
@@ -88,6 +89,7 @@ static const sc_method_desc given = {
 	.summary = "a joint embedding already in the dataset",
 	.provides = "embedding (obsm/KEY)",
 	.params = given_params,
+	.given = 1,
 };
 
 static const sc_method_desc *const methods[] = {

@@ -43,7 +43,7 @@ static void plan_integration_eval(sc_plan_ctx *x, const sc_spec_task *t, const s
 static int plan_given_or_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
 				  int64_t seed, int pre, json_t *extra)
 {
-	if (m->builtin && strcmp(m->builtin, "given"))
+	if (m->desc && !m->desc->given)
 		return 0;
 	if (m->builtin) {
 		const char *key = sc_json_str(m->params, "obsm", NULL);
@@ -106,8 +106,9 @@ int sc_batch_plan(sc_plan_ctx *x, const sc_spec_task *t)
 			}
 			if (r)
 				continue;
-			const char *b = !strcmp(m->builtin, "pca") ? "unintegrated" : m->builtin;
+			const char *b = m->desc->alias_of ? m->desc->alias_of : m->builtin;
 			size_t emb = pre;
+			/* The unintegrated PCA is the task's own step, planned above. */
 			if (strcmp(b, "unintegrated")) {
 				json_t *p = json_deep_copy(base);
 				json_object_update(p, m->params);
@@ -178,7 +179,7 @@ int sc_multiomics_plan(sc_plan_ctx *x, const sc_spec_task *t)
 			sc_plan_label(x->plan, emb, sc_plan_task_label(t), t->dataset, m->label);
 			emb = sc_plan_dedupe_last(x->plan);
 			json_t *ex = json_deep_copy(extra);
-			if (!strcmp(m->builtin, "wnn")) {
+			if (m->desc->graph) {
 				json_object_set_new(ex, "graph", json_string("obsp/connectivities"));
 				json_object_set_new(ex, "graph_only", json_true());
 			}

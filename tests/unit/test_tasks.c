@@ -64,6 +64,15 @@ static void test_methods(const sc_task *t)
 		   (*m)->name);
 		OK(has_text((*m)->summary) && has_text((*m)->provides),
 		   "%s: method %s says what it is and provides", t->name, (*m)->name);
+		if ((*m)->alias_of) {
+			const sc_method_desc *a = sc_task_method_find(t, (*m)->alias_of);
+			OK(a && a != *m && !a->alias_of && a->seeded == (*m)->seeded,
+			   "%s: %s is another name of method %s, seeded alike", t->name, (*m)->name,
+			   (*m)->alias_of);
+		}
+		if ((*m)->given)
+			OK((*m)->params[0].name && (*m)->params[0].type == SC_PARAM_STRING,
+			   "%s: given method %s takes where its result is", t->name, (*m)->name);
 		for (const sc_method_param *p = (*m)->params; p->name; p++) {
 			OK(has_text(p->doc), "%s: %s's parameter %s has a doc line", t->name, (*m)->name,
 			   p->name);
