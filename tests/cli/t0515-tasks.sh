@@ -3,7 +3,8 @@
 # option checker names what is wrong; and the seed contract: every method
 # a descriptor calls seeded gets a step per seed (different keys, and
 # different outputs where the method is random), every other method one
-# step shared by all seeds; and every metric recorded is declared.
+# step shared by all seeds; every metric recorded is declared; and the
+# parameter defaults the descriptors document are the ones the steps use.
 . "$(dirname "$0")/lib.sh"
 # The README's Tasks table lists these tasks and options (an independent list).
 expect_eq "sceval tasks lists the four tasks" \
@@ -115,4 +116,58 @@ PY
 rc=$?
 expect_eq "seeded methods: a key (and output) per seed; others: one key; metrics declared" "$rc" "0"
 sed "s/^/#   /" seeds.out | head -n 10
+# The defaults a descriptor documents are the ones the steps use: each
+# method run with its numeric defaults written out gives other keys but the
+# same output bytes as the method run plainly.
+"$PYTHON" - tasks.json <<'PY' > defaults.yaml
+import json, sys
+tasks = {t["name"]: t for t in json.load(open(sys.argv[1]))["tasks"]}
+def num(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return int(f) if f == int(f) and "e-" not in v and "." not in v else f
+extra = {"annotation": "label_key: cell_type",
+         "gene-function": 'gene_labels: "var:de_type", unlabeled: [none]',
+         "batch": "batch_key: batch, label_key: cell_type"}
+methods, lists = {}, {}
+for task in extra:
+    for m in tasks[task]["methods"]:
+        p = {q["name"]: num(q["default"]) for q in m["params"] if num(q["default"]) is not None}
+        if p:
+            name = "%s__%s" % (task.replace("-", "_"), m["name"])
+            methods[name] = {"builtin": m["name"], "params": p}
+            lists.setdefault(task, []).extend([m["name"], name])
+print("datasets: {rna: rna.h5ad}")
+print("methods:")
+for k, v in methods.items():
+    print("  %s: %s" % (k, json.dumps(v)))
+print("tasks:")
+for task, ms in lists.items():
+    print("  - {task: %s, dataset: rna, %s, methods: [%s], seeds: [0]}" % (task, extra[task], ", ".join(ms)))
+PY
+"$SCEVAL" run -j 2 --json defaults.yaml > d.json 2>"$T/err"; rc=$?
+expect_eq "the spec with the defaults written out runs" "$rc:$(pyjson 'd["status"]' < d.json)" "0:done"
+"$SCEVAL" show --json "$(pyjson 'd["run"]' < d.json)" > ds.json
+"$PYTHON" - ds.json <<'PY' > defaults.out 2>&1
+import json, sys
+run = json.load(open(sys.argv[1]))
+own = {"annotation": "annotation.fit", "gene-function": "genefunc.cv", "batch": "batch.embed"}
+by = {(s["task"], s["method"]): s for s in run["step_list"] if own.get(s["task"]) == s["kind"]}
+bad = n = 0
+for (task, m), s in sorted(by.items()):
+    if "__" not in m:
+        continue
+    n += 1
+    b = by[(task, m.split("__")[1])]
+    if b["key"] == s["key"] or b["outputs"] != s["outputs"]:
+        print("not ok - %s %s: its documented defaults change its output" % (task, b["method"]))
+        bad += 1
+print("compared", n, "methods")
+sys.exit(1 if bad or n < 8 else 0)
+PY
+rc=$?
+expect_eq "documented parameter defaults are the steps' defaults" "$rc" "0"
+sed "s/^/#   /" defaults.out | head -n 10
 done_testing
