@@ -112,6 +112,14 @@ const char *sc_plan_nearest(const char *word, const char *const *names, size_t n
 	return best && bd <= (len < 6 ? 2 : len / 3) ? best : NULL;
 }
 
+const char *sc_plan_hint(char *buf, size_t size, const char *word, const char *const *names,
+			 size_t n)
+{
+	const char *near = sc_plan_nearest(word, names, n);
+	snprintf(buf, size, near ? "; did you mean '%s'?" : "", near);
+	return buf;
+}
+
 static int check_value(sc_plan_ctx *x, const sc_spec_task *t, const sc_task_option *o,
 		       const json_t *v)
 {
@@ -183,13 +191,10 @@ int sc_plan_check_options(sc_plan_ctx *x, const sc_spec_task *t, const sc_task *
 			names[i] = task->options[i].name;
 			sc_buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
 		}
-		const char *near = sc_plan_nearest(k, names, n);
-		char hint[160] = "";
-		if (near)
-			snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
+		char hint[160];
 		int rc = sc_yaml_key_errf(x->spec->doc, t->node, k, x->err,
 					  "unknown option '%s' for task '%s'%s (options: %s)", k, t->task,
-					  hint, b.s);
+					  sc_plan_hint(hint, sizeof(hint), k, names, n), b.s);
 		sc_buf_free(&b);
 		free(names);
 		return rc;

@@ -58,6 +58,9 @@ int sc_plan_num_in(sc_plan_ctx *x, const json_t *obj, const char *key, double lo
 /* The name in names nearest to word by edit distance, when close enough
  * to be a typo of it; else NULL. */
 const char *sc_plan_nearest(const char *word, const char *const *names, size_t n);
+/* "; did you mean 'NAME'?" for that nearest name, written into buf, or "". */
+const char *sc_plan_hint(char *buf, size_t size, const char *word, const char *const *names,
+			 size_t n);
 /* The label a task's steps carry: its 'name', else its kind. */
 const char *sc_plan_task_label(const sc_spec_task *t);
 

@@ -188,13 +188,11 @@ static int check_param(sc_plan_ctx *x, const sc_spec_method *m, const sc_method_
 		const char **names = sc_xcalloc(n + 1, sizeof(char *));
 		for (size_t i = 0; i < n; i++)
 			names[i] = d->params[i].name;
-		const char *near = sc_plan_nearest(name, names, n);
-		char hint[160] = "";
-		if (near)
-			snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
+		char hint[160];
 		int rc = sc_spec_errf(x->spec, m->node, x->err,
 				      "method '%s': unknown parameter '%s' for %s (known: %s)%s", m->name,
-				      name, d->name, b.len ? b.s : "none", hint);
+				      name, d->name, b.len ? b.s : "none",
+				      sc_plan_hint(hint, sizeof(hint), name, names, n));
 		free(names);
 		sc_buf_free(&b);
 		return rc;
@@ -284,15 +282,22 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const sc_task *task,
 		if (builtin && !desc) {
 			sc_buf b = SC_BUF_INIT;
 			sc_buf_init(&b);
-			for (const sc_method_desc *const *k = task->methods; *k; k++)
+			const char *names[64];
+			size_t nn = 0;
+			for (const sc_method_desc *const *k = task->methods; *k; k++) {
 				sc_buf_printf(&b, "%s%s", k == task->methods ? "" : ", ", (*k)->name);
+				if (nn < 64)
+					names[nn++] = (*k)->name;
+			}
+			char hint[160];
+			sc_plan_hint(hint, sizeof(hint), builtin, names, nn);
 			int rc = sc_spec_errf(
 				x->spec, m ? m->node : (mnode ? mnode : t->node), x->err,
-				m ? "method '%s': '%s' is not a built-in method of task '%s' "
+				m ? "method '%s': '%s' is not a built-in method of task '%s'%s "
 				    "(built-ins: %s)"
-				  : "%sunknown method '%s' for task '%s' (define it under 'methods', "
+				  : "%sunknown method '%s' for task '%s'%s (define it under 'methods', "
 				    "or use a built-in: %s)",
-				m ? name : "", builtin, t->task, b.s);
+				m ? name : "", builtin, t->task, hint, b.s);
 			sc_buf_free(&b);
 			sc_method_list_free(out);
 			return rc;
@@ -542,12 +547,10 @@ static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_er
 			size_t n = 0;
 			for (const sc_task *const *k = sc_tasks; *k && n < 64; k++)
 				names[n++] = (*k)->name;
-			const char *near = sc_plan_nearest(t->task, names, n);
-			char hint[160] = "";
-			if (near)
-				snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
+			char hint[160];
 			rc = sc_spec_errf(spec, json_object_get(t->node, "task"), err,
-					  "unknown task '%s'%s (have: %s)", t->task, hint, sc_task_names());
+					  "unknown task '%s'%s (have: %s)", t->task,
+					  sc_plan_hint(hint, sizeof(hint), t->task, names, n), sc_task_names());
 			break;
 		}
 		const json_t *nm = json_object_get(t->node, "name");

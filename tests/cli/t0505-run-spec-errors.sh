@@ -34,7 +34,7 @@ datasets:
 tasks:
   - {task: annotation, dataset: pbcm, label_key: bulk_labels, methods: [logreg]}
 Y
-bad "unknown method" "spec4.yaml:5:14: unknown method 'lgoreg' for task 'annotation'" <<Y
+bad "unknown method" "spec4.yaml:5:14: unknown method 'lgoreg' for task 'annotation'; did you mean 'logreg'\?" <<Y
 datasets: {pbmc: $DATA/$PBMC}
 tasks:
   - task: annotation
