@@ -84,6 +84,9 @@ int cli_show_result(cli_ctx *c, sc_store *s, const sc_oid *result);
 
 /* Command implementations (one file each under cli/). */
 int cmd_help(cli_ctx *c, int argc, char **argv);
+int cmd_tasks(cli_ctx *c, int argc, char **argv);
+/* A task's options, methods and metrics (cmd_tasks.c), for help TASK. */
+int cli_task_help(cli_ctx *c, const char *name);
 int cmd_version(cli_ctx *c, int argc, char **argv);
 int cmd_init(cli_ctx *c, int argc, char **argv);
 int cmd_add(cli_ctx *c, int argc, char **argv);

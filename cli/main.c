@@ -5,6 +5,7 @@
  * silently truncated result.
  */
 #include "cli.h"
+#include "tasks/task.h"
 #include "util/progress.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@ const cli_cmd cli_commands[] = {
 	{ "gc", cmd_gc, "remove objects nothing refers to" },
 	{ "inspect", cmd_inspect, "describe an .h5ad file: shape, storage, columns, keys" },
 	{ "simulate", cmd_simulate, "write simulated single-cell counts as an .h5ad file" },
+	{ "tasks", cmd_tasks, "list the evaluation tasks, or show a task's options" },
 	{ "run", cmd_run, "run a spec: cached, deterministic steps, recorded" },
 	{ "runs", cmd_runs, "list recorded runs" },
 	{ "reproduce", cmd_reproduce, "re-execute a result without the cache and compare" },
@@ -55,7 +57,8 @@ static void print_commands(FILE *f)
 	      "               .sceval/ in the working directory or above)\n"
 	      "  -q, --quiet  no progress output\n"
 	      "  --json       machine-readable output (commands that report something)\n"
-	      "\n'sceval help CMD' or 'sceval CMD --help' shows a command's usage.\n",
+	      "\n'sceval help CMD' or 'sceval CMD --help' shows a command's usage;\n"
+	      "'sceval help TASK' a task's options ('sceval tasks' lists them).\n",
 	      f);
 }
 
@@ -83,8 +86,9 @@ static int run_cmd(const cli_cmd *k, int argc, char **argv, const char *store, i
 
 int cmd_help(cli_ctx *c, int argc, char **argv)
 {
-	static const char usage[] = "usage: sceval help [CMD]\n\n"
-				    "Without CMD, list the commands; with CMD, show its usage.\n";
+	static const char usage[] = "usage: sceval help [CMD|TASK]\n\n"
+				    "Without CMD, list the commands; with CMD, show its usage; with\n"
+				    "TASK, show the task's options, methods and metrics.\n";
 	int o;
 	while ((o = cli_opt(c, argc, argv, usage, "", NULL, 0)) != -1)
 		return cli_usage_error(c, "unexpected option");
@@ -94,8 +98,11 @@ int cmd_help(cli_ctx *c, int argc, char **argv)
 		return 0;
 	}
 	const cli_cmd *k = find_cmd(argv[c->optind]);
+	if (!k && sc_task_find(argv[c->optind]))
+		return cli_task_help(c, argv[c->optind]);
 	if (!k)
-		return cli_usage_error(c, "'%s' is not a sceval command", argv[c->optind]);
+		return cli_usage_error(c, "'%s' is not a sceval command nor a task",
+				       argv[c->optind]);
 	char *av[] = { (char *)k->name, "--help", NULL };
 	return run_cmd(k, 2, av, NULL, 1);
 }

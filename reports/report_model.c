@@ -13,6 +13,7 @@
 #include "runner/query.h"
 #include "store/catalog.h"
 #include "tasks/scib/suite.h"
+#include "tasks/task.h"
 #include "util/json.h"
 
 #include <math.h>
@@ -32,15 +33,11 @@ const char *sc_report_kind_name(sc_report_kind k)
 	}
 }
 
+/* The task's descriptor (tasks/task.h) names its primary metric. */
 const char *sc_report_primary_metric(sc_report_kind k)
 {
-	switch (k) {
-	case SC_RK_ANNOTATION: return "accuracy";
-	case SC_RK_GENEFUNC: return "accuracy_mean";
-	case SC_RK_BATCH: return "overall";
-	case SC_RK_MULTIOMICS: return "bio";
-	default: return NULL;
-	}
+	const sc_task *t = k == SC_RK_OTHER ? NULL : sc_task_find(sc_report_kind_name(k));
+	return t ? sc_task_primary_metric(t) : NULL;
 }
 
 void sc_report_mean_sd(const double *v, size_t n, double *mean, double *sd, size_t *k)
@@ -309,6 +306,12 @@ typedef struct gmethod {
 	json_t **vals;       /* per unit: {metric: value or null} */
 } gmethod;
 
+/* The task of a table, from its first evaluation step's kind. A step
+ * records the task's label (its 'name' in the spec, else its kind), not
+ * the task kind itself, and integration.eval serves two tasks: so the
+ * kind is told by the step kind, and batch from multiomics by the "pre"
+ * input only batch gives it. Recording the task kind with every step
+ * would end the guess but change the catalog's schema (not done yet). */
 static sc_report_kind kind_of(const sc_report_model *m, const sc_report_unit *u)
 {
 	const json_t *st = json_object_get(m->s[u->src[0]].steps, u->step);
@@ -419,6 +422,15 @@ static void finish_table(sc_report_model *m, sc_report_table *t, json_t *metrics
 	}
 	free(col);
 	t->kind = t->nm && t->m[0].nu ? kind_of(m, &t->m[0].u[0]) : SC_RK_OTHER;
+	/* A metric the task declares has the descriptor's direction; one it
+	 * does not (an older step's) keeps the direction recorded with it. */
+	const sc_task *task =
+		t->kind == SC_RK_OTHER ? NULL : sc_task_find(sc_report_kind_name(t->kind));
+	for (k = 0; task && k < t->nk; k++) {
+		const sc_metric_desc *md = sc_task_metric_find(task, t->metric[k]);
+		if (md)
+			t->hib[k] = md->higher_is_better;
+	}
 	t->primary = -1;
 	const char *pm = sc_report_primary_metric(t->kind);
 	for (k = 0; pm && k < t->nk; k++)

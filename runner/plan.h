@@ -1,7 +1,7 @@
 /*
  * plan.h - a run as a graph of steps. Each step names its kind (a built-in
- * from tasks/registry.c or "external"), its parameters and seed, and its
- * inputs: objects known before the run (datasets, files) or outputs of
+ * one a task's descriptor declares, tasks/tasks.c, or "external"), its
+ * parameters and seed, and its inputs: objects known before the run (datasets, files) or outputs of
  * earlier steps. A step's cache key can only be computed once the steps it
  * depends on are done, because it covers the hashes of all its inputs.
  *

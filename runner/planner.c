@@ -1,6 +1,7 @@
 /*
  * planner.c - spec to plan (see planner.h): what is common to every task.
- * The per-task chains are in plan_tasks.c.
+ * The per-task chains are the tasks' planners (tasks/<task>/plan.c), found
+ * through the table of tasks (tasks/tasks.c).
  */
 #include "planner.h"
 #include "runner/plan_tasks.h"
@@ -91,13 +92,14 @@ char *sc_plan_ctx_dataset_file(const sc_plan_ctx *x, const char *name)
 /* ---- method instances: grids ------------------------------------------- */
 
 static void add_instance(sc_method_list *l, const char *label, const sc_spec_method *m,
-			 const char *builtin, json_t *params)
+			 const char *builtin, const sc_method_desc *desc, json_t *params)
 {
 	l->v = sc_xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	sc_method_inst *mi = &l->v[l->n++];
 	mi->label = sc_xstrdup(label);
 	mi->spec = m;
 	mi->builtin = builtin ? sc_xstrdup(builtin) : NULL;
+	mi->desc = desc;
 	mi->params = params;
 }
 
@@ -152,86 +154,46 @@ static char *grid_label(const char *name, const json_t *combo)
 
 /* ---- method parameters ---------------------------------------------------- */
 
-/* The parameters each built-in method reads (tasks/classifier.c,
- * tasks/integration.c, tasks/annotation.c): anything else in 'params' or a
- * 'grid' would be silently ignored, yet change the step's key. Types: 'n' a
- * finite number > 0, 'u' a number in (0, 1), 'i' an integer >= 1, 's' a
- * string. task NULL: the method is the same in every task. */
-typedef struct param_rule {
-	const char *task, *builtin, *name;
-	char type;
-} param_rule;
-
-static const param_rule param_rules[] = {
-	{ NULL, "logreg", "C", 'n' },
-	{ NULL, "logreg", "max_iter", 'i' },
-	{ NULL, "logreg", "tol", 'n' },
-	{ NULL, "knn", "k", 'i' },
-	{ NULL, "nn", "lr", 'n' },
-	{ NULL, "nn", "batch_size", 'i' },
-	{ NULL, "nn", "max_epochs", 'i' },
-	{ NULL, "nn", "patience", 'i' },
-	{ NULL, "nn", "val_fraction", 'u' },
-	{ "annotation", "given", "predictions", 's' },
-	{ "batch", "given", "obsm", 's' },
-	{ "multiomics", "given", "obsm", 's' },
-	{ "batch", "combat", "n_top_genes", 'i' },
-	{ "batch", "combat", "n_comps", 'i' },
-	{ "batch", "combat", "target_sum", 'n' },
-	{ "batch", "harmony", "n_top_genes", 'i' },
-	{ "batch", "harmony", "n_comps", 'i' },
-	{ "batch", "harmony", "target_sum", 'n' },
-	{ "multiomics", "concat", "n_comps", 'i' },
-	{ "multiomics", "concat", "n_comps2", 'i' },
-	{ "multiomics", "wnn", "n_comps", 'i' },
-	{ "multiomics", "wnn", "n_comps2", 'i' },
-	{ "multiomics", "rna", "n_comps", 'i' },
-	{ "multiomics", "modality2", "n_comps2", 'i' },
-};
-
-static const param_rule *find_rule(const char *task, const char *builtin, const char *name)
-{
-	for (size_t i = 0; i < sizeof(param_rules) / sizeof(param_rules[0]); i++) {
-		const param_rule *r = &param_rules[i];
-		if ((!r->task || !strcmp(r->task, task)) && !strcmp(r->builtin, builtin) &&
-		    (!name || !strcmp(r->name, name)))
-			return r;
-	}
-	return NULL;
-}
-
-static const char *type_problem(char type, const json_t *v)
+/* The parameters a built-in method reads are its descriptor's (tasks/task.h):
+ * anything else in 'params' or a 'grid' would be silently ignored, yet
+ * change the step's key. */
+static const char *type_problem(sc_param_type type, const json_t *v)
 {
 	double d = json_is_number(v) ? json_number_value(v) : NAN;
 	switch (type) {
-	case 'n':
+	case SC_PARAM_POSITIVE:
 		return isfinite(d) && d > 0 ? NULL : "a finite number > 0";
-	case 'u':
+	case SC_PARAM_UNIT:
 		return isfinite(d) && d > 0 && d < 1 ? NULL : "a number between 0 and 1";
-	case 'i':
+	case SC_PARAM_COUNT:
 		return json_is_integer(v) && json_integer_value(v) >= 1 ? NULL : "an integer >= 1";
-	default:
-		return json_is_string(v) ? NULL : "a string";
+	case SC_PARAM_STRING:
+		break;
 	}
+	return json_is_string(v) ? NULL : "a string";
 }
 
 /* One parameter (or grid value) of a built-in method: known, well typed.
  * at is the value as written in the spec (for its position). */
-static int check_param(sc_plan_ctx *x, const sc_spec_task *t, const sc_spec_method *m,
-		       const char *builtin, const char *name, const json_t *v, const json_t *at)
+static int check_param(sc_plan_ctx *x, const sc_spec_method *m, const sc_method_desc *d,
+		       const char *name, const json_t *v, const json_t *at)
 {
-	const param_rule *r = find_rule(t->task, builtin, name);
+	const sc_method_param *r = sc_method_param_find(d, name);
 	if (!r) {
 		sc_buf b = SC_BUF_INIT;
 		sc_buf_init(&b);
-		for (size_t i = 0; i < sizeof(param_rules) / sizeof(param_rules[0]); i++) {
-			const param_rule *q = &param_rules[i];
-			if ((!q->task || !strcmp(q->task, t->task)) && !strcmp(q->builtin, builtin))
-				sc_buf_printf(&b, "%s%s", b.len ? ", " : "", q->name);
-		}
+		size_t n = 0;
+		for (const sc_method_param *q = d->params; q->name; q++, n++)
+			sc_buf_printf(&b, "%s%s", b.len ? ", " : "", q->name);
+		const char **names = sc_xcalloc(n + 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			names[i] = d->params[i].name;
+		char hint[160];
 		int rc = sc_spec_errf(x->spec, m->node, x->err,
-				      "method '%s': unknown parameter '%s' for %s (known: %s)", m->name,
-				      name, builtin, b.len ? b.s : "none");
+				      "method '%s': unknown parameter '%s' for %s (known: %s)%s", m->name,
+				      name, d->name, b.len ? b.s : "none",
+				      sc_plan_hint(hint, sizeof(hint), name, names, n));
+		free(names);
 		sc_buf_free(&b);
 		return rc;
 	}
@@ -242,8 +204,7 @@ static int check_param(sc_plan_ctx *x, const sc_spec_task *t, const sc_spec_meth
 	return 0;
 }
 
-static int check_params(sc_plan_ctx *x, const sc_spec_task *t, const sc_spec_method *m,
-			const char *builtin)
+static int check_params(sc_plan_ctx *x, const sc_spec_method *m, const sc_method_desc *d)
 {
 	const char *k;
 	json_t *v;
@@ -252,15 +213,14 @@ static int check_params(sc_plan_ctx *x, const sc_spec_task *t, const sc_spec_met
 	const json_t *pn = json_is_object(m->node) ? json_object_get(m->node, "params") : NULL,
 		     *gn = json_is_object(m->node) ? json_object_get(m->node, "grid") : NULL;
 	json_object_foreach(m->params, k, v)
-		if ((rc = check_param(x, t, m, builtin, k, v, json_object_get(pn, k))))
+		if ((rc = check_param(x, m, d, k, v, json_object_get(pn, k))))
 			return rc;
 	json_object_foreach(m->grid, k, v)
 	{
 		size_t i;
 		json_t *g;
 		json_array_foreach(v, i, g)
-			if ((rc = check_param(x, t, m, builtin, k, g,
-					      json_array_get(json_object_get(gn, k), i))))
+			if ((rc = check_param(x, m, d, k, g, json_array_get(json_object_get(gn, k), i))))
 				return rc;
 	}
 	return 0;
@@ -295,7 +255,7 @@ static size_t count_evaluations(const sc_plan_ctx *x, const sc_spec_task *t)
  * sorted order, values in the order given). Names that are not defined in
  * 'methods' are built-ins with default parameters. At most
  * SC_MAX_EVALUATIONS over all tasks of a spec. */
-int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *builtins,
+int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const sc_task *task,
 		    sc_method_list *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -318,29 +278,31 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *bu
 		const char *name = t->methods[i];
 		const sc_spec_method *m = sc_spec_find_method(x->spec, name);
 		const char *builtin = m ? m->builtin : name;
-		if (builtin) {
-			int ok = 0;
-			for (int k = 0; builtins[k]; k++)
-				if (!strcmp(builtins[k], builtin))
-					ok = 1;
-			if (!ok) {
-				sc_buf b = SC_BUF_INIT;
-				sc_buf_init(&b);
-				for (int k = 0; builtins[k]; k++)
-					sc_buf_printf(&b, "%s%s", k ? ", " : "", builtins[k]);
-				int rc = sc_spec_errf(
-					x->spec, m ? m->node : (mnode ? mnode : t->node), x->err,
-					m ? "method '%s': '%s' is not a built-in method of task '%s' "
-					    "(built-ins: %s)"
-					  : "%sunknown method '%s' for task '%s' (define it under 'methods', "
-					    "or use a built-in: %s)",
-					m ? name : "", builtin, t->task, b.s);
-				sc_buf_free(&b);
-				sc_method_list_free(out);
-				return rc;
+		const sc_method_desc *desc = builtin ? sc_task_method_find(task, builtin) : NULL;
+		if (builtin && !desc) {
+			sc_buf b = SC_BUF_INIT;
+			sc_buf_init(&b);
+			const char *names[64];
+			size_t nn = 0;
+			for (const sc_method_desc *const *k = task->methods; *k; k++) {
+				sc_buf_printf(&b, "%s%s", k == task->methods ? "" : ", ", (*k)->name);
+				if (nn < 64)
+					names[nn++] = (*k)->name;
 			}
+			char hint[160];
+			sc_plan_hint(hint, sizeof(hint), builtin, names, nn);
+			int rc = sc_spec_errf(
+				x->spec, m ? m->node : (mnode ? mnode : t->node), x->err,
+				m ? "method '%s': '%s' is not a built-in method of task '%s'%s "
+				    "(built-ins: %s)"
+				  : "%sunknown method '%s' for task '%s'%s (define it under 'methods', "
+				    "or use a built-in: %s)",
+				m ? name : "", builtin, t->task, hint, b.s);
+			sc_buf_free(&b);
+			sc_method_list_free(out);
+			return rc;
 		}
-		int prc = m && builtin ? check_params(x, t, m, builtin) : 0;
+		int prc = m && desc ? check_params(x, m, desc) : 0;
 		if (prc) {
 			sc_method_list_free(out);
 			return prc;
@@ -348,7 +310,8 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *bu
 		json_t *params = m ? m->params : NULL;
 		json_t *grid = m ? m->grid : NULL;
 		if (!grid) {
-			add_instance(out, name, m, builtin, params ? json_deep_copy(params) : json_object());
+			add_instance(out, name, m, builtin, desc,
+				     params ? json_deep_copy(params) : json_object());
 			continue;
 		}
 		/* Odometer over the grid's keys. */
@@ -374,7 +337,7 @@ int sc_plan_methods(sc_plan_ctx *x, const sc_spec_task *t, const char *const *bu
 				json_object_set(combo, keys[g], val);
 			}
 			char *label = grid_label(name, combo);
-			add_instance(out, label, m, builtin, p);
+			add_instance(out, label, m, builtin, desc, p);
 			free(label);
 			json_decref(combo);
 			size_t g = nk;
@@ -578,10 +541,16 @@ static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_er
 	int rc = resolve_datasets(&x);
 	for (size_t i = 0; i < spec->n_tasks && !rc; i++) {
 		const sc_spec_task *t = &spec->tasks[i];
-		const sc_task_planner *tp = sc_task_planner_find(t->task);
+		const sc_task *tp = sc_task_find(t->task);
 		if (!tp) {
+			const char *names[64];
+			size_t n = 0;
+			for (const sc_task *const *k = sc_tasks; *k && n < 64; k++)
+				names[n++] = (*k)->name;
+			char hint[160];
 			rc = sc_spec_errf(spec, json_object_get(t->node, "task"), err,
-					  "unknown task '%s' (have: %s)", t->task, sc_planner_tasks());
+					  "unknown task '%s'%s (have: %s)", t->task,
+					  sc_plan_hint(hint, sizeof(hint), t->task, names, n), sc_task_names());
 			break;
 		}
 		const json_t *nm = json_object_get(t->node, "name");
@@ -602,6 +571,8 @@ static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_er
 						  "give them distinct 'name's",
 						  k + 1, i + 1, label, t->dataset);
 		}
+		if (!rc)
+			rc = sc_plan_check_options(&x, t, tp);
 		if (!rc)
 			rc = tp->plan(&x, t);
 	}

@@ -16,7 +16,4 @@
  * its file, line and column. */
 int sc_planner_build(sc_store *s, const sc_spec *spec, sc_plan *plan, sc_err *err) SC_WUR;
 
-/* The task kinds the planner knows, ", "-separated (for messages and help). */
-const char *sc_planner_tasks(void);
-
 #endif

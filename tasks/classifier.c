@@ -126,3 +126,60 @@ out:
 	return rc;
 }
 
+
+/* ---- the classifiers as built-in methods ------------------------------------ */
+
+/* Seeded: in both tasks that use them the split (or the folds) draws from
+ * the seed, and nn's initialisation and batches too. */
+
+static const sc_method_param logreg_params[] = {
+	{ .name = "C", .type = SC_PARAM_POSITIVE, .dflt = "1",
+	  .doc = "inverse of the L2 regularisation strength (sklearn's C)" },
+	{ .name = "max_iter", .type = SC_PARAM_COUNT, .dflt = "1000",
+	  .doc = "L-BFGS iterations at most (a note says when it stopped there)" },
+	{ .name = "tol", .type = SC_PARAM_POSITIVE, .dflt = "1e-4",
+	  .doc = "stopping tolerance on the projected gradient" },
+	{ NULL },
+};
+
+const sc_method_desc sc_method_logreg = {
+	.name = "logreg",
+	.summary = "multinomial L2 logistic regression on standardised features (sklearn's)",
+	.seeded = 1,
+	.provides = "predictions",
+	.params = logreg_params,
+};
+
+static const sc_method_param knn_params[] = {
+	{ .name = "k", .type = SC_PARAM_COUNT, .dflt = "5",
+	  .doc = "neighbours that vote (uniform weights, Euclidean distance)" },
+	{ NULL },
+};
+
+const sc_method_desc sc_method_knn = {
+	.name = "knn",
+	.summary = "k-nearest-neighbours vote (sklearn's KNeighborsClassifier)",
+	.seeded = 1,
+	.provides = "predictions",
+	.params = knn_params,
+};
+
+static const sc_method_param nn_params[] = {
+	{ .name = "lr", .type = SC_PARAM_POSITIVE, .dflt = "1e-4", .doc = "Adam's learning rate" },
+	{ .name = "batch_size", .type = SC_PARAM_COUNT, .dflt = "128", .doc = "cells per mini-batch" },
+	{ .name = "max_epochs", .type = SC_PARAM_COUNT, .dflt = "100", .doc = "epochs at most" },
+	{ .name = "patience", .type = SC_PARAM_COUNT, .dflt = "10",
+	  .doc = "epochs without a better validation loss before stopping" },
+	{ .name = "val_fraction", .type = SC_PARAM_UNIT, .dflt = "0.1",
+	  .doc = "stratified part of the training cells for early stopping" },
+	{ NULL },
+};
+
+const sc_method_desc sc_method_nn = {
+	.name = "nn",
+	.summary = "the study's network: input -> 512 -> 256 -> classes, BatchNorm, Mish, Adam",
+	.seeded = 1,
+	.provides = "predictions",
+	.params = nn_params,
+	.representation = "hvg", /* the study feeds it 2,000 HVGs */
+};

@@ -56,8 +56,8 @@ typedef struct sc_step_kind {
 	const char *summary;
 } sc_step_kind;
 
-/* The registry (tasks/registry.c): NULL-terminated. */
+/* The registry: the step kinds the tasks' descriptors declare
+ * (tasks/tasks.c); NULL for a name none declares. */
 const sc_step_kind *sc_step_kind_find(const char *name);
-extern const sc_step_kind *const sc_step_kinds[];
 
 #endif

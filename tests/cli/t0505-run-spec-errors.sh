@@ -34,7 +34,7 @@ datasets:
 tasks:
   - {task: annotation, dataset: pbcm, label_key: bulk_labels, methods: [logreg]}
 Y
-bad "unknown method" "spec4.yaml:5:14: unknown method 'lgoreg' for task 'annotation'" <<Y
+bad "unknown method" "spec4.yaml:5:14: unknown method 'lgoreg' for task 'annotation'; did you mean 'logreg'\?" <<Y
 datasets: {pbmc: $DATA/$PBMC}
 tasks:
   - task: annotation
@@ -42,7 +42,7 @@ tasks:
     methods: [lgoreg]
     label_key: bulk_labels
 Y
-bad "unknown task kind" "spec5.yaml:3:11: unknown task 'anotation' \(have: annotation" <<Y
+bad "unknown task kind" "spec5.yaml:3:11: unknown task 'anotation'; did you mean 'annotation'\? \(have: annotation" <<Y
 datasets: {pbmc: $DATA/$PBMC}
 tasks:
   - task: anotation
@@ -85,7 +85,7 @@ methods:
 tasks:
   - {task: annotation, dataset: pbmc, label_key: bulk_labels, methods: [m]}
 Y
-bad "an unknown task option" "spec11.yaml:4:5: unknown option 'lable_key' for task 'annotation'" <<Y
+bad "an unknown task option" "spec11.yaml:4:5: unknown option 'lable_key' for task 'annotation'; did you mean 'label_key'\?" <<Y
 datasets: {pbmc: $DATA/$PBMC}
 tasks:
   - task: annotation

@@ -22,7 +22,7 @@ methods:
 tasks:
   - {task: annotation, dataset: d, label_key: cell_type, methods: [lr]}
 Y
-bad "an unknown grid parameter" "3:6: method 'k': unknown parameter 'kk' for knn \(known: k\)" <<'Y'
+bad "an unknown grid parameter" "3:6: method 'k': unknown parameter 'kk' for knn \(known: k\); did you mean 'k'\?" <<'Y'
 datasets: {d: d.h5ad}
 methods:
   k: {builtin: knn, grid: {kk: [1, 2]}}

@@ -1,5 +1,5 @@
 /*
- * integration.c - the batch-integration and multi-omics tasks as built-in
+ * tasks/integration/steps.c - the batch-integration and multi-omics tasks as built-in
  * steps.
  *
  *   batch.embed        a built-in integration of a dataset's counts:

@@ -1,5 +1,5 @@
 /*
- * prepare.c - dataset preparation as one cached step:
+ * tasks/prepare/steps.c - dataset preparation as one cached step:
  *   counts -> normalize_total -> log1p -> highly variable genes (X of the
  *   output, float32 CSR, the selected genes only) -> scale -> PCA (obsm/X_pca,
  *   float64).

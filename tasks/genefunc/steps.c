@@ -1,5 +1,5 @@
 /*
- * genefunc.c - the gene-function prediction task as two built-in steps.
+ * tasks/genefunc/steps.c - the gene-function prediction task as two built-in steps.
  *
  *   genefunc.features  when a model gives no gene embedding: each gene's
  *                      log-normalised expression profile across cells,

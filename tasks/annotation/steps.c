@@ -1,5 +1,5 @@
 /*
- * annotation.c - the cell-type annotation task as two built-in steps.
+ * tasks/annotation/steps.c - the cell-type annotation task as two built-in steps.
  *
  *   annotation.fit   split the labelled cells, train a classifier on a
  *                    representation (an embedding, PCA, HVG expression) and

@@ -1,0 +1,48 @@
+/*
+ * tasks/integration/integration.h - the batch-integration and multi-omics
+ * tasks: their descriptors (batch.c, multiomics.c), their step kinds
+ * (steps.c: the two embedding steps and the shared scIB evaluation) and
+ * their planners (plan.c).
+ */
+#ifndef SC_INTEGRATION_H
+#define SC_INTEGRATION_H
+
+#include "tasks/step.h"
+#include "tasks/task.h"
+
+extern const sc_task sc_batch_task;
+extern const sc_task sc_multiomics_task;
+extern const sc_step_kind sc_batch_embed_kind;
+extern const sc_step_kind sc_multiomics_embed_kind;
+extern const sc_step_kind sc_integration_eval_kind;
+
+struct sc_plan_ctx;
+struct sc_spec_task;
+int sc_batch_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
+int sc_multiomics_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
+
+/* The metrics integration.eval reports, shared by both descriptors:
+ * SC_SCIB_METRICS(B, O) with B (O) 1 when bio (overall) is the primary. */
+#define SC_SCIB_METRIC(n, hib, grp, d, P) \
+	{ .name = n, .higher_is_better = hib, .group = grp, .primary = P, .doc = d }
+#define SC_SCIB_METRICS(B, O)                                                                      \
+	SC_SCIB_METRIC("nmi", 1, "bio", "NMI of Leiden clusters (NMI-best resolution) and labels", 0), \
+	SC_SCIB_METRIC("ari", 1, "bio", "ARI of the same clusters and labels", 0),                 \
+	SC_SCIB_METRIC("asw_label", 1, "bio", "label silhouette, scaled to [0, 1]", 0),           \
+	SC_SCIB_METRIC("isolated_label_f1", 1, "bio", "F1 of the isolated labels' best cluster", 0), \
+	SC_SCIB_METRIC("isolated_label_asw", 1, "bio", "silhouette of the isolated labels", 0),   \
+	SC_SCIB_METRIC("clisi_graph", 1, "bio", "graph cLISI, scaled", 0),                        \
+	SC_SCIB_METRIC("asw_batch", 1, "batch", "1 - batch silhouette within labels", 0),         \
+	SC_SCIB_METRIC("pcr_comparison", 1, "batch", "PC regression of the batch, before vs after", 0), \
+	SC_SCIB_METRIC("graph_connectivity", 1, "batch", "connectivity of each label's kNN graph", 0), \
+	SC_SCIB_METRIC("kbet_all_cells", 1, "batch", "kBET acceptance rate", 0),                  \
+	SC_SCIB_METRIC("ilisi_graph", 1, "batch", "graph iLISI, scaled", 0),                      \
+	SC_SCIB_METRIC("pcr_before", 0, "diagnostic", "variance explained by the batch before", 0), \
+	SC_SCIB_METRIC("pcr_after", 0, "diagnostic", "variance explained by the batch after", 0),  \
+	SC_SCIB_METRIC("ilisi_knn_scibmetrics", 1, "diagnostic", "iLISI as scib-metrics computes it", 0), \
+	SC_SCIB_METRIC("clisi_knn_scibmetrics", 1, "diagnostic", "cLISI as scib-metrics computes it", 0), \
+	SC_SCIB_METRIC("bio", 1, "score", "mean of the bio-conservation metrics", B),             \
+	SC_SCIB_METRIC("batch", 1, "score", "mean of the batch-correction metrics", 0),           \
+	SC_SCIB_METRIC("overall", 1, "score", "0.6 bio + 0.4 batch", O)
+
+#endif
