@@ -31,7 +31,7 @@ LIB      := $(BUILD)/libsceval.a
 VERSION_STR := $(shell cat VERSION)
 GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 
-.PHONY: all check test asan install demo deps clean bench FORCE
+.PHONY: all check check-long test asan install demo deps clean bench FORCE
 all: $(BIN)
 
 $(BUILD)/buildinfo.h: FORCE
@@ -74,6 +74,12 @@ check test: deps
 	@$(MAKE) --no-print-directory all unit
 	@SCEVAL=$(abspath $(BIN)) SCEVAL_UNITDIR=$(abspath $(BUILD)/tests) PYTHON=$(PYTHON) \
 		sh tests/run.sh
+
+# The suite with the long tests too (larger oracle comparisons, minutes more).
+check-long: deps
+	@$(MAKE) --no-print-directory all unit
+	@SCEVAL_LONG_TESTS=1 SCEVAL=$(abspath $(BIN)) SCEVAL_UNITDIR=$(abspath $(BUILD)/tests) \
+		PYTHON=$(PYTHON) sh tests/run.sh
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: deps

@@ -106,6 +106,18 @@ def cmd_real(out, data, args):
         emit(out, name, conn15(emb), codes(c.obs["cell_line"]))
 
 
+def cmd_real_more(out, data, args):
+    """The other labelled files (the long test): both HLCA subsets and the
+    RCTD scRNA-seq reference, 20 PCs of their log-normalised counts."""
+    from scib_ref import codes, embedding
+    for name, fn, key in (("krasnow", "hlca_subset_Krasnow_2020.h5ad", "ann_level_3"),
+                          ("nawijn", "hlca_subset_Nawijn_2021.h5ad", "ann_level_2"),
+                          ("rctd", "rctd_merfish_hypothalamus_scref.h5ad", "cell_type")):
+        c = read(data, fn)
+        emb, _ = embedding(c, 20)
+        emit(out, name, conn15(emb), codes(c.obs[key]))
+
+
 def simulate(n, seed):
     """A Gaussian mixture in 20 dimensions: 12 clusters of unequal sizes,
     some of them close, so that resolutions split and merge them."""
@@ -158,7 +170,7 @@ def cmd_check(out, data, args):
 
 def main():
     cmd, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
-    {"real": cmd_real, "sim": cmd_sim, "rand": cmd_rand,
+    {"real": cmd_real, "real_more": cmd_real_more, "sim": cmd_sim, "rand": cmd_rand,
      "check": cmd_check}[cmd](out, data, sys.argv[4:])
 
 

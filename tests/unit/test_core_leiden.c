@@ -8,7 +8,9 @@
  * Also a random asymmetric graph with loops and isolated nodes (the paths
  * a kNN graph never takes), planted cliques, argument checks.
  *
- * SCEVAL_LONG_TESTS=1 adds a 50,000-cell simulated graph (minutes).
+ * SCEVAL_LONG_TESTS=1 (make check-long) adds the other labelled files (both
+ * HLCA subsets, the RCTD reference) and 20,000- and 50,000-cell simulated
+ * graphs (minutes).
  */
 #include "tasks/core/leiden.h"
 #include "tasks/scib/clusters.h"
@@ -116,6 +118,14 @@ static void test_oracle(void)
 	if (!lng || strcmp(lng, "1") != 0) {
 		SKIP("long test (SCEVAL_LONG_TESTS=1): leidenalg on 50,000 cells");
 		return;
+	}
+	dir = oracle_run_script("leiden_ref.py", "real_more", NULL);
+	OK(dir != NULL, "leiden oracle runs (HLCA, RCTD reference)");
+	if (dir) {
+		check_graph(dir, "krasnow", 1);
+		check_graph(dir, "nawijn", 1);
+		check_graph(dir, "rctd", 1);
+		oracle_done(dir);
 	}
 	dir = oracle_run_script("leiden_ref.py", "sim", "20000 0,1 0.2,1.0,2.0");
 	if (dir) {
