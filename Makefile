@@ -10,7 +10,7 @@ PKGS        ?= sqlite3 libgit2 libcrypto hdf5 libdeflate openblas lapack igraph 
 OPT         ?= -O2 -g
 CSTD        ?= -std=gnu11
 WARN        ?= -Wall -Wextra
-CPPFLAGS    += -D_GNU_SOURCE -I. -Ibuild
+CPPFLAGS    += -D_GNU_SOURCE -I. -I$(BUILD)
 PKG_CFLAGS  ?= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    ?= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS      += $(OPT) $(CSTD) $(WARN) -pthread $(PKG_CFLAGS)
