@@ -26,7 +26,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Fuzz targets (tests/fuzz/fuzz_NAME.c): replayed by `make check` through a
 # plain main() (tests/fuzz/replay.c), fuzzed by `make fuzz` with clang.
-FUZZ_TARGETS := spec npy table bundle h5ad ref
+FUZZ_TARGETS := spec npy table bundle h5ad h5ad_struct ref
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz-replay-%)
 LIB      := $(BUILD)/libsceval.a
 
@@ -63,7 +63,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BUILD)/tests/fuzz-replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB)
+$(BUILD)/tests/fuzz-replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests/fuzz/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ tests/fuzz/replay.c $< $(LIB) $(LDLIBS)
 

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${SCEVAL_UNITDIR:?SCEVAL_UNITDIR must name the unit-test binaries}"
 FUZZ=$TESTS_DIR/fuzz
-for t in spec npy table bundle h5ad ref; do
+for t in spec npy table bundle h5ad h5ad_struct ref; do
   bin=$SCEVAL_UNITDIR/fuzz-replay-$t
   if [ ! -x "$bin" ]; then
     fail "$t: no replay driver $bin"
