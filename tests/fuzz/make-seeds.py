@@ -273,3 +273,48 @@ def more(f):
 h5ad("csr.h5ad")
 h5ad("dense.h5ad", X="dense", extra=more)
 h5ad("csr_v110.h5ad", libver="earliest")
+
+# ---- bundle, as "#sections" text (see fuzz_bundle.c): the manifest and the
+# result object with "@N" ids, "%N" keys, "#N" sizes and "$N" key JSON, so
+# that mutations keep every hash right -----------------------------------------
+def sections_bundle(with_run=True):
+    blobs = {1: data, 2: pred, 3: report, 4: spec}
+    fit = {"inputs": {"data": "@1"}, "kind": "annotation.fit",
+           "params": {"label_key": "cell_type", "split": {"kind": "stratified", "test_size": 0.5}},
+           "seed": 0, "version": "3"}
+    ev = {"inputs": {"predictions": "@2"}, "kind": "annotation.eval", "params": {}, "seed": 0,
+          "version": "2"}
+    descs = [(6, fit, {"predictions.h5ad": "@2"}, {}),
+             (7, ev, {"report.csv": "@3"}, {"accuracy": 0.5, "kappa": -0.25})]
+    rsteps, srows, rs = [], [], []
+    for n, (sec, d, outs, mets) in enumerate(descs):
+        rsteps.append(dict(d, key="%%%d" % sec, dataset="sim", method="knn", task="annotation",
+                           deterministic=True, outputs=outs,
+                           metrics={m: {"higher_is_better": True, "value": v}
+                                    for m, v in mets.items()}))
+        srows.append({"key": "%%%d" % sec, "key_json": "$%d" % sec, "kind": d["kind"],
+                      "impl_version": d["version"], "status": "done", "exit_status": 0,
+                      "deterministic": 1, "created_at": 1,
+                      "inputs": [{"object": o, "role": r} for r, o in d["inputs"].items()],
+                      "outputs": [{"object": o, "role": r} for r, o in outs.items()],
+                      "metrics": [{"name": m, "value": v, "higher_is_better": 1, "detail": None}
+                                  for m, v in mets.items()]})
+        rs.append({"step": "%%%d" % sec, "ord": n, "task": "annotation", "dataset": "sim",
+                   "method": "knn", "seed": 0, "label": "%s sim/knn seed=0" % d["kind"],
+                   "status": "done", "cached": 0})
+    result = canon({"format": "sceval-result", "steps": rsteps, "version": 1})
+    objects = [{"id": "@%d" % i, "kind": k, "size": "#%d" % i, "type": "blob"}
+               for i, k in ((1, "dataset"), (2, "output"), (3, "output"), (4, "spec"), (5, "result"))]
+    runs = [{"spec": "@4", "argv": "[]", "status": "done", "started_at": 1, "result": "@5",
+             "sceval_version": "0.1.0", "host": "h", "pid": 1, "provenance": [{"note": "x"}],
+             "run_steps": rs}] if with_run else []
+    man = json.dumps({"format": "sceval-bundle", "version": 1, "result": "@5",
+                      "objects": objects, "steps": srows, "runs": runs}, indent=1)
+    man = man.replace('"#1"', "#1").replace('"#2"', "#2").replace('"#3"', "#3") \
+             .replace('"#4"', "#4").replace('"#5"', "#5")
+    secs = [man, blobs[1].decode(), blobs[2].decode(), blobs[3].decode(), blobs[4].decode(),
+            result, canon(fit), canon(ev)]
+    return "#sections\n" + "\n@@\n".join(secs)
+
+put("bundle", "sections_full.txt", sections_bundle())
+put("bundle", "sections_norun.txt", sections_bundle(with_run=False))
