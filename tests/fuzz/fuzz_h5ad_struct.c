@@ -179,7 +179,7 @@ static void sparse(hid_t f, const char *path, script *s, hsize_t rows, hsize_t c
 	int csc = u8(s) & 1;
 	hid_t g = H5Gcreate2(f, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	encoding(g, csc ? "csc_matrix" : "csr_matrix", "0.1.0");
-	int64_t shape[2] = { (int64_t)rows, (int64_t)cols };
+	int64_t shape[3] = { (int64_t)rows, (int64_t)cols, 1 }; /* 3: a 3-D shape */
 	if (u8(s) % 4 == 0)
 		shape[u8(s) & 1] = num(s, (int64_t)rows);
 	if (u8(s) % 8)
@@ -203,11 +203,13 @@ static void dense(hid_t f, const char *path, script *s, hsize_t rows, hsize_t co
 		hsize_t chunk[2] = { 16, 16 };
 		H5Pset_chunk(dcpl, 2, chunk);
 	}
-	hid_t sp = H5Screate_simple(u8(s) % 8 ? 2 : 1, d, NULL);
+	int rank = u8(s) % 8 ? 2 : 1;
+	hid_t sp = H5Screate_simple(rank, d, NULL);
 	hid_t ds = H5Dcreate2(f, path, num_type(s), sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-	if (d[0] * d[1] <= 4096) {
-		double *v = sc_xcalloc(d[0] * d[1] + 1, sizeof(double));
-		for (hsize_t i = 0; i < d[0] * d[1]; i++)
+	hsize_t npts = rank == 2 ? d[0] * d[1] : d[0];
+	if (d[0] <= 4096 && d[1] <= 4096 && npts <= 4096) {
+		double *v = sc_xcalloc(npts + 1, sizeof(double));
+		for (hsize_t i = 0; i < npts; i++)
 			v[i] = (double)(u8(s) % 5);
 		H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
 		free(v);
