@@ -88,6 +88,7 @@ put("npy", "i64_v2.npy", npy(np.arange(6, dtype=np.int64).reshape(2, 3), version
 put("npy", "v3.npy", npy(np.ones((1, 3), dtype=np.float32), version=(3, 0)))
 put("npy", "fortran.npy", npy(np.asfortranarray(np.ones((2, 3)))))
 put("npy", "1d.npy", npy(np.ones(3)))
+put("npy", "3d.npy", npy(np.ones((3, 2, 4), dtype=np.float32)))
 put("npy", "empty.npy", npy(np.zeros((0, 4), dtype=np.float32)))
 put("npy", "big_endian.npy", npy(np.ones((2, 2), dtype=">f8")))
 
