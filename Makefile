@@ -24,6 +24,10 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): replayed by `make check` through a
+# plain main() (tests/fuzz/replay.c), fuzzed by `make fuzz` with clang.
+FUZZ_TARGETS := spec npy table bundle h5ad h5ad_struct ref
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz-replay-%)
 LIB      := $(BUILD)/libsceval.a
 
 # Everything the build can record about itself goes into build/buildinfo.h,
@@ -31,7 +35,7 @@ LIB      := $(BUILD)/libsceval.a
 VERSION_STR := $(shell cat VERSION)
 GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 
-.PHONY: all check check-long test asan install demo deps clean bench FORCE
+.PHONY: all check check-long test asan install demo deps fuzz fuzz-deps fuzz-build clean bench FORCE
 all: $(BIN)
 
 $(BUILD)/buildinfo.h: FORCE
@@ -64,7 +68,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $< $(LIB) $(LDLIBS)
 
-unit: $(TEST_BIN)
+$(BUILD)/tests/fuzz-replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests/fuzz/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ tests/fuzz/replay.c $< $(LIB) $(LDLIBS)
+
+unit: $(TEST_BIN) $(FUZZ_REPLAY)
 
 deps:
 	@sh scripts/deps.sh
@@ -92,6 +100,44 @@ asan: deps
 	 SCEVAL_ASAN=1 SCEVAL=$(abspath sceval-asan) SCEVAL_UNITDIR=$(abspath build-asan/tests) \
 	 PYTHON=$(PYTHON) sh tests/run.sh
 
+# libFuzzer with ASan and UBSan (clang only; not needed by `make check`).
+# Each target runs FUZZ_SECONDS, one after the other on one core, growing a
+# scratch corpus in build-fuzz/corpus/NAME from the committed seeds; crashes
+# land in tests/fuzz/crashes/NAME/ (commit them with the fix: they are
+# replayed by `make check` forever). FUZZ=spec limits the run to one target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ         ?= $(FUZZ_TARGETS)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_FLAGS   ?=
+
+fuzz-deps:
+	@sh scripts/deps.sh fuzz
+
+fuzz-build: fuzz-deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) OPT="-O1 -g" \
+		SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libsceval.a
+	@mkdir -p build-fuzz/bin
+	@set -e; for t in $(FUZZ); do \
+	  echo "  FUZZ  build-fuzz/bin/fuzz_$$t"; \
+	  $(FUZZ_CC) $(CPPFLAGS) -Ibuild-fuzz -O1 -g $(CSTD) $(WARN) -pthread $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer $(FUZZ_SAN) -o build-fuzz/bin/fuzz_$$t tests/fuzz/fuzz_$$t.c \
+	    build-fuzz/libsceval.a $(LDLIBS); \
+	done
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ); do \
+	  mkdir -p build-fuzz/corpus/$$t tests/fuzz/crashes/$$t; \
+	  d=; [ -f tests/fuzz/dict/$$t.dict ] && d=-dict=tests/fuzz/dict/$$t.dict; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  ASAN_OPTIONS=detect_leaks=1:$(ASAN_OPTIONS) \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build-fuzz/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 $$d -artifact_prefix=tests/fuzz/crashes/$$t/ $(FUZZ_FLAGS) \
+	    build-fuzz/corpus/$$t tests/fuzz/corpus/$$t || echo "fuzz: $$t stopped on a finding"; \
+	done
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
@@ -104,6 +150,6 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sceval
 
 clean:
-	rm -rf build build-asan sceval sceval-asan
+	rm -rf build build-asan build-fuzz sceval sceval-asan
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -591,6 +591,10 @@ static int check_records(import_ctx *x)
 	return sc_bundle_verify(x->s, x->path, x->stage, x->bm, x->got, x->err);
 }
 
+/* Insert the bundle's records in a transaction left open on success (the
+ * caller commits once the objects are adopted, or rolls back); rolled back
+ * on failure. A record the catalog refuses (a NOT NULL column missing, a
+ * wrong type) must fail the import before any object enters the store. */
 static int import_records(import_ctx *x, sc_err *err)
 {
 	sc_store *s = x->s;
@@ -717,7 +721,7 @@ static int import_records(import_ctx *x, sc_err *err)
 				goto fail;
 		}
 	}
-	return sc_db_commit(db, err);
+	return 0;
 fail:
 	sc_db_rollback(db);
 	return rc;
@@ -794,7 +798,11 @@ int sc_bundle_import(sc_store *s, const char *path, sc_oid *result, sc_bundle_st
 		}
 	if ((rc = check_records(&x)))
 		goto out;
-	/* All checked: adopt the objects, then the records. */
+	/* All checked: stage the records (an open transaction), adopt the
+	 * objects, then commit, so that rows never name missing objects and a
+	 * refused record leaves no object behind. */
+	if ((rc = import_records(&x, err)))
+		goto out;
 	json_object_foreach(x.got, k, v)
 	{
 		sc_oid id;
@@ -805,11 +813,13 @@ int sc_bundle_import(sc_store *s, const char *path, sc_oid *result, sc_bundle_st
 			st->bytes += (uint64_t)sb.st_size;
 		rc = sc_store_adopt(s, p, &id, err);
 		free(p);
-		if (rc)
+		if (rc) {
+			sc_db_rollback(sc_store_db(s));
 			goto out;
+		}
 		st->objects++;
 	}
-	if ((rc = import_records(&x, err)))
+	if ((rc = sc_db_commit(sc_store_db(s), err)))
 		goto out;
 	sc_oid_parse(result, sc_json_str(x.bm, "result", ""));
 	st->steps = json_array_size(json_object_get(x.bm, "steps"));

@@ -7,12 +7,14 @@
 #include "npy.h"
 #include "util/fs.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char magic[] = "\x93NUMPY";
@@ -26,6 +28,31 @@ int sc_npy_is(const char *path)
 	ssize_t r = sc_read_full(fd, b, 6);
 	close(fd);
 	return r == 6 && !memcmp(b, magic, 6);
+}
+
+/* One dimension: digits only (sscanf's %llu would take "-1" as 2^64 - 1). */
+static const char *dim(const char *p, unsigned long long *out)
+{
+	while (*p == ' ')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	char *end;
+	errno = 0;
+	*out = strtoull(p, &end, 10);
+	return errno ? NULL : end;
+}
+
+/* "(rows, cols)" exactly: a third dimension is not silently dropped. */
+static int parse_shape(const char *p, unsigned long long *rows, unsigned long long *cols)
+{
+	while (*p == ' ')
+		p++;
+	if (*p++ != '(' || !(p = dim(p, rows)) || *p++ != ',' || !(p = dim(p, cols)))
+		return -1;
+	while (*p == ' ')
+		p++;
+	return *p == ')' ? 0 : -1;
 }
 
 int sc_npy_read(sc_dmat *out, const char *path, sc_err *err)
@@ -79,8 +106,7 @@ int sc_npy_read(sc_dmat *out, const char *path, sc_err *err)
 		goto out;
 	}
 	unsigned long long rows = 0, cols = 0;
-	int nd = sscanf(s + 8, " (%llu, %llu)", &rows, &cols);
-	if (nd != 2) {
+	if (parse_shape(s + 8, &rows, &cols)) {
 		rc = sc_errf(err, SC_EINVAL, "%s: expected a 2-D array (cells x dimensions)", name);
 		goto out;
 	}
@@ -94,9 +120,23 @@ int sc_npy_read(sc_dmat *out, const char *path, sc_err *err)
 			     name, descr);
 		goto out;
 	}
-	size_t n = sc_mulsz((size_t)rows, (size_t)cols);
-	raw = sc_xmalloc(sc_mulsz(n ? n : 1, es));
-	if (sc_read_full(fd, raw, n * es) != (ssize_t)(n * es)) {
+	/* The shape is only the header's word: check it against the bytes the
+	 * file has before allocating (a 100-byte file may claim 2^64 values). */
+	size_t n, bytes;
+	struct stat st;
+	off_t body = (off_t)(pre[6] == 1 ? 10 : 12) + (off_t)hlen;
+	if (fstat(fd, &st) < 0) {
+		rc = sc_errsys(err, errno, "cannot read '%s'", name);
+		goto out;
+	}
+	if (__builtin_mul_overflow(rows, cols, &n) || __builtin_mul_overflow(n, es, &bytes) ||
+	    st.st_size < body || bytes > (uint64_t)(st.st_size - body)) {
+		rc = sc_errf(err, SC_EINVAL, "%s: truncated data (%llu x %llu expected)", name, rows,
+			     cols);
+		goto out;
+	}
+	raw = sc_xmalloc(bytes ? bytes : 1);
+	if (sc_read_full(fd, raw, bytes) != (ssize_t)bytes) {
 		rc = sc_errf(err, SC_EINVAL, "%s: truncated data (%llu x %llu expected)", name, rows,
 			     cols);
 		goto out;
