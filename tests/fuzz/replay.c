@@ -98,7 +98,8 @@ static int replay_dir(const char *dir, size_t *count)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n) /* qsort must not be handed NULL, even for no elements */
+		qsort(names, n, sizeof(*names), cmp_str);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
