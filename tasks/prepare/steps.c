@@ -18,6 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The preprocessing options of both prepare steps, from their parameters. */
+static void standard_opts(sc_step_ctx *c, sc_standard_opts *o)
+{
+	sc_standard_opts_default(o);
+	o->target_sum = sc_step_num(c, "target_sum", o->target_sum);
+	o->n_top_genes = (size_t)sc_step_int(c, "n_top_genes", (long long)o->n_top_genes);
+	o->n_comps = (size_t)sc_step_int(c, "n_comps", (long long)o->n_comps);
+	o->max_value = sc_step_num(c, "max_value", o->max_value);
+}
+
 static int prepare(sc_step_ctx *c)
 {
 	const char *pd = sc_step_need(c, "data");
@@ -25,11 +35,7 @@ static int prepare(sc_step_ctx *c)
 		return c->err->code;
 	const char *counts = sc_step_str(c, "counts", "X");
 	sc_standard_opts o;
-	sc_standard_opts_default(&o);
-	o.target_sum = sc_step_num(c, "target_sum", o.target_sum);
-	o.n_top_genes = (size_t)sc_step_int(c, "n_top_genes", (long long)o.n_top_genes);
-	o.n_comps = (size_t)sc_step_int(c, "n_comps", (long long)o.n_comps);
-	o.max_value = sc_step_num(c, "max_value", o.max_value);
+	standard_opts(c, &o);
 	sc_h5ad *h = NULL;
 	sc_csr m = { 0 }, xcsr = { 0 };
 	sc_dmat x = { 0 }, pcs = { 0 };
@@ -158,11 +164,7 @@ static int prepare_pair(sc_step_ctx *c)
 		return c->err->code;
 	const char *counts = sc_step_str(c, "counts", "X");
 	sc_standard_opts o;
-	sc_standard_opts_default(&o);
-	o.target_sum = sc_step_num(c, "target_sum", o.target_sum);
-	o.n_top_genes = (size_t)sc_step_int(c, "n_top_genes", (long long)o.n_top_genes);
-	o.n_comps = (size_t)sc_step_int(c, "n_comps", (long long)o.n_comps);
-	o.max_value = sc_step_num(c, "max_value", o.max_value);
+	standard_opts(c, &o);
 	sc_h5ad *h = NULL, *ht = NULL;
 	sc_csr m = { 0 }, mt = { 0 }, mta = { 0 }, sel_t = { 0 };
 	sc_dmat x = { 0 }, xt = { 0 }, pcs = { 0 }, pct = { 0 };

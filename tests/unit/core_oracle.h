@@ -147,4 +147,23 @@ static __attribute__((unused)) double oracle_scalar(const char *dir, const char 
 	return v;
 }
 
+/* Same partition up to renaming (ARI = 1); at most 4096 clusters. */
+__attribute__((unused)) static int same_partition(const int32_t *a, const int32_t *b, size_t n)
+{
+	int32_t map_ab[4096], map_ba[4096];
+	for (int t = 0; t < 4096; t++)
+		map_ab[t] = map_ba[t] = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] < 0 || b[i] < 0 || a[i] >= 4096 || b[i] >= 4096)
+			return 0;
+		if (map_ab[a[i]] == -1 && map_ba[b[i]] == -1) {
+			map_ab[a[i]] = b[i];
+			map_ba[b[i]] = a[i];
+		} else if (map_ab[a[i]] != b[i] || map_ba[b[i]] != a[i]) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 #endif

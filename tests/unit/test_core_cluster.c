@@ -9,25 +9,6 @@
 #include "tasks/core/rng.h"
 #include "core_oracle.h"
 
-/* Same partition up to renaming (ARI = 1). */
-static int same_partition(const int32_t *a, const int32_t *b, size_t n)
-{
-	int32_t map_ab[4096], map_ba[4096];
-	for (int t = 0; t < 4096; t++)
-		map_ab[t] = map_ba[t] = -1;
-	for (size_t i = 0; i < n; i++) {
-		if (a[i] < 0 || b[i] < 0 || a[i] >= 4096 || b[i] >= 4096)
-			return 0;
-		if (map_ab[a[i]] == -1 && map_ba[b[i]] == -1) {
-			map_ab[a[i]] = b[i];
-			map_ba[b[i]] = a[i];
-		} else if (map_ab[a[i]] != b[i] || map_ba[b[i]] != a[i]) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
 static double naive_inertia(const sc_dmat *x, const int32_t *lab, const double *c)
 {
 	double s = 0;

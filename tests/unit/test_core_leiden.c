@@ -140,25 +140,6 @@ static void test_oracle(void)
 	}
 }
 
-/* Same partition up to renaming. */
-static int same_partition(const int32_t *a, const int32_t *b, size_t n)
-{
-	int32_t map_ab[256], map_ba[256];
-	for (int t = 0; t < 256; t++)
-		map_ab[t] = map_ba[t] = -1;
-	for (size_t i = 0; i < n; i++) {
-		if (a[i] < 0 || b[i] < 0 || a[i] >= 256 || b[i] >= 256)
-			return 0;
-		if (map_ab[a[i]] == -1 && map_ba[b[i]] == -1) {
-			map_ab[a[i]] = b[i];
-			map_ba[b[i]] = a[i];
-		} else if (map_ab[a[i]] != b[i] || map_ba[b[i]] != a[i]) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /* 6 cliques of 15 nodes (weights ~1) joined in a ring by single weak
  * edges: any modularity optimiser must return the cliques. */
 static void test_blocks(void)
