@@ -15,7 +15,11 @@
 #define SC_DB_H
 
 #include <sqlite3.h>
+#include "store/store.h"
 #include "util/err.h"
+
+/* The store's catalog connection. */
+sqlite3 *sc_store_db(sc_store *s);
 
 /* The schema's migrations (catalog_schema.c): entry i brings user_version
  * from i to i + 1; *n is their number, the current version. */
