@@ -373,7 +373,7 @@ void sc_report_index_page(const sc_report_model *m, const char *gen, sc_buf *b)
 			sc_buf_puts(b, "\">");
 			sc_html_text(b, t->task);
 			sc_buf_puts(b, "</a></td><td>");
-			sc_html_text(b, sc_report_kind_name(t->kind));
+			sc_html_text(b, sc_report_task_kind(t));
 			sc_buf_puts(b, "</td><td><a href=\"");
 			sc_html_text(b, m->p[t->page].file);
 			sc_buf_printf(b, "#d%zu\">", t->index);
@@ -503,7 +503,7 @@ void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_
 		sc_buf_printf(b, "<section id=\"d%zu\">\n<h2>", t->index);
 		sc_html_text(b, t->dataset);
 		sc_buf_puts(b, " <span class=\"tag\">");
-		sc_html_text(b, sc_report_kind_name(t->kind));
+		sc_html_text(b, sc_report_task_kind(t));
 		sc_buf_printf(b, "</span></h2>\n<p>%zu method%s, %zu evaluation%s; seeds: ", t->nm,
 			      t->nm == 1 ? "" : "s", evaluations(t), evaluations(t) == 1 ? "" : "s");
 		seeds_text(b, t);
@@ -521,6 +521,7 @@ void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_
 		} else if (t->kind == SC_RK_ANNOTATION) {
 			sc_report_section_annotation(b, m, t, s);
 		}
+		sc_report_section_figures(b, m, t, s);
 		sc_report_provenance(b, m, t, used);
 		sc_buf_puts(b, "</section>\n");
 	}

@@ -99,7 +99,7 @@ const char *sc_report_producer(const sc_report_src *x, const char *hex, const js
 	return json_string_value(json_array_get(l, 0));
 }
 
-static void ancestors(const sc_report_src *x, const char *key, json_t *out)
+void sc_report_ancestors(const sc_report_src *x, const char *key, json_t *out)
 {
 	json_t *queue = json_array();
 	json_array_append_new(queue, json_string(key));
@@ -159,7 +159,7 @@ void sc_report_provenance(sc_buf *b, const sc_report_model *m, const sc_report_t
 			sc_report_step_link(b, un->step, NULL);
 			sc_buf_puts(b, "</td><td>");
 			json_t *anc = json_object();
-			ancestors(&m->s[un->src[0]], un->step, anc);
+			sc_report_ancestors(&m->s[un->src[0]], un->step, anc);
 			size_t n = 0;
 			const char *key;
 			json_t *v;
