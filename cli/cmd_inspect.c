@@ -62,7 +62,7 @@ static json_t *check_counts(insp *in, const char *path)
 		sc_csr_free(&b);
 	}
 	if (!in->json)
-		printf("%-10s %s: counts ok, %s, total %.17g\n", "counts", path,
+		printf("%-10s %s: counts ok, %s, total %.17g\n", "counts", cli_esc(path),
 		       whole ? "whole numbers" : "not whole numbers", total);
 	return json_pack("{s:s, s:b, s:o}", "path", path, "whole", whole, "total", sc_json_real(total));
 }
@@ -285,7 +285,7 @@ static json_t *describe_uns(insp *in)
 			json_object_set_new(j, "type", json_string(e.encoding[0] ? e.encoding : "dict"));
 			json_object_set_new(j, "n_keys", json_integer((json_int_t)ns));
 			if (!in->json)
-				printf("  %-22s %s, %zu key%s\n", cli_esc(keys[i]), e.encoding[0] ? e.encoding : "dict", ns,
+				printf("  %-22s %s, %zu key%s\n", cli_esc(keys[i]), e.encoding[0] ? cli_esc(e.encoding) : "dict", ns,
 				       ns == 1 ? "" : "s");
 		} else {
 			json_object_set_new(j, "type", json_string(e.encoding[0] ? e.encoding : "array"));
@@ -302,7 +302,8 @@ static json_t *describe_uns(insp *in)
 			if (scalar && strcmp(e.dtype, "str") && !sc_h5ad_read_scalar(&v, in->h, p, NULL))
 				json_object_set_new(j, "value", sc_json_real(v));
 			if (!in->json) {
-				printf("  %-22s %s %s", cli_esc(keys[i]), e.encoding[0] ? e.encoding : "array", e.dtype);
+				printf("  %-22s %s %s", cli_esc(keys[i]), e.encoding[0] ? cli_esc(e.encoding) : "array",
+				       cli_esc(e.dtype));
 				if (e.ndim == 1)
 					printf(" [%zu]", e.shape[0]);
 				else if (e.ndim >= 2)
