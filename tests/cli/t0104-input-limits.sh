@@ -1,4 +1,5 @@
-# Files that declare more than they hold or than memory allows, and files
+# Files that declare more than they hold or than memory allows (.h5ad,
+# .npy, bundles whose entries or decompressed objects are huge), and files
 # that crash or hang libhdf5 1.10.8 itself (tests/fuzz/hdf5-known/): each is
 # refused with one line naming the file (and the element), a non-zero exit,
 # no hang, and the store as it was.
@@ -84,5 +85,30 @@ for f in "$TESTS_DIR"/fuzz/hdf5-known/*.h5ad; do
   t=$(( $(date +%s) - start ))
   check "... both within 15 s (took ${t}s)" test "$t" -le 15
 done
+
+# Bundles: a plain tar whose object entry declares 100 MB in a 10 KB file,
+# and a gzip-compressed one whose manifest declares 1 PiB of objects.
+"$PYTHON" - <<'PY'
+import io, json, tarfile
+def bundle(path, size, mode):
+    oid = "ab" * 32
+    man = json.dumps({"format": "sceval-bundle", "version": 1,
+                      "objects": [{"id": "sha256:" + oid, "type": "blob", "kind": "output",
+                                   "size": size}]}).encode()
+    with tarfile.open(path, mode, format=tarfile.PAX_FORMAT) as t:
+        ti = tarfile.TarInfo("sceval-bundle.json"); ti.size = len(man)
+        t.addfile(ti, io.BytesIO(man))
+        ti = tarfile.TarInfo("objects/%s/%s" % (oid[:2], oid[2:])); ti.size = size
+        t.addfile(ti)  # the header alone: its data are not there
+bundle("entry.tar", 100 * 10**6, "w")
+bundle("bomb.tar.gz", 2**50, "w:gz")
+PY
+expect_exit "a bundle entry larger than the bundle: rejected" 1 "$SCEVAL" import entry.tar
+expect_match "... saying so, with both sizes" "$(cat err)" \
+  "^sceval import: 'entry.tar': rejected: abab[0-9a-f]+ declares 95 MiB, more than the whole bundle \([0-9.]+ KiB\)$"
+expect_exit "a compressed bundle declaring 1 PiB of objects: rejected" 1 "$SCEVAL" import bomb.tar.gz
+expect_match "... before staging anything" "$(cat err)" \
+  "^sceval import: 'bomb.tar.gz': its objects take 1.0 PiB, more than the .* free on the store's disk$"
+expect_eq "no staging folder left" "$(ls .sceval/tmp 2>/dev/null | wc -l | tr -d ' ')" "0"
 expect_eq "the store is as it was" "$(store_state .)" "$before"
 done_testing
