@@ -10,12 +10,14 @@
 #include "util/buf.h"
 #include "tasks/scib/suite.h"
 #include "util/json.h"
+#include "util/limits.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
 	"usage: sceval scib [options] EMB.npy LABELS BATCHES\n\n"
@@ -102,6 +104,24 @@ static int npy_read(const char *path, double **out, size_t *rows, size_t *cols, 
 		kind = 3, w = 8;
 	else {
 		sc_errf(err, SC_EINVAL, "'%s' has dtype '%s' (need <f8, <f4, <i4 or <i8)", path, descr);
+		goto out;
+	}
+	/* The header's word against the file's bytes and the memory limit,
+	 * before allocating what it claims. */
+	struct stat st;
+	long body = ftell(f);
+	if (dims[1] && dims[0] > SIZE_MAX / 16 / dims[1]) {
+		sc_errf(err, SC_EINVAL, "'%s' declares %zu x %zu values: too many", path, dims[0], dims[1]);
+		goto out;
+	}
+	if (fstat(fileno(f), &st) || body < 0 || (uint64_t)st.st_size < (uint64_t)body + n * w) {
+		sc_errf(err, SC_EINVAL, "'%s' is shorter than its header says", path);
+		goto out;
+	}
+	char what[96];
+	snprintf(what, sizeof(what), "%zu x %zu values", dims[0], nd == 2 ? dims[1] : 1);
+	if (sc_mem_check(n, w + sizeof(double), what, err)) {
+		sc_errprefix(err, "'%s'", path);
 		goto out;
 	}
 	raw = sc_xmalloc(sc_mulsz(n, w) + 1);

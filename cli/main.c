@@ -5,6 +5,7 @@
  * silently truncated result.
  */
 #include "cli.h"
+#include "util/limits.h"
 #include "tasks/task.h"
 #include "util/progress.h"
 
@@ -157,6 +158,11 @@ int main(int argc, char **argv)
 	/* A file size limit (ulimit -f) must surface as EFBIG from write(), an
 	 * error we report and clean up after, not as a fatal signal. */
 	signal(SIGXFSZ, SIG_IGN);
+	sc_err lerr;
+	if (sc_limits_check_env(&lerr)) {
+		fprintf(stderr, "sceval %s: %s\n", k->name, lerr.msg);
+		return 2;
+	}
 	sc_progress_enable(!quiet && isatty(2));
 	int rc = run_cmd(k, argc - i, argv + i, store, quiet);
 	return finish(rc, k->name);

@@ -44,6 +44,13 @@ typedef enum sc_h5ad_encoding {
 } sc_h5ad_encoding;
 
 int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err) SC_WUR;
+/* Read, in a child process with a time limit, the parts of a file libhdf5
+ * has been seen to crash or hang on (attributes, variable-length strings):
+ * SC_ECORRUPT "'NAME': libhdf5 crashed reading it (...): the file is
+ * corrupt" when it does, else 0 (also for files that are not HDF5, whose
+ * errors the reader reports). For callers that open a user's file in their
+ * own process (h5ad_probe.c). */
+int sc_h5ad_probe(const char *path, sc_err *err) SC_WUR;
 void sc_h5ad_close(sc_h5ad *h);
 const char *sc_h5ad_path(const sc_h5ad *h);
 sc_h5ad_encoding sc_h5ad_encoding_of(const sc_h5ad *h);

@@ -6,6 +6,7 @@
  */
 #include "io/npy.h"
 #include "util/fs.h"
+#include "util/limits.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -133,6 +134,13 @@ int sc_npy_read(sc_dmat *out, const char *path, sc_err *err)
 	    st.st_size < body || bytes > (uint64_t)(st.st_size - body)) {
 		rc = sc_errf(err, SC_EINVAL, "%s: truncated data (%llu x %llu expected)", name, rows,
 			     cols);
+		goto out;
+	}
+	/* The file's bytes and the doubles they become live together. */
+	char what[96];
+	snprintf(what, sizeof(what), "%llu x %llu values", rows, cols);
+	if ((rc = sc_mem_check(n, es + sizeof(double), what, err))) {
+		sc_errprefix(err, "%s", name);
 		goto out;
 	}
 	raw = sc_xmalloc(bytes ? bytes : 1);

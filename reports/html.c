@@ -7,6 +7,8 @@
 #include "html.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char css[] =
 	":root{--fg:#1d1d1f;--muted:#6b6b70;--line:#d8d8de;--bg:#fff;--good:#137333;"
@@ -76,6 +78,17 @@ void sc_html_end(sc_buf *b)
 void sc_html_text(sc_buf *b, const char *s)
 {
 	sc_buf_html(b, s ? s : "");
+}
+
+void sc_html_text_n(sc_buf *b, const char *s, size_t n)
+{
+	s = s ? s : "";
+	size_t len = strnlen(s, n);
+	char *head = sc_xmalloc(len + 1);
+	memcpy(head, s, len);
+	head[len] = 0;
+	sc_buf_html(b, head);
+	free(head);
 }
 
 void sc_html_num(sc_buf *b, double v, int digits)

@@ -111,9 +111,11 @@ static void source_row(sc_buf *b, const sc_report_model *m, size_t si)
 	sc_buf_puts(b, "</td><td>");
 	sc_html_text(b, x->run ? sc_json_str(in, "status", "") : "result");
 	sc_buf_puts(b, "</td><td>");
-	if (x->result[0])
-		sc_buf_printf(b, "<code class=\"hash\">%s</code>", x->result);
-	else
+	if (x->result[0]) {
+		sc_buf_puts(b, "<code class=\"hash\">");
+		sc_html_text(b, x->result);
+		sc_buf_puts(b, "</code>");
+	} else
 		sc_buf_puts(b, "<span class=\"bad\">none</span>");
 	sc_buf_puts(b, "</td><td>");
 	sc_html_text(b, sc_json_str(in, "started", ""));
@@ -126,7 +128,7 @@ static void source_row(sc_buf *b, const sc_report_model *m, size_t si)
 	sc_buf_puts(b, "</td><td>");
 	if (json_is_string(json_object_get(prov, "commit"))) {
 		sc_buf_puts(b, "<code>");
-		sc_buf_printf(b, "%.12s", sc_json_str(prov, "commit", ""));
+		sc_html_text_n(b, sc_json_str(prov, "commit", ""), 12);
 		sc_buf_puts(b, "</code>");
 		if (json_is_string(json_object_get(prov, "branch"))) {
 			sc_buf_puts(b, " ");

@@ -24,7 +24,7 @@ void sc_report_step_link(sc_buf *b, const char *key, const char *page)
 	sc_buf_puts(b, "#s-");
 	sc_html_text(b, key);
 	sc_buf_puts(b, "\"><code>");
-	sc_buf_printf(b, "%.12s", key);
+	sc_html_text_n(b, key, 12);
 	sc_buf_puts(b, "</code></a>");
 }
 
@@ -58,7 +58,9 @@ static void shell_word(sc_buf *b, const char *a)
 void sc_report_reproduce(sc_buf *b, const sc_report_src *x)
 {
 	if (x->result[0]) {
-		sc_buf_printf(b, "<code>sceval reproduce %s</code>", x->result);
+		sc_buf_puts(b, "<code>sceval reproduce ");
+		sc_html_text(b, x->result);
+		sc_buf_puts(b, "</code>");
 		return;
 	}
 	sc_buf_puts(b, "<span class=\"muted\">no result (not every step succeeded); run again:</span> "

@@ -544,8 +544,8 @@ static void collect(exec_ctx *x, sc_plan_step *st, int status, const struct rusa
 	if (st->timed_out) {
 		set_error(st, "timed out after %gs (killed)", st->timeout);
 	} else if (WIFSIGNALED(status)) {
-		set_error(st, "%s killed by signal %d%s%s", external ? "command" : "step",
-			  WTERMSIG(status), tail ? ": " : "", tail ? tail : "");
+		set_error(st, "%s killed by signal %d (%s)%s%s", external ? "command" : "step",
+			  WTERMSIG(status), strsignal(WTERMSIG(status)), tail ? ": " : "", tail ? tail : "");
 	} else if (external) {
 		const char *oname = sc_json_str(st->params, "output", "");
 		char *op = sc_xasprintf("%s/out/%s", st->scratch, oname);

@@ -4,6 +4,7 @@
  * through the table of tasks (tasks/tasks.c).
  */
 #include "planner.h"
+#include "io/h5ad.h"
 #include "runner/plan_tasks.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -42,10 +43,16 @@ static int resolve_datasets(sc_plan_ctx *x)
 		const sc_spec_dataset *d = &sp->datasets[i];
 		sc_err e;
 		int rc = 0;
+		/* The checks below open .h5ad files in this process: a file that
+		 * crashes or hangs libhdf5 is refused first, before it is stored. */
 		if (d->ref) {
 			rc = sc_store_resolve(x->s, d->ref, &x->data_oid[i], &e);
 			if (!rc)
 				x->data_path[i] = sc_store_object_path(x->s, &x->data_oid[i]);
+			if (!rc)
+				rc = sc_h5ad_probe(x->data_path[i], &e);
+		} else if ((rc = sc_h5ad_probe(d->path, &e))) {
+			/* said below */
 		} else if (x->dry) {
 			if (access(d->path, R_OK) < 0)
 				rc = sc_errsys(&e, errno, "cannot read '%s'", d->path);

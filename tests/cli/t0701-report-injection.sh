@@ -70,6 +70,19 @@ check "inspect prints no escape character" sh -c "! grep -q \"$(printf '\033')\"
 expect_match "... but an escaped one" "$(cat insp.txt)" '\\x1b\[31mred\\x1b\[0m'
 expect_match "... and the bidi override escaped" "$(cat insp.txt)" 'bidi\\u202eevil'
 check "... and no raw override" sh -c "! grep -q \"$(printf '\342\200\256')\" insp.txt"
+# An uns entry's encoding-type attribute is text from the file too.
+"$PYTHON" - <<'PY'
+import h5py, numpy as np
+with h5py.File("d.h5ad", "r+") as f:
+    e = f["uns"].create_dataset("k\x1b[2J", data=np.arange(3))
+    e.attrs["encoding-type"] = "arr\x1b[31mred"
+    g = f["uns"].create_group("g")
+    g.attrs["encoding-type"] = "dict\x1b]0;title\x07"
+PY
+"$SCEVAL" inspect d.h5ad > insp2.txt
+check "inspect prints no escape from uns keys or encodings" sh -c "! grep -q \"$(printf '\033')\" insp2.txt"
+expect_match "... but escaped ones" "$(grep '^  k' insp2.txt)" 'k\\x1b\[2J +arr\\x1b\[31mred int64'
+expect_match "... for a group's encoding too" "$(grep '^  g ' insp2.txt)" 'dict\\x1b\]0;title\\x07'
 # show prints metric tables with labels from the spec; a task name with an
 # escape sequence comes out escaped.
 cat > esc.yaml <<'SPEC'
