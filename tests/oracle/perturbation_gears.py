@@ -167,9 +167,10 @@ for ev in [s for s in steps if s["kind"] == "perturbation.eval"]:
         split[c] = (s_, g)
     test = [c for c in conds if split[c][0] == "test"]
     pa = ad.read_h5ad(fetch(ins["predictions"], "pred_%s.h5ad" % ins["predictions"][:12]))
-    P = pa.X.toarray() if hasattr(pa.X, "toarray") else np.asarray(pa.X)
+    P = np.asarray(pa.X.toarray() if hasattr(pa.X, "toarray") else pa.X, dtype=np.float64)
     if "condition" in pa.obs:
-        pc = pa.obs["condition"].astype(str).values
+        # Rows named in the file's convention: a lone gene is GEARS's A+ctrl.
+        pc = np.array([x if "+" in x else x + "+ctrl" for x in pa.obs["condition"].astype(str)])
         pred = {c: P[pc == c].mean(0) for c in test}
     else:
         pred = {c: P[list(pa.obs_names).index(c)] for c in test}
