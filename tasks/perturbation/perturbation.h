@@ -75,4 +75,16 @@ void sc_pert_de_free(sc_pert_de *d);
 /* The label options of a step's params (controls, separators). */
 void sc_pert_label_opts_of(sc_pert_label_opts *o, const json_t *params);
 
+/* ---- simulate.c: `sceval simulate --perturb` ---- */
+
+typedef struct sc_pert_sim_params {
+	size_t genes, targets, combos, cells; /* cells per condition */
+	uint64_t seed;
+	double knockdown;   /* a target's mean is multiplied by this */
+	double interaction; /* share of combinations with a non-additive change */
+	int expected;       /* X = log expected means, no sampling */
+} sc_pert_sim_params;
+void sc_pert_sim_defaults(sc_pert_sim_params *p);
+int sc_pert_sim_write(const sc_pert_sim_params *p, const char *path, sc_err *err) SC_WUR;
+
 #endif
