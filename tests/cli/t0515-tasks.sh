@@ -7,8 +7,8 @@
 # parameter defaults the descriptors document are the ones the steps use.
 . "$(dirname "$0")/lib.sh"
 # The README's Tasks table lists these tasks and options (an independent list).
-expect_eq "sceval tasks lists the four tasks" \
-  "$("$SCEVAL" tasks | awk 'NF>1 && /^  /{print $1}' | tr '\n' ' ')" "annotation gene-function batch multiomics "
+expect_eq "sceval tasks lists the tasks" \
+  "$("$SCEVAL" tasks | awk 'NF>1 && /^  /{print $1}' | tr '\n' ' ')" "annotation gene-function batch multiomics perturbation "
 for spec in "annotation label_key representation split counts n_top_genes n_comps classifier unlabeled" \
             "gene-function gene_labels id_column label_column features folds unlabeled" \
             "batch batch_key label_key counts n_top_genes n_comps unlabeled" \
