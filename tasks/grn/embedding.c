@@ -139,28 +139,49 @@ static int cmp_idx_name(const void *a, const void *b, void *names)
 	return strcmp(n[*(const size_t *)a], n[*(const size_t *)b]);
 }
 
-/* Finite rows, unique ids, one id per row. */
+/* Genes whose row holds a NaN are dropped (a model that could not embed a
+ * gene, e.g. scanpy's PCA loadings of genes outside the HVGs); their count
+ * and the first one's name go to the caller's note. An infinite value is
+ * an error: it is no missing value but a broken file. */
+static int drop_nan_rows(sc_grn_embedding *e, const char *label, sc_grn_dropped *d, sc_err *err)
+{
+	size_t w = 0, d_cols = e->x.cols;
+	for (size_t i = 0; i < e->x.rows; i++)
+		for (size_t j = 0; j < d_cols; j++)
+			if (isinf(e->x.v[i * d_cols + j]))
+				return sc_errf(err, SC_EINVAL, "%s: gene '%s' has an infinite value (dim %zu)",
+					       label, e->ids[i], j);
+	for (size_t i = 0; i < e->x.rows; i++) {
+		const double *r = e->x.v + i * d_cols;
+		int nan = 0;
+		for (size_t j = 0; j < d_cols; j++)
+			nan |= isnan(r[j]);
+		if (nan) {
+			if (!d->n++)
+				snprintf(d->first, sizeof(d->first), "%s", e->ids[i]);
+			free(e->ids[i]);
+			if (e->alt)
+				free(e->alt[i]);
+			continue;
+		}
+		if (w != i) {
+			memmove(e->x.v + w * d_cols, r, d_cols * sizeof(double));
+			e->ids[w] = e->ids[i];
+			if (e->alt)
+				e->alt[w] = e->alt[i];
+		}
+		w++;
+	}
+	e->x.rows = e->n = w;
+	return 0;
+}
+
+/* Enough genes, unique ids. */
 static int check_embedding(const sc_grn_embedding *e, const char *label, sc_err *err)
 {
-	if (e->n != e->x.rows)
-		return sc_errf(err, SC_EINVAL, "%s: %zu gene names for %zu embedding rows", label,
-			       e->n, e->x.rows);
 	if (e->n < 3 || !e->x.cols)
-		return sc_errf(err, SC_EINVAL, "%s: %zu genes x %zu dims: too small to cluster", label,
-			       e->n, e->x.cols);
-	size_t bad = 0, first = 0;
-	for (size_t i = 0; i < e->x.rows; i++) {
-		const double *r = e->x.v + i * e->x.cols;
-		for (size_t j = 0; j < e->x.cols; j++)
-			if (!isfinite(r[j])) {
-				if (!bad++)
-					first = i;
-				break;
-			}
-	}
-	if (bad)
-		return sc_errf(err, SC_EINVAL, "%s: %zu gene%s with NaN or infinite values, e.g. '%s'",
-			       label, bad, bad == 1 ? "" : "s", e->ids[first]);
+		return sc_errf(err, SC_EINVAL, "%s: %zu genes x %zu dims (without NaN rows): too small "
+			       "to cluster", label, e->n, e->x.cols);
 	size_t *ord = sc_xmalloc(e->n * sizeof(size_t));
 	for (size_t i = 0; i < e->n; i++)
 		ord[i] = i;
@@ -177,10 +198,17 @@ static int check_embedding(const sc_grn_embedding *e, const char *label, sc_err 
 	return 0;
 }
 
-int sc_grn_embedding_load(sc_grn_embedding *out, const sc_grn_source *src, sc_err *err)
+int sc_grn_embedding_load(sc_grn_embedding *out, sc_grn_dropped *dropped, const sc_grn_source *src,
+			  sc_err *err)
 {
 	memset(out, 0, sizeof(*out));
+	memset(dropped, 0, sizeof(*dropped));
 	int rc = load_vectors(out, src, err);
+	if (!rc && out->n != out->x.rows)
+		rc = sc_errf(err, SC_EINVAL, "%s: %zu gene names for %zu embedding rows", src->label,
+			     out->n, out->x.rows);
+	if (!rc)
+		rc = drop_nan_rows(out, src->label, dropped, err);
 	if (!rc)
 		rc = check_embedding(out, src->label, err);
 	if (rc)

@@ -33,7 +33,17 @@ typedef struct sc_grn_source {
 	const char *label;      /* how messages name the embedding */
 } sc_grn_source;
 
-int sc_grn_embedding_load(sc_grn_embedding *out, const sc_grn_source *src, sc_err *err) SC_WUR;
+/* Genes dropped for NaN values: how many, and the first one's name. */
+typedef struct sc_grn_dropped {
+	size_t n;
+	char first[256];
+} sc_grn_dropped;
+
+/* Load and check: genes with a NaN in their row are dropped (counted in
+ * dropped); an infinite value, duplicated gene names, fewer than 3 genes
+ * or a gene list that does not fit the rows are errors naming the gene. */
+int sc_grn_embedding_load(sc_grn_embedding *out, sc_grn_dropped *dropped, const sc_grn_source *src,
+			  sc_err *err) SC_WUR;
 void sc_grn_embedding_free(sc_grn_embedding *e);
 
 /* The genes of a dataset (ids, symbols) and which are expressed (non-zero)

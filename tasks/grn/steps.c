@@ -41,6 +41,16 @@ static void source_of(sc_grn_source *s, const sc_step_ctx *c)
 	s->label = sc_step_str(c, "label", "the gene embedding");
 }
 
+static int load_embedding(sc_step_ctx *c, sc_grn_embedding *e, const sc_grn_source *src)
+{
+	sc_grn_dropped d;
+	int rc = sc_grn_embedding_load(e, &d, src, c->err);
+	if (!rc && d.n)
+		sc_step_note(c, "%s: %zu gene%s with NaN values left out, e.g. '%s'", src->label, d.n,
+			     d.n == 1 ? "" : "s", d.first);
+	return rc;
+}
+
 static int grn_embed(sc_step_ctx *c)
 {
 	const char *data = sc_step_need(c, "data");
@@ -88,7 +98,7 @@ static int grn_programs(sc_step_ctx *c)
 	double res = sc_step_num(c, "resolution", 40);
 	size_t min_size = (size_t)sc_step_int(c, "min_size", 5);
 	sc_grn_embedding e;
-	int rc = sc_grn_embedding_load(&e, &src, c->err);
+	int rc = load_embedding(c, &e, &src);
 	if (rc)
 		return rc;
 	sc_grn_programs p = { .n = e.n, .ids = e.ids, .alt = e.alt };
@@ -434,7 +444,7 @@ static int grn_edges(sc_step_ctx *c)
 	if (!src.path)
 		return sc_step_need(c, "embedding") ? 0 : c->err->code;
 	sc_grn_embedding e;
-	int rc = sc_grn_embedding_load(&e, &src, c->err);
+	int rc = load_embedding(c, &e, &src);
 	if (rc)
 		return rc;
 	size_t max_genes = (size_t)sc_step_int(c, "edge_max_genes", 3000);
