@@ -9,6 +9,7 @@
 #include "tasks/genefunc/genefunc.h"
 #include "tasks/integration/integration.h"
 #include "tasks/perturbation/perturbation.h"
+#include "tasks/grn/grn.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,7 @@ const sc_task *const sc_tasks[] = {
 	&sc_batch_task,
 	&sc_multiomics_task,
 	&sc_perturbation_task,
+	&sc_grn_task,
 	NULL,
 };
 

@@ -116,9 +116,11 @@ static void test_table(void)
 		test_methods(*t);
 		test_metrics(*t);
 	}
-	OK(n == 5, "five tasks (%zu)", n);
-	OK(!strcmp(sc_task_names(), "annotation, gene-function, batch, multiomics, perturbation"),
-	   "task names in table order: %s", sc_task_names());
+	/* The first four, in table order (the whole list is checked against
+	 * the README's Tasks table by t0515). */
+	OK(n >= 4 && !strncmp(sc_task_names(), "annotation, gene-function, batch, multiomics",
+			      strlen("annotation, gene-function, batch, multiomics")),
+	   "%zu tasks, in table order: %s", n, sc_task_names());
 	OK(sc_step_kind_find("no.such.kind") == NULL, "an undeclared step kind is not found");
 	/* The primary metrics the report ranked by before the descriptors. */
 	OK(!strcmp(sc_task_primary_metric(sc_task_find("annotation")), "accuracy") &&
