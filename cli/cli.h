@@ -102,6 +102,7 @@ int cmd_inspect(cli_ctx *c, int argc, char **argv);
 int cmd_simulate(cli_ctx *c, int argc, char **argv);
 int cmd_run(cli_ctx *c, int argc, char **argv);
 int cmd_runs(cli_ctx *c, int argc, char **argv);
+int cmd_step(cli_ctx *c, int argc, char **argv);
 int cmd_reproduce(cli_ctx *c, int argc, char **argv);
 int cmd_diff(cli_ctx *c, int argc, char **argv);
 int cmd_export(cli_ctx *c, int argc, char **argv);

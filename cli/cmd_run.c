@@ -19,7 +19,8 @@
 
 static const char run_usage[] =
 	"usage: sceval run SPEC [-j N] [--force] [--keep-going] [--portable] [--allow-outside]\n"
-	"                  [--json]\n\n"
+	"                  [--executor local|slurm] [--partition P] [--account A]\n"
+	"                  [--time T] [--mem M] [--cpus C] [--gres G] [--json]\n\n"
 	"Expand the spec into steps (dataset preparation, method fit/predict or embed,\n"
 	"metric computation), run those not in the cache, and record the run. Datasets\n"
 	"given by path are hashed into the store. A run whose every step succeeded has a\n"
@@ -34,6 +35,14 @@ static const char run_usage[] =
 	"                  CPU-specific code (slower; also 'portable: true' in the spec)\n"
 	"  --allow-outside let methods' files lie outside the spec's folder (as the\n"
 	"                  spec's allow_outside: true)\n"
+	"  --executor E    where steps are computed: local (child processes here) or\n"
+	"                  slurm (one sbatch job per step; the store must be on a\n"
+	"                  filesystem every node sees) [local]\n"
+	"  --partition P, --account A, --time T, --mem M, --cpus C, --gres G\n"
+	"                  what each Slurm job asks for (sbatch's options of those\n"
+	"                  names; --cpus is --cpus-per-task); a task's or method's\n"
+	"                  'slurm:' keys in the spec override them. -j caps the jobs\n"
+	"                  queued at once [100 with slurm]\n"
 	"  --json          {\"schema\":1,\"run\":ID,\"result\":HASH,\"steps\":N,\"cached\":M,\"failed\":F}\n";
 
 /* Metric rows as a table: task, dataset, method, seed, metric, value. */
@@ -71,8 +80,17 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 					    { "keep-going", no_argument, NULL, 'k' },
 					    { "portable", no_argument, NULL, 'P' },
 					    { "allow-outside", no_argument, NULL, 'o' },
+					    { "executor", required_argument, NULL, 'E' },
+					    { "partition", required_argument, NULL, 'p' },
+					    { "account", required_argument, NULL, 'A' },
+					    { "time", required_argument, NULL, 't' },
+					    { "mem", required_argument, NULL, 'M' },
+					    { "cpus", required_argument, NULL, 'c' },
+					    { "gres", required_argument, NULL, 'G' },
 					    { NULL, 0, NULL, 0 } };
-	int portable = 0, rc;
+	int portable = 0, rc, jobs_given = 0, slurm_opt = 0;
+	const char *executor = "local";
+	sc_slurm_opts so = { 0 };
 	sc_run_opts o = { .jobs = 1, .argc = argc, .argv = argv };
 	int opt;
 	long v;
@@ -82,6 +100,19 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 			if (cli_parse_long(c, "--jobs", optarg, 1, 1024, &v))
 				return 2;
 			o.jobs = (int)v;
+			jobs_given = 1;
+			break;
+		case 'E': executor = optarg; break;
+		case 'p': so.partition = optarg; slurm_opt = 1; break;
+		case 'A': so.account = optarg; slurm_opt = 1; break;
+		case 't': so.time = optarg; slurm_opt = 1; break;
+		case 'M': so.mem = optarg; slurm_opt = 1; break;
+		case 'G': so.gres = optarg; slurm_opt = 1; break;
+		case 'c':
+			if (cli_parse_long(c, "--cpus", optarg, 1, 4096, &v))
+				return 2;
+			so.cpus = (int)v;
+			slurm_opt = 1;
 			break;
 		case 'f': o.force = 1; break;
 		case 'k': o.keep_going = 1; break;
@@ -93,6 +124,17 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 	CLI_OPTS_END(c);
 	if (argc - c->optind != 1)
 		return cli_usage_error(c, "expected one SPEC");
+	if (strcmp(executor, "local") && strcmp(executor, "slurm"))
+		return cli_usage_error(c, "--executor must be 'local' or 'slurm', not '%s'", executor);
+	if (!strcmp(executor, "slurm")) {
+		const char *poll = getenv("SCEVAL_SLURM_POLL");
+		so.poll_s = poll ? atof(poll) : 0;
+		o.slurm = &so;
+		if (!jobs_given)
+			o.jobs = 100;
+	} else if (slurm_opt) {
+		return cli_usage_error(c, "Slurm job options need --executor slurm");
+	}
 	o.progress = !c->quiet && isatty(2);
 	sc_err err;
 	if (!portable && !sc_portable_active()) {
@@ -308,6 +350,11 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		       json_is_true(json_object_get(st, "cached")) ? "cached" : status,
 		       cli_esc(sc_json_str(st, "label", "")), d, strcmp(status, "done") ? "  " : "",
 		       strcmp(status, "done") ? cli_esc(sc_json_str(st, "error", "")) : "");
+		json_t *ex = json_object_get(st, "executor");
+		if (json_is_object(ex))
+			printf("                  %s job %s on %s: %s\n", cli_esc(sc_json_str(ex, "executor", "")),
+			       cli_esc(sc_json_str(ex, "job", "")), cli_esc(sc_json_str(ex, "node", "?")),
+			       cli_esc(sc_json_str(ex, "state", "")));
 		size_t k;
 		json_t *n;
 		json_array_foreach(json_object_get(st, "notes"), k, n)

@@ -32,6 +32,8 @@ const cli_cmd cli_commands[] = {
 	{ "tasks", cmd_tasks, "list the evaluation tasks, or show a task's options" },
 	{ "run", cmd_run, "run a spec: cached, deterministic steps, recorded" },
 	{ "runs", cmd_runs, "list recorded runs" },
+	/* Run by batch jobs, not by people: not listed by help (no summary). */
+	{ "step", cmd_step, NULL },
 	{ "reproduce", cmd_reproduce, "re-execute a result without the cache and compare" },
 	{ "diff", cmd_diff, "compare two runs or results" },
 	{ "scib", cmd_scib, "scIB metrics of an embedding against labels and batches" },
@@ -52,7 +54,8 @@ static void print_commands(FILE *f)
 	fputs(main_usage, f);
 	fputs("\ncommands:\n", f);
 	for (const cli_cmd *k = cli_commands; k->name; k++)
-		fprintf(f, "  %-12s %s\n", k->name, k->summary);
+		if (k->summary)
+			fprintf(f, "  %-12s %s\n", k->name, k->summary);
 	fputs("\nglobal options:\n"
 	      "  --store DIR  use the store in DIR (default: $SCEVAL_DIR, else the nearest\n"
 	      "               .sceval/ in the working directory or above)\n"

@@ -9,12 +9,20 @@
  * only writer of the catalog for this process.
  *
  * Concurrency between processes: before computing a step the parent takes
- * an exclusive flock on .sceval/locks/<key> and looks in the cache again
- * under the lock, so two `sceval run` of the same spec compute each step
- * once; the one that waits finds the other's result in the cache.
+ * the step's lock (runner/steplock.h: an atomic create in the store, which
+ * holds across the nodes of a cluster) and looks in the cache again under
+ * the lock, so two `sceval run` of the same spec compute each step once;
+ * the one that waits finds the other's result in the cache.
+ *
+ * With a Slurm executor (exec_slurm.c) the same loop decides what runs when;
+ * starting a step submits a job instead of forking, and the jobs' results
+ * are collected by polling. The job itself runs sc_exec_step_alone below:
+ * the same code that computes a step here.
  */
 #include "exec.h"
+#include "runner/exec_slurm.h"
 #include "runner/record.h"
+#include "runner/steplock.h"
 #include "store/catalog.h"
 #include "tasks/step.h"
 #include "util/buf.h"
@@ -30,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -69,6 +76,9 @@ typedef struct exec_ctx {
 	size_t finished;
 	int ord;
 	int batch; /* a write transaction is open for a batch of records */
+	const char *scratch_base; /* NULL: the store's tmp/ */
+	json_t *objects; /* non-NULL: write objects only, list them here (no catalog) */
+	double refreshed; /* when the held step locks were last refreshed */
 } exec_ctx;
 
 /* Records of cache hits are batched into one transaction (one fsync, not one
@@ -136,9 +146,9 @@ static int finish(exec_ctx *x, sc_plan_step *st, sc_err *err)
 	int rc = 0;
 	if (!x->o->no_record)
 		rc = sc_step_record(x->s, x->o->run, st, ord, err);
-	if (st->lock_fd >= 0) {
-		close(st->lock_fd);
-		st->lock_fd = -1;
+	if (st->locked) {
+		sc_steplock_release(x->s, st->key);
+		st->locked = 0;
 	}
 	say(x, st, st->state == SC_STEP_DONE ? (st->cached ? "cached" : "done")
 		   : st->state == SC_STEP_FAILED ? "failed"
@@ -195,24 +205,23 @@ static int take_cached(exec_ctx *x, sc_plan_step *st, int *hit, sc_err *err)
 
 static int take_lock(exec_ctx *x, sc_plan_step *st, int *got, sc_err *err)
 {
-	*got = 0;
-	if (st->lock_fd < 0) {
-		char *p = sc_xasprintf("%s/locks/%s", sc_store_root(x->s), st->key);
-		st->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (st->lock_fd < 0) {
-			int rc = sc_errsys(err, errno, "cannot open step lock '%s'", p);
-			free(p);
-			return rc;
-		}
-		free(p);
-	}
-	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) == 0) {
-		*got = 1;
-		return 0;
-	}
-	if (errno == EWOULDBLOCK || errno == EINTR)
-		return 0;
-	return sc_errsys(err, errno, "cannot lock step %.12s", st->key);
+	int rc = sc_steplock_take(x->s, st->key, got, err);
+	if (!rc && *got)
+		st->locked = 1;
+	return rc;
+}
+
+/* Locks held for a long step are marked alive now and then, so that other
+ * hosts do not take them for a dead holder's (steplock.h). */
+static void refresh_locks(exec_ctx *x)
+{
+	double now = sc_mono_sec();
+	if (now - x->refreshed < SC_STEPLOCK_REFRESH_S)
+		return;
+	x->refreshed = now;
+	for (size_t i = 0; i < x->p->n; i++)
+		if (x->p->v[i].locked)
+			sc_steplock_refresh(x->s, x->p->v[i].key);
 }
 
 /* ---- scratch folders and materialised inputs ---------------------------- */
@@ -221,8 +230,13 @@ static int make_scratch(exec_ctx *x, sc_plan_step *st, sc_err *err)
 {
 	static unsigned counter;
 	free(st->scratch);
-	st->scratch = sc_xasprintf("%s/tmp/step-%.12s-%ld-%u", sc_store_root(x->s), st->key,
-				   (long)getpid(), counter++);
+	if (x->scratch_base) {
+		st->scratch = sc_xasprintf("%s/sceval-step-%.12s-%ld-%u", x->scratch_base, st->key,
+					   (long)getpid(), counter++);
+	} else {
+		st->scratch = sc_xasprintf("%s/tmp/step-%.12s-%ld-%u", sc_store_root(x->s), st->key,
+					   (long)getpid(), counter++);
+	}
 	char *in = sc_path_join(st->scratch, "in"), *out = sc_path_join(st->scratch, "out");
 	int rc = sc_mkdir_p(in, 0755, err);
 	if (!rc)
@@ -468,6 +482,22 @@ out:
 	return rc;
 }
 
+/* Record what an ingest wrote: in the catalog, or, for a step computed
+ * apart from the catalog's writer, in the list that writer records. */
+static int record_ingested(exec_ctx *x, const sc_ingest_list *l, const char *kind, sc_err *err)
+{
+	if (!x->objects)
+		return sc_store_record(x->s, l, kind, NULL, 0, err);
+	for (size_t i = 0; i < l->n; i++) {
+		char id[SC_OID_IDLEN];
+		sc_oid_id(&l->v[i].oid, id);
+		json_array_append_new(x->objects,
+				      json_pack("{s:s, s:i, s:I, s:s}", "id", id, "type", l->v[i].type,
+						"size", (json_int_t)l->v[i].size, "kind", kind));
+	}
+	return 0;
+}
+
 /* Store a log file as an object when it is not empty. */
 static void keep_log(exec_ctx *x, sc_plan_step *st, const char *name, char *id_out)
 {
@@ -479,7 +509,7 @@ static void keep_log(exec_ctx *x, sc_plan_step *st, const char *name, char *id_o
 		sc_oid id;
 		sc_err e;
 		if (sc_store_ingest(x->s, p, &l, &id, &e) == 0 &&
-		    sc_store_record(x->s, &l, "log", NULL, 0, &e) == 0)
+		    record_ingested(x, &l, "log", &e) == 0)
 			sc_oid_id(&id, id_out);
 		sc_ingest_list_free(&l);
 	}
@@ -515,7 +545,7 @@ static int ingest_output(exec_ctx *x, sc_plan_step *st, const char *path, const 
 	sc_oid id;
 	int rc = sc_store_ingest(x->s, path, &l, &id, err);
 	if (!rc)
-		rc = sc_store_record(x->s, &l, "output", NULL, 0, err);
+		rc = record_ingested(x, &l, "output", err);
 	sc_ingest_list_free(&l);
 	if (!rc) {
 		char sid[SC_OID_IDLEN];
@@ -601,6 +631,19 @@ static void collect(exec_ctx *x, sc_plan_step *st, int status, const struct rusa
 	drop_scratch(st);
 }
 
+/* A step past its timeout gets SIGTERM, and SIGKILL 5 s later. */
+static void enforce_timeout(sc_plan_step *st)
+{
+	double now = sc_mono_sec();
+	if (st->timeout > 0 && !st->timed_out && now - st->started > st->timeout) {
+		st->timed_out = 1;
+		st->kill_at = now + 5;
+		killpg(st->pid, SIGTERM);
+	} else if (st->timed_out && now > st->kill_at) {
+		killpg(st->pid, SIGKILL);
+	}
+}
+
 static void kill_running(exec_ctx *x)
 {
 	for (size_t i = 0; i < x->p->n; i++) {
@@ -620,9 +663,9 @@ static void kill_running(exec_ctx *x)
 			if (r == st->pid || (r < 0 && errno == ECHILD)) {
 				st->pid = -1;
 				st->state = SC_STEP_PENDING;
-				if (st->lock_fd >= 0) {
-					close(st->lock_fd);
-					st->lock_fd = -1;
+				if (st->locked) {
+					sc_steplock_release(x->s, st->key);
+					st->locked = 0;
 				}
 				drop_scratch(st);
 			} else {
@@ -640,9 +683,26 @@ static void kill_running(exec_ctx *x)
 
 static int exec_loop(exec_ctx *x, sc_err *err);
 
+/* Steps whose Slurm jobs ended (recorded like children reaped here). */
+static int reap_jobs(exec_ctx *x, int *running, int *stopping, int *progressed, sc_err *err)
+{
+	size_t *ended = NULL, n = 0;
+	int rc = sc_slurm_poll(x->o->slurm, x->s, x->p, &ended, &n, err);
+	for (size_t k = 0; !rc && k < n; k++) {
+		sc_plan_step *st = &x->p->v[ended[k]];
+		rc = finish(x, st, err);
+		if (st->state == SC_STEP_FAILED && !x->o->keep_going)
+			*stopping = 1;
+		(*running)--;
+		*progressed = 1;
+	}
+	free(ended);
+	return rc;
+}
+
 int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *stats, sc_err *err)
 {
-	exec_ctx x = { s, p, o, stats, 0, 0, 0 };
+	exec_ctx x = { s, p, o, stats, 0, 0, 0, NULL, NULL, sc_mono_sec() };
 	memset(stats, 0, sizeof(*stats));
 	int rc = exec_loop(&x, err);
 	/* Whatever stopped the loop, the records already made are facts. */
@@ -660,7 +720,10 @@ static int exec_loop(exec_ctx *x, sc_err *err)
 	int stopping = 0, rc = 0;
 	for (;;) {
 		if (g_interrupt) {
-			kill_running(x);
+			if (o->slurm)
+				sc_slurm_cancel_all(o->slurm, x->s, p);
+			else
+				kill_running(x);
 			stats->interrupted = 1;
 			return sc_errf(err, SC_EINTR, "interrupted");
 		}
@@ -719,7 +782,9 @@ static int exec_loop(exec_ctx *x, sc_err *err)
 					}
 				}
 			}
-			if ((rc = batch_end(x, err)) || (rc = start_step(x, st, err)))
+			if ((rc = batch_end(x, err)) ||
+			    (rc = o->slurm ? sc_slurm_submit(o->slurm, x->s, st, err)
+					   : start_step(x, st, err)))
 				return rc;
 			if (st->state == SC_STEP_FAILED) {
 				drop_scratch(st);
@@ -734,8 +799,11 @@ static int exec_loop(exec_ctx *x, sc_err *err)
 		}
 		if ((rc = batch_end(x, err)))
 			return rc;
+		refresh_locks(x);
+		if (o->slurm && (rc = reap_jobs(x, &running, &stopping, &progressed, err)))
+			return rc;
 		/* Reap finished children; enforce timeouts. */
-		for (size_t i = 0; i < p->n; i++) {
+		for (size_t i = 0; i < p->n && !o->slurm; i++) {
 			sc_plan_step *st = &p->v[i];
 			if (st->state != SC_STEP_RUNNING)
 				continue;
@@ -752,14 +820,7 @@ static int exec_loop(exec_ctx *x, sc_err *err)
 				running--;
 				continue;
 			}
-			double now = sc_mono_sec();
-			if (st->timeout > 0 && !st->timed_out && now - st->started > st->timeout) {
-				st->timed_out = 1;
-				st->kill_at = now + 5;
-				killpg(st->pid, SIGTERM);
-			} else if (st->timed_out && now > st->kill_at) {
-				killpg(st->pid, SIGKILL);
-			}
+			enforce_timeout(st);
 		}
 		if (stopping && running == 0) {
 			for (size_t i = 0; i < p->n; i++) {
@@ -786,4 +847,42 @@ static int exec_loop(exec_ctx *x, sc_err *err)
 		}
 	}
 	return 0;
+}
+
+int sc_exec_step_alone(sc_store *s, sc_plan_step *st, const char *scratch_base, json_t *objects,
+		       sc_err *err)
+{
+	sc_plan one = { st, 1, 1, NULL };
+	sc_exec_opts o = { .jobs = 1, .no_record = 1 };
+	sc_exec_stats stats;
+	memset(&stats, 0, sizeof(stats));
+	exec_ctx x = { s, &one, &o, &stats, 0, 0, 0, scratch_base, objects, sc_mono_sec() };
+	sc_plan_compute_key(st);
+	int rc = start_step(&x, st, err);
+	if (rc || st->state == SC_STEP_FAILED) {
+		drop_scratch(st);
+		return rc;
+	}
+	for (;;) {
+		int status;
+		struct rusage ru;
+		pid_t r = wait4(st->pid, &status, WNOHANG, &ru);
+		if (r == st->pid) {
+			collect(&x, st, status, &ru);
+			return 0;
+		}
+		if (r < 0 && errno != EINTR) {
+			rc = sc_errsys(err, errno, "cannot wait for the step");
+			break;
+		}
+		if (g_interrupt) {
+			kill_running(&x);
+			return sc_errf(err, SC_EINTR, "interrupted");
+		}
+		enforce_timeout(st);
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	drop_scratch(st);
+	return rc;
 }

@@ -17,6 +17,8 @@ typedef struct sc_exec_opts {
 	int no_record;     /* reproduce: compute into scratch, record nothing */
 	int64_t run;       /* run id for run_steps rows (0: none) */
 	int progress;      /* per-step lines on stderr */
+	struct sc_slurm *slurm; /* submit each step as a Slurm job (exec_slurm.h);
+				 * NULL: compute them in child processes here */
 	/* reproduce: keep outputs out of the store, report their hashes only */
 } sc_exec_opts;
 
@@ -30,6 +32,15 @@ typedef struct sc_exec_stats {
  * interrupted, another code on an error of the runner itself. */
 int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *stats,
 		 sc_err *err) SC_WUR;
+
+/* Compute one step whose inputs are all known objects, in a child process
+ * with its scratch folder under scratch_base (NULL: the store's tmp/),
+ * writing its outputs and logs as objects without touching the catalog:
+ * `sceval step` on a batch node. The step's state, outputs, metrics, logs
+ * and times are filled; every object written is appended to objects as
+ * {"id", "type", "size", "kind"} for the catalog's writer to record. */
+int sc_exec_step_alone(sc_store *s, sc_plan_step *st, const char *scratch_base, json_t *objects,
+		       sc_err *err) SC_WUR;
 
 /* Install SIGINT/SIGTERM/SIGHUP handlers that ask the executor to stop. */
 void sc_exec_install_signals(void);

@@ -39,7 +39,6 @@ size_t sc_plan_add(sc_plan *p, const char *kind, json_t *params, int has_seed, i
 	st->has_seed = has_seed;
 	st->seed = seed;
 	st->deterministic = 1;
-	st->lock_fd = -1;
 	st->pid = -1;
 	st->outputs = json_object();
 	st->metrics = json_object();
@@ -103,6 +102,8 @@ static void free_step(sc_plan_step *st)
 		free(st->dataset);
 		free(st->method);
 		json_decref(st->environment);
+		json_decref(st->resources);
+		json_decref(st->executor);
 		free(st->key_json);
 		json_decref(st->outputs);
 		json_decref(st->metrics);

@@ -43,6 +43,9 @@ typedef struct sc_plan_step {
 	int deterministic;
 	double timeout;
 	json_t *environment; /* external: interpreter and env, recorded */
+	json_t *resources;   /* what a batch job for it asks for ({partition, time,
+			      * mem, cpus, gres, account}: the spec's 'slurm' keys of
+			      * its task and method), or NULL; not part of the key */
 	/* state (filled when run) */
 	int state;
 	int cached;
@@ -56,9 +59,10 @@ typedef struct sc_plan_step {
 	int exit_status;
 	char *error;
 	char log_out[SC_OID_IDLEN], log_err[SC_OID_IDLEN];
+	json_t *executor; /* where a batch executor computed it (recorded), or NULL */
 	/* execution bookkeeping */
 	pid_t pid;
-	int lock_fd;
+	int locked; /* this process holds the step's lock (runner/steplock.h) */
 	char *scratch;
 	double started;
 	int timed_out;

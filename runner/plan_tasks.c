@@ -23,7 +23,7 @@
 
 /* Keys every task takes (runner/spec.c reads them). */
 static const char *const common_keys[] = { "task", "name", "dataset", "methods", "seeds",
-					   "description", NULL };
+					   "description", "slurm", NULL };
 
 const json_t *sc_plan_opt(const sc_spec_task *t, const char *key)
 {

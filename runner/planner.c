@@ -555,6 +555,31 @@ int sc_plan_external_with(sc_plan_ctx *x, const sc_spec_task *t, const sc_method
 
 /* ---- the whole spec ------------------------------------------------------ */
 
+/* The batch resources of the steps a task added from first on: the task's
+ * 'slurm' keys, overridden by those of the step's method. A step shared
+ * with an earlier task keeps what that task gave it. */
+static void assign_resources(const sc_spec *spec, const sc_spec_task *t, sc_plan *plan,
+			     size_t first)
+{
+	for (size_t i = first; i < plan->n; i++) {
+		sc_plan_step *st = &plan->v[i];
+		if (st->resources)
+			continue;
+		const sc_spec_method *m = NULL;
+		for (size_t k = 0; st->method && k < t->n_methods && !m; k++) {
+			size_t n = strlen(t->methods[k]);
+			if (!strncmp(st->method, t->methods[k], n) &&
+			    (st->method[n] == 0 || st->method[n] == '['))
+				m = sc_spec_find_method(spec, t->methods[k]);
+		}
+		if (!t->slurm && !(m && m->slurm))
+			continue;
+		st->resources = t->slurm ? json_deep_copy(t->slurm) : json_object();
+		if (m && m->slurm)
+			json_object_update(st->resources, (json_t *)m->slurm);
+	}
+}
+
 static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_err *err)
 {
 	sc_plan_ctx x = { .s = s, .spec = spec, .plan = plan, .dry = dry, .err = err };
@@ -595,8 +620,11 @@ static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_er
 			rc = sc_plan_check_options(&x, t, tp);
 		if (!rc) {
 			plan->task_kind = tp->name;
+			size_t first = plan->n;
 			rc = tp->plan(&x, t);
 			plan->task_kind = NULL;
+			if (!rc)
+				assign_resources(spec, t, plan, first);
 		}
 	}
 	for (size_t i = 0; x.data_path && i < spec->n_datasets; i++)

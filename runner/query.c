@@ -163,6 +163,7 @@ static json_t *step_json(const sc_catalog_run_step_row *r)
 	json_object_set_new(st, "deterministic",
 			    json_boolean(!r->deterministic.set || r->deterministic.i));
 	json_object_set_new(st, "environment", j_parsed(r->environment_json));
+	json_object_set_new(st, "executor", j_parsed(r->executor_json));
 	json_t *notes = j_parsed(r->notes_json);
 	json_object_set_new(st, "notes", json_is_array(notes) ? notes : json_array());
 	if (!json_is_array(notes))

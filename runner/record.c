@@ -151,6 +151,7 @@ int sc_step_record(sc_store *s, int64_t run, const sc_plan_step *st, int ord, sc
 	sc_catalog_metric *met = metrics_of(st, &n_met);
 	char *env = st->environment ? json_str(st->environment) : NULL;
 	char *notes = json_array_size(st->notes) ? json_str(st->notes) : NULL;
+	char *executor = st->executor && !st->cached ? json_str(st->executor) : NULL;
 	sc_catalog_step entry = {
 		.key = st->key,
 		.kind = st->kind,
@@ -200,12 +201,14 @@ int sc_step_record(sc_store *s, int64_t run, const sc_plan_step *st, int ord, sc
 		.maxrss_kb = st->maxrss_kb,
 		.log_out = st->log_out,
 		.log_err = st->log_err,
+		.executor_json = executor,
 	};
 	int rc = sc_catalog_step_record(s, !st->cached && st->key[0] ? &entry : NULL,
 					run > 0 ? &rs : NULL, err);
 	free(label);
 	free(env);
 	free(notes);
+	free(executor);
 	free(in);
 	free(ids);
 	free(out);

@@ -303,7 +303,7 @@ int sc_reproduce(sc_store *s, const sc_oid *result, const sc_repro_opts *o, json
 	if ((rc = build_plan(&plan, s, steps, err)))
 		goto out;
 	sc_exec_install_signals();
-	sc_exec_opts eo = { o->jobs, 1, 1, 1, 0, o->progress };
+	sc_exec_opts eo = { o->jobs, 1, 1, 1, 0, o->progress, NULL };
 	sc_exec_stats stats;
 	if ((rc = sc_exec_plan(s, &plan, &eo, &stats, err)))
 		goto out;

@@ -19,9 +19,12 @@ int sc_run_spec(sc_store *s, const char *spec_path, const sc_run_opts *o, sc_run
 	double t0 = sc_mono_sec();
 	sc_spec *spec = NULL;
 	sc_plan plan = { 0 };
+	sc_slurm *slurm = NULL;
 	int rc = sc_spec_load(&spec, spec_path, o->allow_outside, err);
 	if (rc)
 		return rc;
+	if (o->slurm && (rc = sc_slurm_create(&slurm, o->slurm, err)))
+		goto out;
 	if ((rc = sc_store_lock(s, 0, 1, err)))
 		goto out;
 	if ((rc = sc_runs_mark_stale(s, err)))
@@ -40,7 +43,7 @@ int sc_run_spec(sc_store *s, const char *spec_path, const sc_run_opts *o, sc_run
 	if ((rc = sc_run_begin(s, &spec_oid, spec->path, o->argc, o->argv, o->jobs, &r->run, err)))
 		goto out;
 	sc_exec_install_signals();
-	sc_exec_opts eo = { o->jobs, o->force, o->keep_going, 0, r->run, o->progress };
+	sc_exec_opts eo = { o->jobs, o->force, o->keep_going, 0, r->run, o->progress, slurm };
 	sc_exec_stats st;
 	int xrc = sc_exec_plan(s, &plan, &eo, &st, err);
 	r->steps = plan.n;
@@ -82,5 +85,6 @@ out:
 	r->seconds = sc_mono_sec() - t0;
 	sc_plan_free(&plan);
 	sc_spec_free(spec);
+	sc_slurm_free(slurm);
 	return rc;
 }

@@ -6,11 +6,13 @@
 #define SC_RUN_H
 
 #include <stdint.h>
+#include "runner/exec_slurm.h"
 #include "store/store.h"
 
 typedef struct sc_run_opts {
 	int jobs, force, keep_going, progress;
 	int allow_outside; /* methods' files may lie outside the spec's folder */
+	const sc_slurm_opts *slurm; /* --executor slurm: submit steps as jobs; NULL: local */
 	int argc;
 	char *const *argv;
 } sc_run_opts;

@@ -128,12 +128,44 @@ static int outside(const sc_spec *s, const char *path)
 	return !in;
 }
 
+/* A 'slurm' mapping of a method or a task: what its steps' batch jobs ask
+ * for. Values are handed to sbatch as they are, so only their shape is
+ * checked here; sbatch judges the rest when the run submits. */
+static int load_slurm(sc_spec *s, const json_t *v, const char *owner, const json_t **out,
+		      sc_err *err)
+{
+	static const char *const keys[] = { "partition", "account", "time", "mem", "cpus",
+					    "gres", NULL };
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_object(v))
+		return sc_spec_errf(s, v, err, "%s: 'slurm' must be a mapping (partition, account, "
+					       "time, mem, cpus, gres)", owner);
+	int rc = only_keys(s, v, keys, "'slurm'", err);
+	if (rc)
+		return rc;
+	const char *k;
+	json_t *a;
+	json_object_foreach((json_t *)v, k, a)
+	{
+		if (!strcmp(k, "cpus") ? !json_is_integer(a) || json_integer_value(a) < 1
+				       : !json_is_string(a) || !*json_string_value(a) ||
+						 strpbrk(json_string_value(a), " \t\n"))
+			return sc_spec_errf(s, a, err, "%s: slurm.%s must be %s", owner, k,
+					    !strcmp(k, "cpus") ? "a positive integer"
+							       : "one word, as sbatch takes it");
+	}
+	*out = v;
+	return 0;
+}
+
 static int load_method(sc_spec *s, sc_spec_method *m, const char *name, const json_t *v,
 		       sc_err *err)
 {
 	static const char *const allowed[] = { "builtin", "params", "grid", "command", "files",
 					       "output", "provides", "env", "timeout",
-					       "deterministic", "description", NULL };
+					       "deterministic", "description", "slurm", NULL };
 	m->name = sc_xstrdup(name);
 	m->node = v;
 	m->deterministic = 1;
@@ -157,6 +189,11 @@ static int load_method(sc_spec *s, sc_spec_method *m, const char *name, const js
 	if (p && !json_is_object(p))
 		return sc_spec_errf(s, p, err, "method '%s': 'params' must be a mapping", name);
 	m->params = p ? json_deep_copy(p) : json_object();
+	char *owner = sc_xasprintf("method '%s'", name);
+	rc = load_slurm(s, json_object_get(v, "slurm"), owner, &m->slurm, err);
+	free(owner);
+	if (rc)
+		return rc;
 	json_t *g = json_object_get(v, "grid");
 	if (g) {
 		if (!json_is_object(g) || !json_object_size(g))
@@ -388,7 +425,9 @@ static int load_task(sc_spec *s, sc_spec_task *t, const json_t *v, size_t idx, s
 		t->seeds[t->n_seeds++] = 0;
 	}
 	t->opts = v;
-	return 0;
+	char owner[32];
+	snprintf(owner, sizeof(owner), "task %zu", idx + 1);
+	return load_slurm(s, json_object_get(v, "slurm"), owner, &t->slurm, err);
 }
 
 const sc_spec_dataset *sc_spec_find_dataset(const sc_spec *s, const char *name)

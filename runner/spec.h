@@ -14,6 +14,7 @@
  *       output: embedding.h5ad
  *       provides: {obsm: X_mymodel}       # or {obs: COLUMN}, {varm: KEY}, {file: gene-features}
  *       timeout: 600                      # seconds
+ *       slurm: {gres: "gpu:1", time: "2:00:00"}  # its batch jobs (--executor slurm)
  *   tasks:
  *     - task: annotation
  *       dataset: pbmc
@@ -57,6 +58,7 @@ typedef struct sc_spec_method {
 	json_t *env;          /* object of strings, or NULL */
 	double timeout;       /* seconds; 0 = none */
 	int deterministic;    /* declared bit-reproducible */
+	const json_t *slurm;  /* batch job resources (borrowed), or NULL */
 	const json_t *node;
 } sc_spec_method;
 
@@ -69,6 +71,7 @@ typedef struct sc_spec_task {
 	size_t n_seeds;
 	const json_t *opts;   /* the task's mapping (borrowed from the document, so
 			       * option errors can be positioned) */
+	const json_t *slurm;  /* batch job resources of its steps (borrowed), or NULL */
 	const json_t *node;
 } sc_spec_task;
 

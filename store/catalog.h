@@ -26,7 +26,7 @@
 #include "store/store.h"
 
 /* The schema version this sceval writes (PRAGMA user_version). */
-#define SC_CATALOG_VERSION 2
+#define SC_CATALOG_VERSION 3
 
 typedef struct sc_catalog_num {
 	int set;
@@ -130,6 +130,7 @@ typedef struct sc_catalog_run_step {
 	double wall, cpu;
 	int64_t maxrss_kb;
 	const char *log_out, *log_err;
+	const char *executor_json; /* where it was computed (a batch job), or NULL */
 } sc_catalog_run_step;
 
 /* Record a step: its cache entry when entry is non-NULL, and its row for
@@ -199,6 +200,7 @@ typedef struct sc_catalog_run_step_row {
 	char *key_json, *log_out, *log_err;
 	sc_catalog_num deterministic;
 	char *environment_json, *impl_version, *notes_json;
+	char *executor_json; /* NULL when computed by the run itself or cached */
 	size_t n_outputs;
 	char **out_role, **out_object;
 } sc_catalog_run_step_row;

@@ -184,7 +184,7 @@ void sc_catalog_run_steps_free(sc_catalog_run_step_row *v, size_t n)
 		char *const strs[] = { r->step, r->kind, r->label, r->task, r->task_kind, r->dataset,
 				       r->method, r->status, r->error, r->key_json, r->log_out,
 				       r->log_err, r->environment_json, r->impl_version,
-				       r->notes_json };
+				       r->notes_json, r->executor_json };
 		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
 			free(strs[k]);
 		for (size_t k = 0; k < r->n_outputs; k++) {
@@ -221,6 +221,7 @@ static void fill_step_row(sc_catalog_run_step_row *r, sqlite3_stmt *q)
 	r->impl_version = sc_db_col_dup(q, 18);
 	r->notes_json = sc_db_col_dup(q, 19);
 	r->task_kind = sc_db_col_dup(q, 20);
+	r->executor_json = sc_db_col_dup(q, 21);
 }
 
 static int step_outputs(sqlite3 *db, sc_catalog_run_step_row *r, sc_err *err)
@@ -252,7 +253,7 @@ int sc_catalog_run_steps(sc_store *s, int64_t run, sc_catalog_run_step_row **out
 			       "SELECT rs.step, s.kind, rs.label, rs.task, rs.dataset, rs.method, "
 			       "rs.seed, rs.cached, rs.status, rs.error, rs.wall_s, rs.cpu_s, "
 			       "rs.maxrss_kb, s.key_json, rs.stdout_log, rs.stderr_log, s.deterministic, "
-			       "s.environment, s.impl_version, s.notes, rs.task_kind "
+			       "s.environment, s.impl_version, s.notes, rs.task_kind, rs.executor "
 			       "FROM run_steps rs LEFT JOIN steps s ON s.key = rs.step "
 			       "WHERE rs.run = ? ORDER BY rs.ord",
 			       err);

@@ -337,8 +337,8 @@ static int record_run_step(sqlite3 *db, const sc_catalog_run_step *r, sc_err *er
 	int rc = sc_db_prepare(db, &q,
 			       "INSERT OR REPLACE INTO run_steps (run, step, ord, label, task, "
 			       "task_kind, dataset, method, seed, cached, status, error, wall_s, "
-			       "cpu_s, maxrss_kb, stdout_log, stderr_log) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       "cpu_s, maxrss_kb, stdout_log, stderr_log, executor) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       err);
 	if (rc)
 		return rc;
@@ -362,6 +362,7 @@ static int record_run_step(sqlite3 *db, const sc_catalog_run_step *r, sc_err *er
 	sqlite3_bind_int64(q, 15, r->maxrss_kb);
 	sc_db_bind_text_or_null(q, 16, r->log_out);
 	sc_db_bind_text_or_null(q, 17, r->log_err);
+	sc_db_bind_text_or_null(q, 18, r->executor_json);
 	rc = sc_db_done(db, q, err, "cannot record a run step");
 	sqlite3_finalize(q);
 	return rc;

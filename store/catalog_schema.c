@@ -157,6 +157,10 @@ static const char *const migrations[] = {
 	"         m.declared_higher_is_better AS declared_higher_is_better,"
 	"         m.metric_group AS metric_group, m.is_primary AS is_primary"
 	"  FROM run_steps rs JOIN step_metrics m ON m.step = rs.step;",
+	/* 2 -> 3: where a step was computed when not by the run's own process
+	 * (JSON: {"executor": "slurm", "job": ID, "node": NAME, "state":
+	 * SLURM_STATE}); NULL for steps computed locally or cached. */
+	"ALTER TABLE run_steps ADD COLUMN executor TEXT;",
 };
 
 const char *const *sc_catalog_migrations(size_t *n)
@@ -182,7 +186,7 @@ static const char *const prov_cols[] = { "run", "repo", "commit_id", "branch", "
 static const char *const run_steps_cols[] = { "run", "step", "ord", "label", "task", "dataset",
 					      "method", "seed", "cached", "status", "error",
 					      "wall_s", "cpu_s", "maxrss_kb", "stdout_log",
-					      "stderr_log", "task_kind", NULL };
+					      "stderr_log", "task_kind", "executor", NULL };
 
 const char *const *sc_catalog_columns(sc_catalog_table t)
 {
