@@ -356,7 +356,6 @@ static char **sbatch_argv(sc_slurm *sl, sc_store *s, const sc_plan_step *st, cha
 	size_t n = 0;
 	av[n++] = "sbatch";
 	av[n++] = "--parsable";
-	av[n++] = "--quiet";
 	bufs[0] = sc_xasprintf("--job-name=sceval-%.12s", st->key);
 	bufs[1] = sc_xasprintf("--output=%s/jobs/%%j.log", sc_store_root(s));
 	bufs[2] = sc_xasprintf("--chdir=%s/jobs", sc_store_root(s));
@@ -403,7 +402,7 @@ int sc_slurm_submit(sc_slurm *sl, sc_store *s, sc_plan_step *st, sc_err *err)
 	char *bufs[3] = { 0 };
 	char **av = sbatch_argv(sl, s, st, bufs);
 	int status = run_tool(av, script.s, &out, &eo);
-	for (size_t k = 6; av[k]; k++)
+	for (size_t k = 5; av[k]; k++) /* the resources, allocated by sbatch_argv */
 		free(av[k]);
 	free(av);
 	for (int k = 0; k < 3; k++)
