@@ -8,74 +8,15 @@
 # Without Slurm (packages missing, daemons that do not start) the test
 # says so and is skipped.
 . "$(dirname "$0")/lib.sh"
-for t in munged mungekey slurmctld slurmd sbatch squeue scancel; do
-  command -v "$t" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
-  command -v "$t" >/dev/null 2>&1 || { skip "Slurm cannot start: '$t' not installed (scripts/deps.sh installs slurm-wlm and munge)"; done_testing; }
-done
-[ "$(id -u)" -eq 0 ] || { skip "Slurm cannot start: slurmd needs root here"; done_testing; }
-
+. "$TESTS_DIR/../scripts/slurm-local.sh"
 D=$T/slurm
-mkdir -p "$D/state" "$D/spool"
 H=$(hostname -s)
-P=$((20000 + $$ % 20000))
-stop_slurm() {
-  for f in slurmd slurmctld munged; do
-    [ -f "$D/$f.pid" ] && kill "$(cat "$D/$f.pid")" 2>/dev/null
-  done
-  sleep 0.5
-}
-trap 'stop_slurm; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-mungekey -c -k "$D/munge.key" >/dev/null 2>&1
-chmod 600 "$D/munge.key"
-cat > "$D/slurm.conf" <<CONF
-ClusterName=scevaltest
-SlurmctldHost=$H(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
-SlurmctldPort=$P
-SlurmdPort=$((P + 1))
-AuthType=auth/munge
-AuthInfo=socket=$D/munge.sock
-CredType=cred/munge
-StateSaveLocation=$D/state
-SlurmdSpoolDir=$D/spool
-SlurmctldPidFile=$D/slurmctld.pid
-SlurmdPidFile=$D/slurmd.pid
-SlurmctldLogFile=$D/slurmctld.log
-SlurmdLogFile=$D/slurmd.log
-ProctrackType=proctrack/pgid
-TaskPlugin=task/none
-SchedulerType=sched/builtin
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-ReturnToService=2
-MpiDefault=none
-SwitchType=switch/none
-JobCompType=jobcomp/none
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-InactiveLimit=0
-KillWait=2
-MinJobAge=300
-Waittime=0
-SlurmdParameters=config_overrides
-NodeName=$H NodeAddr=127.0.0.1 CPUs=8 RealMemory=2000 State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
-CONF
-export SLURM_CONF=$D/slurm.conf SCEVAL_SLURM_POLL=0.2
-started=0
-if munged --force --socket="$D/munge.sock" --key-file="$D/munge.key" --pid-file="$D/munged.pid" \
-     --log-file="$D/munged.log" --seed-file="$D/munge.seed" 2>"$D/start.err" &&
-   slurmctld -f "$D/slurm.conf" -i 2>>"$D/start.err" && slurmd -f "$D/slurm.conf" 2>>"$D/start.err"; then
-  for i in $(seq 1 50); do
-    sinfo -h -o %t 2>/dev/null | grep -q idle && { started=1; break; }
-    sleep 0.2
-  done
-fi
-if [ $started = 0 ]; then
-  skip "Slurm cannot start: $(tail -n 2 "$D/start.err" "$D/slurmctld.log" 2>/dev/null | tr '\n' ' ' | cut -c1-300)"
+trap 'slurm_local_stop "$D"; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+if ! slurm_local_start "$D"; then
+  skip "Slurm cannot start: $slurm_local_why"
   done_testing
 fi
+export SCEVAL_SLURM_POLL=0.2
 pass "munged, slurmctld and slurmd started on 127.0.0.1"
 
 "$SCEVAL" simulate -q -o rna.h5ad --cells 300 --genes 200 --types 3 --batches 2 --seed 3 >/dev/null
