@@ -8,6 +8,7 @@
 #include "tasks/annotation/annotation.h"
 #include "tasks/genefunc/genefunc.h"
 #include "tasks/integration/integration.h"
+#include "tasks/simulation/simulation.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@ const sc_task *const sc_tasks[] = {
 	&sc_genefunc_task,
 	&sc_batch_task,
 	&sc_multiomics_task,
+	&sc_simulation_task,
 	NULL,
 };
 
