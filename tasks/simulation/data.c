@@ -33,7 +33,7 @@ void sc_sim_data_free(sc_sim_data *d)
 
 /* Keep only the categories that have cells (in the file's order); a
  * missing value or a single category is an error naming the column. */
-static int covariate(sc_labels *l, const char *file, const char *key, sc_err *err)
+int sc_sim_covariate_check(sc_labels *l, const char *file, const char *key, sc_err *err)
 {
 	size_t *cnt = sc_xcalloc(l->ncat + 1, sizeof(size_t));
 	size_t missing = sc_labels_counts(l, cnt);
@@ -75,6 +75,22 @@ out:
 	return rc;
 }
 
+int sc_sim_counts_check(const sc_csr *b, size_t r0, const char *file, const char *counts,
+			char *const *gene_names, sc_err *err)
+{
+	for (size_t i = 0; i < b->rows; i++)
+		for (int64_t k = b->indptr[i]; k < b->indptr[i + 1]; k++) {
+			double v = b->data[k];
+			if (v != floor(v) || v > 2147483647.0)
+				return sc_errf(err, SC_EINVAL,
+					       "%s: %s: not counts: cell %zu, gene '%s' has %g; the NB "
+					       "models need non-negative integers (give the raw counts "
+					       "with 'counts: layers/NAME')",
+					       file, counts, r0 + i, gene_names[b->indices[k]], v);
+		}
+	return 0;
+}
+
 /* Pass 1: library sizes, non-zeros per gene, log1p(CP10k) moments. */
 static int scan(sc_sim_data *d, sc_h5ad *h, const char *counts, const char *file, size_t *nnz,
 		double *s1, double *s2, sc_err *err)
@@ -85,21 +101,14 @@ static int scan(sc_sim_data *d, sc_h5ad *h, const char *counts, const char *file
 		int rc = sc_h5ad_read_rows(&b, h, counts, r0, r1, SC_H5AD_COUNTS, err);
 		if (rc)
 			return rc;
+		if ((rc = sc_sim_counts_check(&b, r0, file, counts, d->gene_names, err))) {
+			sc_csr_free(&b);
+			return rc;
+		}
 		for (size_t i = 0; i < b.rows; i++) {
 			double L = 0;
-			for (int64_t k = b.indptr[i]; k < b.indptr[i + 1]; k++) {
-				double v = b.data[k];
-				if (v != floor(v) || v > 2147483647.0) {
-					rc = sc_errf(err, SC_EINVAL,
-						     "%s: %s: not counts: cell %zu, gene '%s' has %g; the NB "
-						     "models need non-negative integers (give the raw counts "
-						     "with 'counts: layers/NAME')",
-						     file, counts, r0 + i, d->gene_names[b.indices[k]], v);
-					sc_csr_free(&b);
-					return rc;
-				}
-				L += v;
-			}
+			for (int64_t k = b.indptr[i]; k < b.indptr[i + 1]; k++)
+				L += b.data[k];
 			d->lib[r0 + i] = L;
 			for (int64_t k = b.indptr[i]; k < b.indptr[i + 1]; k++) {
 				if (b.data[k] == 0)
@@ -157,12 +166,12 @@ int sc_sim_data_read(sc_sim_data *out, const char *path, const char *counts,
 	    (rc = sc_h5ad_read_index(&d->gene_names, &ng, h, "var", err)))
 		goto out;
 	if ((rc = sc_h5ad_read_labels(&d->type, h, "obs", type_key, err)) ||
-	    (rc = covariate(&d->type, file, type_key, err)))
+	    (rc = sc_sim_covariate_check(&d->type, file, type_key, err)))
 		goto out;
 	d->type_key = sc_xstrdup(type_key);
 	if (batch_key) {
 		if ((rc = sc_h5ad_read_labels(&d->batch, h, "obs", batch_key, err)) ||
-		    (rc = covariate(&d->batch, file, batch_key, err)))
+		    (rc = sc_sim_covariate_check(&d->batch, file, batch_key, err)))
 			goto out;
 		d->batch_key = sc_xstrdup(batch_key);
 	}

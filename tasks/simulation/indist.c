@@ -29,10 +29,12 @@ void sc_sim_indist_free(sc_sim_indist *o)
 static void logreg_opts(sc_logreg_opts *o)
 {
 	sc_logreg_opts_init(o);
-	/* To the optimum, so that any solver that reaches it gives the same ranks. */
+	/* Newton to the optimum (tens of features: the Hessian is small), so
+	 * that any solver that reaches it gives the same ranks. */
+	o->solver = SC_LOGREG_NEWTON;
 	o->tol = 1e-10;
 	o->ftol = 0;
-	o->max_iter = 10000;
+	o->max_iter = 1000;
 	o->threads = 1;
 }
 
@@ -50,9 +52,27 @@ static int fold_auroc(double *lr, double *kn, const sc_dmat *x, const int32_t *y
 	sc_knn_votes v = { 0 };
 	sc_logreg_opts o;
 	logreg_opts(&o);
-	int rc = sc_logreg_fit(&m, &xtr, ytr, &o, err);
+	/* Standardised on the training cells (StandardScaler), as the
+	 * annotation task's logistic regression. */
+	sc_scaler sc = { 0 };
+	sc_dmat str = { 0 }, ste = { 0 };
+	int rc = sc_scaler_fit(&sc, &xtr, err);
+	if (!rc) {
+		str.rows = xtr.rows, str.cols = xtr.cols;
+		str.v = sc_xmalloc(xtr.rows * xtr.cols * sizeof(double));
+		memcpy(str.v, xtr.v, xtr.rows * xtr.cols * sizeof(double));
+		ste.rows = xte.rows, ste.cols = xte.cols;
+		ste.v = sc_xmalloc(xte.rows * xte.cols * sizeof(double));
+		memcpy(ste.v, xte.v, xte.rows * xte.cols * sizeof(double));
+		sc_scaler_transform(&sc, &str);
+		sc_scaler_transform(&sc, &ste);
+		rc = sc_logreg_fit(&m, &str, ytr, &o, err);
+	}
 	if (!rc)
-		rc = sc_logreg_predict_proba(&proba, &m, &xte, err);
+		rc = sc_logreg_predict_proba(&proba, &m, &ste, err);
+	sc_scaler_free(&sc);
+	sc_dmat_free(&str);
+	sc_dmat_free(&ste);
 	if (!rc) {
 		for (size_t i = 0; i < sp->ntest; i++)
 			score[i] = SC_AT(&proba, i, 1);

@@ -43,6 +43,13 @@ typedef struct sc_sim_data {
 int sc_sim_data_read(sc_sim_data *out, const char *path, const char *counts,
 		     const char *type_key, const char *batch_key, sc_err *err) SC_WUR;
 void sc_sim_data_free(sc_sim_data *d);
+/* Keep the categories of a covariate that have cells; an error naming the
+ * column for a missing value or a single category. */
+int sc_sim_covariate_check(sc_labels *l, const char *file, const char *key, sc_err *err) SC_WUR;
+/* Rows r0.. of counts (b, read with SC_H5AD_COUNTS: finite, >= 0) must be
+ * integers; an error naming the file, cell, gene and value. */
+int sc_sim_counts_check(const sc_csr *b, size_t r0, const char *file, const char *counts,
+			char *const *gene_names, sc_err *err) SC_WUR;
 /* The counts of gene g as a dense vector of n (y zeroed by the caller). */
 void sc_sim_data_gene(double *y, const sc_sim_data *d, size_t g);
 /* Genes sorted by lnvar descending (ties: lower index first); out has genes entries. */

@@ -9,6 +9,7 @@
  * read, and a copula larger than the data refused before anything runs.
  */
 #include "simulation.h"
+#include "tasks/simulation/model.h"
 #include "io/h5ad.h"
 #include "runner/plan_tasks.h"
 #include "util/json.h"
@@ -70,6 +71,46 @@ static int check_copula_genes(sc_plan_ctx *x, const sc_spec_task *t, const sc_me
 	return 0;
 }
 
+/* What the models need of the data, checked before anything runs: the
+ * covariates have two values or more and none missing, and the counts are
+ * integers (the first CHECK_ROWS cells here; the fit checks them all). */
+#define CHECK_ROWS 2000
+static int check_dataset(sc_plan_ctx *x, const sc_spec_task *t)
+{
+	const char *path = sc_plan_ctx_dataset_path(x, t->dataset);
+	const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	static const char *const keys[] = { "cell_type_key", "batch_key" };
+	sc_h5ad *h = NULL;
+	sc_err e;
+	if (sc_h5ad_open(&h, path, &e))
+		return sc_plan_dataset_err(x, t->node, t->dataset, e.msg, NULL);
+	int rc = 0;
+	for (int i = 0; i < 2 && !rc; i++) {
+		const char *key = sc_plan_opt_str(t, keys[i]);
+		sc_labels l = { 0 };
+		if (key && (sc_h5ad_read_labels(&l, h, "obs", key, &e) ||
+			    sc_sim_covariate_check(&l, file, key, &e)))
+			rc = sc_spec_errf(x->spec, sc_plan_opt(t, keys[i]), x->err, "%s", e.msg);
+		sc_labels_free(&l);
+	}
+	size_t n, G;
+	sc_h5ad_shape(h, &n, &G);
+	const char *counts = sc_plan_opt_str(t, "counts");
+	sc_csr b = { 0 };
+	char **genes = NULL;
+	size_t ng = 0;
+	if (!rc && (sc_h5ad_read_index(&genes, &ng, h, "var", &e) ||
+		    sc_h5ad_read_rows(&b, h, counts, 0, n < CHECK_ROWS ? n : CHECK_ROWS,
+				      SC_H5AD_COUNTS, &e) ||
+		    sc_sim_counts_check(&b, 0, file, counts, genes, &e)))
+		rc = sc_spec_errf(x->spec, sc_plan_opt(t, "counts") ? sc_plan_opt(t, "counts") : t->node,
+				  x->err, "%s", e.msg);
+	sc_csr_free(&b);
+	sc_h5ad_strings_free(genes, ng);
+	sc_h5ad_close(h);
+	return rc;
+}
+
 /* The simulated file of one method and seed: (step, output name). */
 static int plan_simulator(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
 			  int64_t seed, int with_batch, size_t *from, const char **output)
@@ -111,7 +152,7 @@ int sc_simulation_plan(sc_plan_ctx *x, const sc_spec_task *t)
 	int with_batch = 0, rc;
 	if ((rc = sc_plan_check_obs_option(x, t, "cell_type_key")) ||
 	    (rc = sc_plan_check_obs_option(x, t, "batch_key")) ||
-	    (rc = mean_covariates(x, t, &with_batch)) ||
+	    (rc = mean_covariates(x, t, &with_batch)) || (rc = check_dataset(x, t)) ||
 	    (rc = sc_plan_methods(x, t, &sc_simulation_task, &ml)))
 		goto out;
 	for (size_t mi = 0; mi < ml.n; mi++) {

@@ -7,12 +7,13 @@
 # parameter defaults the descriptors document are the ones the steps use.
 . "$(dirname "$0")/lib.sh"
 # The README's Tasks table lists these tasks and options (an independent list).
-expect_eq "sceval tasks lists the four tasks" \
-  "$("$SCEVAL" tasks | awk 'NF>1 && /^  /{print $1}' | tr '\n' ' ')" "annotation gene-function batch multiomics "
+expect_eq "sceval tasks lists the five tasks" \
+  "$("$SCEVAL" tasks | awk 'NF>1 && /^  /{print $1}' | tr '\n' ' ')" "annotation gene-function batch multiomics simulation "
 for spec in "annotation label_key representation split counts n_top_genes n_comps classifier unlabeled" \
             "gene-function gene_labels id_column label_column features folds unlabeled" \
             "batch batch_key label_key counts n_top_genes n_comps unlabeled" \
-            "multiomics label_key modality2 where2 data2 n_comps n_comps2 batch_key"; do
+            "multiomics label_key modality2 where2 data2 n_comps n_comps2 batch_key" \
+            "simulation cell_type_key batch_key mean_covariates counts n_corr_genes max_cells n_comps folds"; do
   set -- $spec; task=$1; shift
   a=$("$SCEVAL" help "$task"); ra=$?
   b=$("$SCEVAL" tasks "$task"); rb=$?

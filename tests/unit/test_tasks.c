@@ -116,8 +116,8 @@ static void test_table(void)
 		test_methods(*t);
 		test_metrics(*t);
 	}
-	OK(n == 4, "four tasks (%zu)", n);
-	OK(!strcmp(sc_task_names(), "annotation, gene-function, batch, multiomics"),
+	OK(n == 5, "five tasks (%zu)", n);
+	OK(!strcmp(sc_task_names(), "annotation, gene-function, batch, multiomics, simulation"),
 	   "task names in table order: %s", sc_task_names());
 	OK(sc_step_kind_find("no.such.kind") == NULL, "an undeclared step kind is not found");
 	/* The primary metrics the report ranked by before the descriptors. */
