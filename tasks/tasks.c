@@ -10,6 +10,7 @@
 #include "tasks/integration/integration.h"
 #include "tasks/perturbation/perturbation.h"
 #include "tasks/grn/grn.h"
+#include "tasks/simulation/simulation.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,7 @@ const sc_task *const sc_tasks[] = {
 	&sc_multiomics_task,
 	&sc_perturbation_task,
 	&sc_grn_task,
+	&sc_simulation_task,
 	NULL,
 };
 

@@ -208,7 +208,10 @@ static void gen_block(const model *m, block *b)
 	b->x.indptr[0] = 0;
 	int64_t k = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		size_t t = (size_t)sc_rng_below(&rc, p->types), bt = (size_t)sc_rng_below(&rc, p->batches);
+		size_t t = p->cell_type ? (size_t)p->cell_type[b->c0 + i]
+					: (size_t)sc_rng_below(&rc, p->types);
+		size_t bt = p->cell_batch ? (size_t)p->cell_batch[b->c0 + i]
+					  : (size_t)sc_rng_below(&rc, p->batches);
 		double lib = lognormal(&rc, p->lib_loc, p->lib_scale);
 		double scale = lib / m->norm[t * p->batches + bt];
 		const double *de = m->de + t * G, *bf = m->bf + bt * G;
