@@ -7,6 +7,7 @@
 #include "task.h"
 #include "tasks/annotation/annotation.h"
 #include "tasks/genefunc/genefunc.h"
+#include "tasks/imputation/imputation.h"
 #include "tasks/integration/integration.h"
 
 #include <stdio.h>
@@ -17,6 +18,7 @@ const sc_task *const sc_tasks[] = {
 	&sc_genefunc_task,
 	&sc_batch_task,
 	&sc_multiomics_task,
+	&sc_imputation_task,
 	NULL,
 };
 
