@@ -134,4 +134,14 @@ int sc_imp_genes_build(sc_imp_genes *g, size_t *by_case, const char *spatial,
 		       const char *reference, const json_t *test_genes, uint64_t seed,
 		       sc_err *err) SC_WUR;
 
+
+/* ---- the denoise setting's methods (denoisers.c): counts in, dense
+ * denoised counts out (allocated here) ---- */
+int sc_imp_knn_smooth(sc_dmat *out, const sc_dmat *counts, size_t k, size_t n_comps,
+		      sc_err *err) SC_WUR;
+int sc_imp_magic(sc_dmat *out, const sc_dmat *counts, size_t knn, size_t t, double decay,
+		 size_t n_pca, sc_err *err) SC_WUR;
+int sc_imp_alra(sc_dmat *out, size_t *rank, const sc_dmat *counts, size_t max_rank,
+		sc_err *err) SC_WUR;
+
 #endif

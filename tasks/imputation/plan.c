@@ -190,9 +190,39 @@ static int plan_spatial(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 
 static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml)
 {
-	(void)ml;
-	(void)denoise_builtins;
-	return sc_spec_errf(x->spec, t->node, x->err, "setting denoise: under construction");
+	for (size_t si = 0; si < t->n_seeds; si++) {
+		int64_t seed = t->seeds[si];
+		json_t *tp = json_pack("{s:s, s:f}", "counts", sc_plan_opt_str(t, "counts"),
+				       "train_fraction", sc_plan_opt_num(t, "train_fraction"));
+		size_t thin = sc_plan_add(x->plan, "imputation.thin", tp, 1, seed);
+		sc_plan_input_obj(x->plan, thin, "data", sc_plan_ctx_dataset(x, t->dataset), NULL);
+		sc_plan_label(x->plan, thin, sc_plan_task_label(t), t->dataset, NULL);
+		thin = sc_plan_dedupe_last(x->plan);
+		for (size_t mi = 0; mi < ml->n; mi++) {
+			const sc_method_inst *m = &ml->v[mi];
+			if (!m->builtin)
+				return sc_spec_errf(x->spec, m->spec->node, x->err,
+						    "method '%s' is external: the denoise setting takes only "
+						    "built-in methods so far (none, knn_smooth, magic, alra)",
+						    m->spec->name);
+			if (!in_list(denoise_builtins, m->builtin))
+				return sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
+						    "method '%s' is a spatial method: the denoise setting "
+						    "takes none, knn_smooth, magic or alra", m->builtin);
+			json_t *p = json_deep_copy(m->params);
+			json_object_set_new(p, "method", json_string(m->builtin));
+			size_t dn = sc_plan_add(x->plan, "imputation.denoise", p, 0, 0);
+			sc_plan_input_step(x->plan, dn, "split", thin, SC_IMP_SPLIT_FILE, NULL);
+			sc_plan_label(x->plan, dn, sc_plan_task_label(t), t->dataset, m->label);
+			dn = sc_plan_dedupe_last(x->plan);
+			size_t ev = sc_plan_add(x->plan, "imputation.denoise_eval", json_object(), 1, seed);
+			sc_plan_input_step(x->plan, ev, "split", thin, SC_IMP_SPLIT_FILE, NULL);
+			sc_plan_input_step(x->plan, ev, "denoised", dn, SC_IMP_DENOISED_FILE, NULL);
+			sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);
+			sc_plan_dedupe_last(x->plan);
+		}
+	}
+	return 0;
 }
 
 int sc_imputation_plan(sc_plan_ctx *x, const sc_spec_task *t)

@@ -81,13 +81,63 @@ static const sc_method_desc tangram_method = {
 	.params = tangram_params,
 };
 
+static const sc_method_param knn_smooth_params[] = {
+	{ .name = "k", .type = SC_PARAM_COUNT, .dflt = "10", .doc = "cells averaged, the cell included" },
+	{ .name = "n_comps", .type = SC_PARAM_COUNT, .dflt = "50", .doc = "principal components" },
+	{ NULL },
+};
+
+static const sc_method_param magic_params[] = {
+	{ .name = "knn", .type = SC_PARAM_COUNT, .dflt = "5",
+	  .doc = "the neighbour whose distance is a cell's bandwidth (3 knn searched)" },
+	{ .name = "t", .type = SC_PARAM_COUNT, .dflt = "3", .doc = "diffusion steps" },
+	{ .name = "decay", .type = SC_PARAM_POSITIVE, .dflt = "1", .doc = "the kernel's exponent" },
+	{ .name = "n_pca", .type = SC_PARAM_COUNT, .dflt = "100", .doc = "principal components" },
+	{ NULL },
+};
+
+static const sc_method_param alra_params[] = {
+	{ .name = "max_rank", .type = SC_PARAM_COUNT, .dflt = "100",
+	  .doc = "singular values computed to find the spectral gap" },
+	{ NULL },
+};
+
+static const sc_method_desc none_method = {
+	.name = "none",
+	.summary = "denoise: the training counts as they are",
+	.provides = "denoised counts",
+	.params = no_params,
+};
+
+static const sc_method_desc knn_smooth_method = {
+	.name = "knn_smooth",
+	.summary = "denoise: the mean of a cell's k nearest cells in PCA of the training counts",
+	.provides = "denoised counts",
+	.params = knn_smooth_params,
+};
+
+static const sc_method_desc magic_method = {
+	.name = "magic",
+	.summary = "denoise: MAGIC's diffusion with an adaptive Gaussian kernel",
+	.provides = "denoised counts",
+	.params = magic_params,
+};
+
+static const sc_method_desc alra_method = {
+	.name = "alra",
+	.summary = "denoise: ALRA's low-rank approximation (rank by spectral gap, thresholded)",
+	.provides = "denoised counts",
+	.params = alra_params,
+};
+
 static const sc_method_desc *const methods[] = {
-	&mean_method, &knn_method, &tangram_method, NULL,
+	&mean_method, &knn_method, &tangram_method,
+	&none_method, &knn_smooth_method, &magic_method, &alra_method, NULL,
 };
 
 static const sc_step_kind *const steps[] = {
 	&sc_imputation_genes_kind, &sc_imputation_spatial_kind, &sc_imputation_spatial_eval_kind,
-	NULL,
+	&sc_imputation_thin_kind, &sc_imputation_denoise_kind, &sc_imputation_denoise_eval_kind, NULL,
 };
 
 #define SP(n, p, d) { .name = n, .higher_is_better = 1, .group = "spatial", .primary = p, .doc = d }
@@ -100,6 +150,12 @@ static const sc_metric_desc metrics[] = {
 	SP("spearman_median", 0, "median over held-out genes of the Spearman rho across spots"),
 	SP("spearman_mean", 0, "mean over held-out genes of the Spearman rho across spots"),
 	SP("pearson_significant", 0, "share of held-out genes whose Pearson p-value is below 0.005"),
+	{ .name = "mse", .higher_is_better = 0, .group = "denoise",
+	  .doc = "denoise: MSE of log1p(test) and log1p(denoised), both scaled per cell to the "
+		 "median test library size" },
+	{ .name = "poisson", .higher_is_better = 0, .group = "denoise",
+	  .doc = "denoise: Poisson loss of the test counts given the denoised values scaled to "
+		 "the test's total" },
 	{ NULL },
 };
 #undef SP
