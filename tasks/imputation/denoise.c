@@ -50,17 +50,17 @@ static void thin_block(void *ctx, size_t b)
 }
 
 /* Integer counts: the first non-integer value named by cell and gene. */
-static int check_integer(sc_step_ctx *c, const sc_csr *m, const char *path, sc_h5ad *h)
+static int check_integer(sc_err *err, const sc_csr *m, const char *path, sc_h5ad *h)
 {
 	for (size_t i = 0; i < m->rows; i++)
 		for (int64_t p = m->indptr[i]; p < m->indptr[i + 1]; p++)
 			if (m->data[p] != floor(m->data[p])) {
 				char **obs = NULL, **var = NULL;
 				size_t no = 0, nv = 0;
-				if (sc_h5ad_read_index(&obs, &no, h, "obs", c->err) ||
-				    sc_h5ad_read_index(&var, &nv, h, "var", c->err))
-					return c->err->code;
-				int rc = sc_errf(c->err, SC_EINVAL,
+				if (sc_h5ad_read_index(&obs, &no, h, "obs", err) ||
+				    sc_h5ad_read_index(&var, &nv, h, "var", err))
+					return err->code;
+				int rc = sc_errf(err, SC_EINVAL,
 						 "%s: the denoise setting needs integer counts: cell '%s', "
 						 "gene '%s' has %g",
 						 sc_path_basename(path), obs[i], var[m->indices[p]], m->data[p]);
@@ -69,6 +69,20 @@ static int check_integer(sc_step_ctx *c, const sc_csr *m, const char *path, sc_h
 				return rc;
 			}
 	return 0;
+}
+
+int sc_imp_check_counts(const char *path, const char *counts, sc_err *err)
+{
+	sc_h5ad *h = NULL;
+	sc_csr m = { 0 };
+	int rc = sc_h5ad_open(&h, path, err);
+	if (!rc && (rc = sc_rep_read_counts(&m, h, counts, err)))
+		sc_errprefix(err, "%s: the denoise setting needs counts: ", sc_path_basename(path));
+	if (!rc)
+		rc = check_integer(err, &m, path, h);
+	sc_csr_free(&m);
+	sc_h5ad_close(h);
+	return rc;
 }
 
 static int imputation_thin(sc_step_ctx *c)
@@ -84,7 +98,7 @@ static int imputation_thin(sc_step_ctx *c)
 	char *path = NULL;
 	int rc = sc_h5ad_open(&h, pd, c->err);
 	if (rc || (rc = sc_rep_read_counts(&m, h, sc_step_str(c, "counts", "X"), c->err)) ||
-	    (rc = check_integer(c, &m, pd, h)) ||
+	    (rc = check_integer(c->err, &m, pd, h)) ||
 	    (rc = sc_h5ad_read_index(&obs, &no, h, "obs", c->err)) ||
 	    (rc = sc_h5ad_read_index(&var, &nv, h, "var", c->err)))
 		goto out;

@@ -144,4 +144,7 @@ int sc_imp_magic(sc_dmat *out, const sc_dmat *counts, size_t knn, size_t t, doub
 int sc_imp_alra(sc_dmat *out, size_t *rank, const sc_dmat *counts, size_t max_rank,
 		sc_err *err) SC_WUR;
 
+/* The dataset's counts are finite, non-negative integers (denoise.c). */
+int sc_imp_check_counts(const char *path, const char *counts, sc_err *err) SC_WUR;
+
 #endif

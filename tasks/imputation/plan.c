@@ -190,6 +190,9 @@ static int plan_spatial(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 
 static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml)
 {
+	sc_err e;
+	if (sc_imp_check_counts(sc_plan_ctx_dataset_path(x, t->dataset), sc_plan_opt_str(t, "counts"), &e))
+		return sc_spec_errf(x->spec, t->node, x->err, "dataset '%s': %s", t->dataset, e.msg);
 	for (size_t si = 0; si < t->n_seeds; si++) {
 		int64_t seed = t->seeds[si];
 		json_t *tp = json_pack("{s:s, s:f}", "counts", sc_plan_opt_str(t, "counts"),
