@@ -7,6 +7,7 @@
 #include "task.h"
 #include "tasks/annotation/annotation.h"
 #include "tasks/genefunc/genefunc.h"
+#include "tasks/imputation/imputation.h"
 #include "tasks/integration/integration.h"
 #include "tasks/perturbation/perturbation.h"
 #include "tasks/grn/grn.h"
@@ -23,6 +24,7 @@ const sc_task *const sc_tasks[] = {
 	&sc_perturbation_task,
 	&sc_grn_task,
 	&sc_simulation_task,
+	&sc_imputation_task,
 	NULL,
 };
 
