@@ -27,6 +27,7 @@
 #include "io/npy.h"
 #include "tasks/rep.h"
 #include "tasks/scib/suite.h"
+#include "tasks/scib/tables.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -245,12 +246,9 @@ static int integration_eval(sc_step_ctx *c)
 	sc_csr g = { 0 };
 	sc_scib_result r;
 	memset(&r, 0, sizeof(r));
-	double *prevar = NULL;
 	size_t *rows = NULL;
-	char **names = NULL;
+	char **names = NULL, **cells = NULL;
 	size_t nnames = 0;
-	sc_buf b = SC_BUF_INIT;
-	sc_buf_init(&b);
 	int rc = sc_h5ad_open(&h, pd, c->err);
 	if (rc || (rc = sc_h5ad_read_labels(&lab, h, "obs", label_key ? label_key : "", c->err)) ||
 	    (rc = sc_h5ad_read_index(&names, &nnames, h, "obs", c->err)))
@@ -306,21 +304,8 @@ static int integration_eval(sc_step_ctx *c)
 	sc_scib_opts o;
 	sc_scib_opts_default(&o);
 	o.seed = (uint64_t)c->seed;
-	if (pre.v) {
-		/* PC variances of the unintegrated scores (their column variances). */
-		prevar = sc_xcalloc(pre.cols ? pre.cols : 1, sizeof(double));
-		for (size_t j = 0; j < pre.cols; j++) {
-			double m = 0, q = 0;
-			for (size_t i = 0; i < pre.rows; i++)
-				m += SC_AT(&pre, i, j);
-			m /= (double)pre.rows;
-			for (size_t i = 0; i < pre.rows; i++)
-				q += (SC_AT(&pre, i, j) - m) * (SC_AT(&pre, i, j) - m);
-			prevar[j] = q / (double)(pre.rows > 1 ? pre.rows - 1 : 1);
-		}
-		o.pre_scores = &pre;
-		o.pre_variance = prevar;
-	}
+	if (pre.v)
+		o.pre_scores = &pre; /* variances: its column variances */
 	if (g.indptr)
 		o.conn15 = &g;
 	if ((rc = sc_scib_suite_run(&r, &emb, &lab, &bat, &o, c->err)))
@@ -354,66 +339,17 @@ static int integration_eval(sc_step_ctx *c)
 		sc_step_metric(c, "batch", r.batch, 1, "mean of the batch-correction metrics");
 		sc_step_metric(c, "overall", r.overall, 1, "0.6 bio + 0.4 batch");
 	}
-	/* Per-cell values. */
-	sc_buf_puts(&b, "cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue\n");
-	for (size_t i = 0; i < n; i++) {
-		sc_buf_csv(&b, names[rows[i]]);
-		sc_buf_putc(&b, ',');
-		sc_buf_csv(&b, lab.names[lab.codes[i]]);
-		sc_buf_putc(&b, ',');
-		sc_buf_csv(&b, bat.names[bat.codes[i]]);
-		sc_buf_printf(&b, ",%d", r.cluster ? r.cluster[i] : -1);
-		const double *cols[] = { r.asw_label_cell, r.asw_batch_cell, r.ilisi_cell, r.clisi_cell,
-					 r.kbet_pvalue_cell };
-		for (int k = 0; k < 5; k++) {
-			if (cols[k] && !isnan(cols[k][i]))
-				sc_buf_printf(&b, ",%.17g", cols[k][i]);
-			else
-				sc_buf_puts(&b, ",");
-		}
-		sc_buf_putc(&b, '\n');
-	}
-	char *cp = sc_step_out(c, "cells.csv");
-	rc = sc_write_file_atomic(cp, b.s, b.len, 0644, c->err);
+	/* Per-cell values and per-label summaries: where does integration fail? */
+	cells = sc_xmalloc((n ? n : 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		cells[i] = names[rows[i]];
+	char *cp = sc_step_out(c, "cells.csv"), *lp = sc_step_out(c, "labels.csv");
+	rc = sc_scib_tables_write(cp, lp, &r, cells, &lab, &bat, c->err);
 	free(cp);
-	if (rc)
-		goto out;
-	/* Per-label summaries: where does integration fail? */
-	sc_buf_reset(&b);
-	sc_buf_puts(&b, "label,cells,asw_label,asw_batch,ilisi,clisi\n");
-	for (size_t k = 0; k < lab.ncat; k++) {
-		double s[4] = { 0 };
-		size_t cnt[4] = { 0 }, cells = 0;
-		const double *cols[] = { r.asw_label_cell, r.asw_batch_cell, r.ilisi_cell, r.clisi_cell };
-		for (size_t i = 0; i < n; i++) {
-			if (lab.codes[i] != (int32_t)k)
-				continue;
-			cells++;
-			for (int q = 0; q < 4; q++)
-				if (cols[q] && !isnan(cols[q][i])) {
-					s[q] += cols[q][i];
-					cnt[q]++;
-				}
-		}
-		if (!cells)
-			continue;
-		sc_buf_csv(&b, lab.names[k]);
-		sc_buf_printf(&b, ",%zu", cells);
-		for (int q = 0; q < 4; q++) {
-			if (cnt[q])
-				sc_buf_printf(&b, ",%.17g", s[q] / (double)cnt[q]);
-			else
-				sc_buf_puts(&b, ",");
-		}
-		sc_buf_putc(&b, '\n');
-	}
-	char *lp = sc_step_out(c, "labels.csv");
-	rc = sc_write_file_atomic(lp, b.s, b.len, 0644, c->err);
 	free(lp);
 out:
-	sc_buf_free(&b);
+	free(cells);
 	sc_scib_result_free(&r);
-	free(prevar);
 	free(rows);
 	sc_h5ad_strings_free(names, nnames);
 	sc_csr_free(&g);

@@ -200,8 +200,9 @@ int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *
 	    (rc = sc_scib_cats_init(&lab, labels, n, "labels", err)) ||
 	    (rc = sc_scib_cats_init(&bat, batches, n, "batches", err)))
 		goto out;
-	if (opts->pre_scores && (!opts->pre_variance || opts->pre_scores->rows != n)) {
-		rc = sc_errf(err, SC_EINVAL, "unintegrated PC scores need %zu rows and variances", n);
+	if (opts->pre_scores && opts->pre_scores->rows != n) {
+		rc = sc_errf(err, SC_EINVAL, "unintegrated PC scores have %zu rows for %zu cells",
+			     opts->pre_scores->rows, n);
 		goto out;
 	}
 	if (opts->pre_x && opts->pre_x->rows != n) {
@@ -430,9 +431,15 @@ int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *
 		M[M_PCR_AFTER].value = after;
 		M[M_PCR_AFTER].seconds = now() - t0;
 		t0 = now();
-		if (opts->pre_scores)
+		if (opts->pre_scores && opts->pre_variance) {
 			rc = sc_scib_pcr_scores(&before, NULL, opts->pre_scores, opts->pre_variance,
 						batches, err);
+		} else if (opts->pre_scores) {
+			double *var = sc_xmalloc(sizeof(double) * (opts->pre_scores->cols + 1));
+			sc_scib_column_variances(var, opts->pre_scores);
+			rc = sc_scib_pcr_scores(&before, NULL, opts->pre_scores, var, batches, err);
+			free(var);
+		}
 		else if (opts->pre_x)
 			rc = sc_scib_pcr_embedding(&before, opts->pre_x, batches, opts->pcr_comps, err);
 		if (rc)
