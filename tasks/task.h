@@ -73,12 +73,20 @@ typedef struct sc_method_desc {
 	const char *representation; /* annotation: what it trains on by default ("pca") */
 } sc_method_desc;
 
+/* What a metric needs of the evaluated result (sc_metric_desc.needs): a
+ * step that lacks it leaves the metric out or reports it undefined. */
+enum {
+	SC_METRIC_NEEDS_BATCHES = 1 << 0,   /* two batches or more to compare */
+	SC_METRIC_NEEDS_EMBEDDING = 1 << 1, /* coordinates, not only a graph */
+};
+
 typedef struct sc_metric_desc {
 	const char *name;
 	int higher_is_better;
 	const char *group; /* "classification", "bio", "batch", "score", "spread", ... */
 	int primary;       /* the task's ranking metric (one per task) */
 	const char *doc;
+	unsigned needs;    /* SC_METRIC_NEEDS_* */
 } sc_metric_desc;
 
 struct sc_plan_ctx;
