@@ -62,12 +62,17 @@ out:
 	return rc;
 }
 
-static void standard_opts(sc_step_ctx *c, sc_standard_opts *o)
+/* The preprocessing of a built-in embedding: the task's n_top_genes and
+ * n_comps (passed by the planner), the method's target_sum where the
+ * method declares one (its default is the descriptor's). */
+static void standard_opts(sc_step_ctx *c, const char *method, sc_standard_opts *o)
 {
 	sc_standard_opts_default(o);
 	o->n_top_genes = (size_t)sc_step_int(c, "n_top_genes", (long long)o->n_top_genes);
 	o->n_comps = (size_t)sc_step_int(c, "n_comps", (long long)o->n_comps);
-	o->target_sum = sc_step_num(c, "target_sum", o->target_sum);
+	const sc_method_desc *m = sc_task_method_find(&sc_batch_task, method);
+	if (m && sc_method_param_find(m, "target_sum"))
+		o->target_sum = sc_step_param(c, m, "target_sum");
 }
 
 static int batch_embed(sc_step_ctx *c)
@@ -76,11 +81,12 @@ static int batch_embed(sc_step_ctx *c)
 	if (!pd)
 		return c->err->code;
 	sc_batch_baseline which;
-	int rc = sc_batch_baseline_parse(&which, sc_step_str(c, "method", "unintegrated"), c->err);
+	const char *method = sc_step_str(c, "method", "unintegrated");
+	int rc = sc_batch_baseline_parse(&which, method, c->err);
 	if (rc)
 		return rc;
 	sc_standard_opts so;
-	standard_opts(c, &so);
+	standard_opts(c, method, &so);
 	sc_h5ad *h = NULL;
 	sc_csr m = { 0 };
 	sc_labels b = { 0 };
