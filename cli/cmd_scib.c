@@ -100,6 +100,67 @@ static void print_text(const sc_scib_result *r)
 	printf("%-24s %9s  %-5s  %-6s %8.2f\n", "total", "", "", "", r->total_seconds);
 }
 
+/* The tables, cells named by their row number. */
+static int write_tables(const char *cells, const char *labels, const sc_scib_result *r,
+			const sc_labels *lab, const sc_labels *bat, sc_err *err)
+{
+	char **names = sc_xmalloc(sizeof(char *) * (r->n + 1));
+	for (size_t i = 0; i < r->n; i++)
+		names[i] = sc_xasprintf("%zu", i);
+	int rc = sc_scib_tables_write(cells, labels, r, names, lab, bat, err);
+	for (size_t i = 0; i < r->n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* files: EMB.npy, LABELS, BATCHES. */
+static int run_suite(cli_ctx *c, char **files, const char *pre, const char *prevar,
+		     const char *cells, const char *labels_out, sc_scib_opts *opts)
+{
+	sc_err err = { 0 };
+	sc_dmat emb = { 0 }, pcs = { 0 }, var = { 0 };
+	sc_labels lab = { 0 }, bat = { 0 };
+	sc_scib_result r = { 0 };
+	int rc = 1;
+	if (sc_npy_load(&emb, NULL, files[0], &err) ||
+	    sc_labels_read_file(&lab, files[1], "labels", &err) ||
+	    sc_labels_read_file(&bat, files[2], "batches", &err) ||
+	    (pre && sc_npy_load(&pcs, NULL, pre, &err)) ||
+	    (prevar && sc_npy_load(&var, NULL, prevar, &err)))
+		goto fail;
+	if (pre)
+		opts->pre_scores = &pcs; /* without --pre-var: its column variances */
+	if (prevar) {
+		if (var.rows * var.cols != pcs.cols) {
+			sc_errf(&err, SC_EINVAL, "'%s' has %zu variances for %zu components", prevar,
+				var.rows * var.cols, pcs.cols);
+			goto fail;
+		}
+		opts->pre_variance = var.v;
+	}
+	if (sc_scib_suite_run(&r, &emb, &lab, &bat, opts, &err) ||
+	    ((cells || labels_out) && write_tables(cells, labels_out, &r, &lab, &bat, &err)))
+		goto fail;
+	if (c->json)
+		rc = cli_json_out(c, to_json(&r));
+	else {
+		print_text(&r);
+		rc = 0;
+	}
+	goto out;
+fail:
+	rc = cli_fail(c, &err);
+out:
+	sc_scib_result_free(&r);
+	sc_dmat_free(&emb);
+	sc_dmat_free(&pcs);
+	sc_dmat_free(&var);
+	sc_labels_free(&lab);
+	sc_labels_free(&bat);
+	return rc;
+}
+
 int cmd_scib(cli_ctx *c, int argc, char **argv)
 {
 	enum { O_PRE = 1, O_PREVAR, O_THREADS, O_SEED, O_CELLS, O_LABELS };
@@ -145,60 +206,9 @@ int cmd_scib(cli_ctx *c, int argc, char **argv)
 	if (prevar && !pre)
 		return cli_usage_error(c, "--pre-var needs --pre");
 
-	sc_err err = { 0 };
-	sc_dmat emb = { 0 }, pcs = { 0 }, var = { 0 };
-	sc_labels lab = { 0 }, bat = { 0 };
-	sc_scib_result r = { 0 };
-	char **names = NULL;
-	int rc = 1;
-	if (sc_npy_load(&emb, NULL, argv[c->optind], &err) ||
-	    sc_labels_read_file(&lab, argv[c->optind + 1], "labels", &err) ||
-	    sc_labels_read_file(&bat, argv[c->optind + 2], "batches", &err) ||
-	    (pre && sc_npy_load(&pcs, NULL, pre, &err)) ||
-	    (prevar && sc_npy_load(&var, NULL, prevar, &err)))
-		goto fail;
 	sc_scib_opts opts;
 	sc_scib_opts_default(&opts);
 	opts.n_threads = (int)threads;
 	opts.seed = (uint64_t)seed;
-	if (pre)
-		opts.pre_scores = &pcs; /* without --pre-var: its column variances */
-	if (prevar) {
-		if (var.rows * var.cols != pcs.cols) {
-			sc_errf(&err, SC_EINVAL, "'%s' has %zu variances for %zu components", prevar,
-				var.rows * var.cols, pcs.cols);
-			goto fail;
-		}
-		opts.pre_variance = var.v;
-	}
-	if (sc_scib_suite_run(&r, &emb, &lab, &bat, &opts, &err))
-		goto fail;
-	if (cells || labels_out) {
-		/* cells are named by their row number */
-		names = sc_xmalloc(sizeof(char *) * (r.n + 1));
-		for (size_t i = 0; i < r.n; i++)
-			names[i] = sc_xasprintf("%zu", i);
-		if (sc_scib_tables_write(cells, labels_out, &r, names, &lab, &bat, &err))
-			goto fail;
-	}
-	if (c->json)
-		rc = cli_json_out(c, to_json(&r));
-	else {
-		print_text(&r);
-		rc = 0;
-	}
-	goto out;
-fail:
-	rc = cli_fail(c, &err);
-out:
-	for (size_t i = 0; names && i < r.n; i++)
-		free(names[i]);
-	free(names);
-	sc_scib_result_free(&r);
-	sc_dmat_free(&emb);
-	sc_dmat_free(&pcs);
-	sc_dmat_free(&var);
-	sc_labels_free(&lab);
-	sc_labels_free(&bat);
-	return rc;
+	return run_suite(c, argv + c->optind, pre, prevar, cells, labels_out, &opts);
 }
