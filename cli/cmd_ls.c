@@ -19,24 +19,13 @@ static const char ls_usage[] =
 	"  --kind KIND  only objects of this kind (dataset, weights, config, output, log, ...)\n"
 	"  --all        also the objects inside directories and those the runner made\n";
 
-/* Names of an object as "a, b" (caller frees), NULL with err on a
- * catalog error. */
-static char *names_of(sqlite3 *db, const char *id, sc_err *err)
+/* Names of an object as "a, b" (caller frees). */
+static char *names_of(const sc_catalog_object *o)
 {
-	sqlite3_stmt *q;
-	if (sc_db_prepare(db, &q, "SELECT name FROM names WHERE object = ? ORDER BY name", err))
-		return NULL;
 	sc_buf b = SC_BUF_INIT;
 	sc_buf_init(&b);
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-	int r;
-	while ((r = sc_db_row(db, q, err, "cannot read the names")) > 0)
-		sc_buf_printf(&b, "%s%s", b.len ? ", " : "", sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	if (r < 0) {
-		sc_buf_free(&b);
-		return NULL;
-	}
+	for (size_t i = 0; i < o->n_names; i++)
+		sc_buf_printf(&b, "%s%s", i ? ", " : "", o->names[i]);
 	return sc_buf_detach(&b);
 }
 
@@ -62,55 +51,53 @@ int cmd_ls(cli_ctx *c, int argc, char **argv)
 	sc_store *s = NULL;
 	if (cli_open_store(c, &s, &err))
 		return cli_fail(c, &err);
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q;
-	if (sc_db_prepare(db, &q,
-			  "SELECT id, type, kind, size, added_at FROM objects "
-			  "WHERE (?1 IS NULL OR kind = ?1) AND (?2 OR listed) "
-			  "ORDER BY added_at DESC, id",
-			  &err)) {
-		sc_store_free(s);
+	sc_catalog_object *v;
+	size_t n;
+	int rc = sc_catalog_objects_list(s, kind, all, &v, &n, &err);
+	sc_store_free(s);
+	if (rc)
 		return cli_fail(c, &err);
-	}
-	if (kind)
-		sqlite3_bind_text(q, 1, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(q, 2, all);
 	json_t *arr = c->json ? json_array() : NULL;
-	int r;
-	while ((r = sc_db_row(db, q, &err, "cannot list the objects")) > 0) {
-		const char *id = (const char *)sqlite3_column_text(q, 0);
-		const char *type = (const char *)sqlite3_column_text(q, 1);
-		const char *k = (const char *)sqlite3_column_text(q, 2);
-		uint64_t size = (uint64_t)sqlite3_column_int64(q, 3);
-		int64_t at = sqlite3_column_int64(q, 4);
-		char *names = names_of(db, id, &err);
-		if (!names) {
-			r = SC_ERR;
-			break;
-		}
+	for (size_t i = 0; i < n; i++) {
+		const sc_catalog_object *o = &v[i];
+		const char *hex = sc_oid_hex_of(o->id);
+		char *names = names_of(o);
 		if (arr) {
 			char t[32];
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "hash",
-							     id + 7, "type", type, "kind", k, "size",
-							     (json_int_t)size, "added",
-							     sc_fmt_time_utc(at, t), "names", names));
+							     hex, "type", o->type, "kind", o->kind,
+							     "size", (json_int_t)o->size, "added",
+							     sc_fmt_time_utc(o->added_at, t), "names",
+							     names));
 		} else {
 			char sz[32], t[32];
-			printf("%s  %-7s %9s  %s%s%s%s\n", id + 7, k, sc_fmt_size(size, sz),
-			       sc_fmt_time(at, t), strcmp(type, "tree") ? "" : "  (tree)",
+			printf("%s  %-7s %9s  %s%s%s%s\n", hex, o->kind, sc_fmt_size(o->size, sz),
+			       sc_fmt_time(o->added_at, t), strcmp(o->type, "tree") ? "" : "  (tree)",
 			       *names ? "  " : "", names);
 		}
 		free(names);
 	}
-	sqlite3_finalize(q);
-	sc_store_free(s);
-	if (r < 0) {
-		json_decref(arr);
-		return cli_fail(c, &err);
-	}
+	sc_catalog_objects_free(v, n);
 	if (arr)
 		cli_json_out(c, json_pack("{s:o}", "objects", arr));
 	return 0;
+}
+
+/* One use of an object as `show` prints it. */
+static json_t *use_text(const sc_catalog_use *u)
+{
+	switch (u->kind) {
+	case SC_CATALOG_USE_INPUT:
+	case SC_CATALOG_USE_OUTPUT:
+		return json_sprintf("%s of step %.12s (%s)",
+				    u->kind == SC_CATALOG_USE_INPUT ? "input" : "output",
+				    u->step ? u->step : "", u->role ? u->role : "");
+	case SC_CATALOG_USE_RESULT:
+		return json_sprintf("result of run %lld", (long long)u->run);
+	case SC_CATALOG_USE_SPEC:
+		return json_sprintf("spec of run %lld", (long long)u->run);
+	}
+	return json_null();
 }
 
 /* `sceval show` for an object; called by cmd_show when REF is not a run. */
@@ -120,75 +107,52 @@ int cli_show_object(cli_ctx *c, sc_store *s, const char *ref)
 	sc_oid oid;
 	if (sc_store_resolve(s, ref, &oid, &err))
 		return cli_fail(c, &err);
+	sc_catalog_object rec;
+	sc_catalog_source *src = NULL;
+	sc_catalog_use *use = NULL;
+	size_t nsrc = 0, nuse = 0;
+	int found;
+	if (sc_catalog_object_get(s, &oid, &rec, &found, &err))
+		return cli_fail(c, &err);
+	if (sc_catalog_object_sources(s, &oid, &src, &nsrc, &err) ||
+	    sc_catalog_object_uses(s, &oid, 20, &use, &nuse, &err)) {
+		sc_catalog_sources_free(src, nsrc);
+		sc_catalog_object_clear(&rec);
+		return cli_fail(c, &err);
+	}
 	char id[SC_OID_IDLEN];
 	sc_oid_id(&oid, id);
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q;
-	if (sc_db_prepare(db, &q, "SELECT type, kind, size, added_at FROM objects WHERE id = ?",
-			  &err))
-		return cli_fail(c, &err);
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
 	char *path = sc_store_object_path(s, &oid);
-	char *names = names_of(db, id, &err);
-	if (!names) {
-		sqlite3_finalize(q);
-		free(path);
-		return cli_fail(c, &err);
-	}
-	json_t *j = json_pack("{s:s, s:s}", "hash", id + 7, "path", path);
-	int r = sc_db_row(db, q, &err, "cannot read the object's record");
-	if (r > 0) {
+	char *names = names_of(&rec);
+	json_t *j = json_pack("{s:s, s:s}", "hash", sc_oid_hex_of(id), "path", path);
+	if (found) {
 		char t[32];
-		json_object_set_new(j, "type", json_string((const char *)sqlite3_column_text(q, 0)));
-		json_object_set_new(j, "kind", json_string((const char *)sqlite3_column_text(q, 1)));
-		json_object_set_new(j, "size", json_integer(sqlite3_column_int64(q, 2)));
-		json_object_set_new(j, "added", json_string(sc_fmt_time_utc(sqlite3_column_int64(q, 3), t)));
-	} else if (r == 0) {
+		json_object_set_new(j, "type", json_string(rec.type));
+		json_object_set_new(j, "kind", json_string(rec.kind));
+		json_object_set_new(j, "size", json_integer((json_int_t)rec.size));
+		json_object_set_new(j, "added", json_string(sc_fmt_time_utc(rec.added_at, t)));
+	} else {
 		json_object_set_new(j, "recorded", json_false());
 	}
-	sqlite3_finalize(q);
-	int bad = r < 0;
 	json_object_set_new(j, "names", json_string(names));
-	json_t *src = json_array();
-	if (!sc_db_prepare(db, &q,
-			   "SELECT path, host, added_at FROM object_sources WHERE object = ? "
-			   "ORDER BY added_at",
-			   &err)) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-		while (!bad && (r = sc_db_row(db, q, &err, "cannot read the object's sources")) > 0) {
-			char t[32];
-			json_array_append_new(src, json_pack("{s:s, s:s, s:s}", "path",
-							     sqlite3_column_text(q, 0), "host",
-							     sqlite3_column_text(q, 1), "added",
-							     sc_fmt_time_utc(sqlite3_column_int64(q, 2), t)));
-		}
-		sqlite3_finalize(q);
-		bad |= r < 0;
+	json_t *sources = json_array();
+	for (size_t i = 0; i < nsrc; i++) {
+		char t[32];
+		json_array_append_new(sources, json_pack("{s:s, s:s, s:s}", "path", src[i].path, "host",
+							 src[i].host, "added",
+							 sc_fmt_time_utc(src[i].added_at, t)));
 	}
-	json_object_set_new(j, "sources", src);
+	json_object_set_new(j, "sources", sources);
 	/* Which runs and steps use it, so a user sees why gc keeps it. */
 	json_t *used = json_array();
-	if (!sc_db_prepare(db, &q,
-			   "SELECT 'input of step ' || substr(step, 1, 12) || ' (' || role || ')' "
-			   "FROM step_inputs WHERE object = ?1 UNION ALL "
-			   "SELECT 'output of step ' || substr(step, 1, 12) || ' (' || role || ')' "
-			   "FROM step_outputs WHERE object = ?1 UNION ALL "
-			   "SELECT 'result of run ' || id FROM runs WHERE result = ?1 UNION ALL "
-			   "SELECT 'spec of run ' || id FROM runs WHERE spec = ?1 LIMIT 20",
-			   &err)) {
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_TRANSIENT);
-		while (!bad && (r = sc_db_row(db, q, &err, "cannot read the object's users")) > 0)
-			json_array_append_new(used, json_string((const char *)sqlite3_column_text(q, 0)));
-		sqlite3_finalize(q);
-		bad |= r < 0;
-	}
+	for (size_t i = 0; i < nuse; i++)
+		json_array_append_new(used, use_text(&use[i]));
 	json_object_set_new(j, "used_by", used);
 	free(names);
 	free(path);
-	if (bad) {
-		json_decref(j);
-		return cli_fail(c, &err);
-	}
+	sc_catalog_sources_free(src, nsrc);
+	sc_catalog_uses_free(use, nuse);
+	sc_catalog_object_clear(&rec);
 	if (c->json)
 		return cli_json_out(c, j);
 	printf("object  %s\n", id);
@@ -206,7 +170,7 @@ int cli_show_object(cli_ctx *c, sc_store *s, const char *ref)
 		printf("names   %s\n", sc_json_str(j, "names", ""));
 	size_t i;
 	json_t *v;
-	json_array_foreach(src, i, v)
+	json_array_foreach(sources, i, v)
 		printf("source  %s:%s (%s)\n", sc_json_str(v, "host", ""), sc_json_str(v, "path", ""),
 		       sc_json_str(v, "added", ""));
 	json_array_foreach(used, i, v)

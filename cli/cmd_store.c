@@ -268,53 +268,32 @@ int cmd_tag(cli_ctx *c, int argc, char **argv)
 	if (cli_open_store(c, &s, &err))
 		return cli_fail(c, &err);
 	int rc = 0;
-	sqlite3 *db = sc_store_db(s);
 	if (n == 0) {
-		sqlite3_stmt *q;
-		if (sc_db_prepare(db, &q, "SELECT name, object FROM names ORDER BY name", &err)) {
+		sc_catalog_name *v;
+		size_t nv;
+		if (sc_catalog_names_list(s, &v, &nv, &err)) {
 			rc = cli_fail(c, &err);
 		} else {
 			json_t *arr = c->json ? json_array() : NULL;
-			int r;
-			while ((r = sc_db_row(db, q, &err, "cannot read the names")) > 0) {
-				const char *nm = (const char *)sqlite3_column_text(q, 0);
-				const char *id = (const char *)sqlite3_column_text(q, 1) + 7;
+			for (size_t i = 0; i < nv; i++) {
+				const char *id = sc_oid_hex_of(v[i].object);
 				if (arr)
-					json_array_append_new(arr, json_pack("{s:s, s:s}", "name", nm,
-									     "hash", id));
+					json_array_append_new(arr, json_pack("{s:s, s:s}", "name",
+									     v[i].name, "hash", id));
 				else
-					printf("%s  %s\n", id, nm);
+					printf("%s  %s\n", id, v[i].name);
 			}
-			sqlite3_finalize(q);
-			if (r < 0) {
-				json_decref(arr);
-				rc = cli_fail(c, &err);
-			} else if (arr) {
+			sc_catalog_names_free(v, nv);
+			if (arr)
 				cli_json_out(c, json_pack("{s:o}", "names", arr));
-			}
 		}
 	} else if (del) {
-		sqlite3_stmt *q;
-		if (sc_db_begin(db, &err) ||
-		    sc_db_prepare(db, &q, "DELETE FROM names WHERE name = ?", &err)) {
-			sc_db_rollback(db);
+		if (sc_catalog_name_delete(s, argv[c->optind], &err))
 			rc = cli_fail(c, &err);
-		} else {
-			sqlite3_bind_text(q, 1, argv[c->optind], -1, SQLITE_TRANSIENT);
-			int r = sc_db_done(db, q, &err, "cannot remove a name");
-			sqlite3_finalize(q);
-			if (!r && sqlite3_changes(db) == 0) {
-				sc_db_rollback(db);
-				rc = cli_failf(c, "no name '%s'", argv[c->optind]);
-			} else if (r || sc_db_commit(db, &err)) {
-				sc_db_rollback(db);
-				rc = cli_fail(c, &err);
-			}
-		}
 	} else {
 		sc_oid id;
-		if (sc_store_lock(s, 0, 1, &err) || sc_store_resolve(s, argv[c->optind], &id, &err) ||
-		    sc_store_tag(s, &id, argv[c->optind + 1], force, &err))
+		if (sc_store_resolve(s, argv[c->optind], &id, &err) ||
+		    sc_catalog_name_set(s, &id, argv[c->optind + 1], force, &err))
 			rc = cli_fail(c, &err);
 	}
 	sc_store_free(s);

@@ -118,11 +118,6 @@ char *sc_report_page_name(const char *task, char *const *taken, size_t ntaken)
 
 /* ---- sources ----------------------------------------------------------------- */
 
-static const char *hex_of(const char *id)
-{
-	return id && !strncmp(id, "sha256:", 7) ? id + 7 : id;
-}
-
 /* Index the steps by key and their outputs by object. */
 static void index_steps(sc_report_src *x, const json_t *list)
 {
@@ -141,7 +136,7 @@ static void index_steps(sc_report_src *x, const json_t *list)
 		json_object_foreach(json_object_get(st, "outputs"), role, o)
 			if (json_is_string(o)) {
 				/* Two steps may write identical bytes: keep them all. */
-				const char *h = hex_of(json_string_value(o));
+				const char *h = sc_oid_hex_of(json_string_value(o));
 				json_t *l = json_object_get(x->producer, h);
 				if (!l) {
 					l = json_array();
@@ -178,58 +173,44 @@ static int load_result(sc_report_src *x, sc_store *s, sc_err *err)
 	snprintf(x->name, sizeof(x->name), "result %.12s", x->result);
 	x->rows = sc_query_result_metrics(man);
 	json_t *steps = json_object_get(man, "steps");
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q = NULL;
 	/* The catalog's times are decoration, but a catalog that fails to
 	 * answer is an error, not "no times". */
-	if ((rc = sc_db_prepare(db, &q, "SELECT wall_s, cpu_s, maxrss_kb FROM steps WHERE key = ?",
-				err))) {
-		json_decref(man);
-		return rc;
-	}
 	size_t i;
 	json_t *st;
-	int r = 0;
 	json_array_foreach(steps, i, st)
 	{
-		sqlite3_reset(q);
-		sqlite3_bind_text(q, 1, sc_json_str(st, "key", ""), -1, SQLITE_TRANSIENT);
-		if ((r = sc_db_row(db, q, err, "cannot read a step's times")) < 0)
-			break;
-		if (r > 0) {
-			if (sqlite3_column_type(q, 0) != SQLITE_NULL)
-				json_object_set_new(st, "wall", json_real(sqlite3_column_double(q, 0)));
-			if (sqlite3_column_type(q, 1) != SQLITE_NULL)
-				json_object_set_new(st, "cpu", json_real(sqlite3_column_double(q, 1)));
-			if (sqlite3_column_type(q, 2) != SQLITE_NULL)
-				json_object_set_new(st, "maxrss_kb",
-						    json_integer(sqlite3_column_int64(q, 2)));
+		int found;
+		sc_catalog_num wall, cpu, rss;
+		if ((rc = sc_catalog_step_times(s, sc_json_str(st, "key", ""), &found, &wall, &cpu, &rss,
+						err))) {
+			json_decref(man);
+			return rc;
 		}
-	}
-	sqlite3_finalize(q);
-	if (r < 0) {
-		json_decref(man);
-		return r;
+		if (found && wall.set)
+			json_object_set_new(st, "wall", json_real(wall.d));
+		if (found && cpu.set)
+			json_object_set_new(st, "cpu", json_real(cpu.d));
+		if (found && rss.set)
+			json_object_set_new(st, "maxrss_kb", json_integer(rss.i));
 	}
 	index_steps(x, steps);
 	json_decref(man);
-	char want[SC_OID_IDLEN + 8];
-	snprintf(want, sizeof(want), "sha256:%s", x->result);
 	int64_t by = 0;
-	if ((rc = sc_db_prepare(db, &q, "SELECT id FROM runs WHERE result = ? ORDER BY id LIMIT 1",
-				err)))
+	if ((rc = sc_catalog_run_of_result(s, &id, &by, err)))
 		return rc;
-	sqlite3_bind_text(q, 1, want, -1, SQLITE_TRANSIENT);
-	r = sc_db_row(db, q, err, "cannot read the runs");
-	if (r > 0)
-		by = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	if (r < 0)
-		return r;
 	if (by) {
 		sc_err e2;
 		if (sc_query_run(s, by, &x->info, &e2))
 			x->info = NULL;
+	}
+	/* A manifest does not name the task kind of its steps (the result's
+	 * hash does not depend on it): the run that recorded it does. */
+	json_array_foreach(json_object_get(x->info, "step_list"), i, st)
+	{
+		json_t *ms = json_object_get(x->steps, sc_json_str(st, "key", ""));
+		json_t *tk = json_object_get(st, "task_kind");
+		if (ms && json_is_string(tk) && !json_object_get(ms, "task_kind"))
+			json_object_set(ms, "task_kind", tk);
 	}
 	return 0;
 }
@@ -306,25 +287,40 @@ typedef struct gmethod {
 	json_t **vals;       /* per unit: {metric: value or null} */
 } gmethod;
 
-/* The task of a table, from its first evaluation step's kind. A step
- * records the task's label (its 'name' in the spec, else its kind), not
- * the task kind itself, and integration.eval serves two tasks: so the
- * kind is told by the step kind, and batch from multiomics by the "pre"
- * input only batch gives it. Recording the task kind with every step
- * would end the guess but change the catalog's schema (not done yet). */
-static sc_report_kind kind_of(const sc_report_model *m, const sc_report_unit *u)
+/* A step recorded before the catalog kept task kinds (schema 1): the task
+ * is the one descriptor declaring the step's kind, or, when several do,
+ * the one its task label names (the label is the task's name unless the
+ * spec gave another). NULL when that does not tell. */
+static const sc_task *task_of_unrecorded(const json_t *st)
+{
+	const char *kind = sc_json_str(st, "kind", ""), *label = sc_json_str(st, "task", "");
+	const sc_task *only = NULL, *named = NULL;
+	size_t n = 0;
+	for (const sc_task *const *t = sc_tasks; *t; t++)
+		for (const sc_step_kind *const *k = (*t)->steps; *k; k++)
+			if (!strcmp((*k)->name, kind)) {
+				only = *t;
+				n++;
+				if (!strcmp((*t)->name, label))
+					named = *t;
+			}
+	return n == 1 ? only : named;
+}
+
+/* The task of a table: the task kind recorded with its first evaluation
+ * step (the descriptor the step was planned by). */
+static const sc_task *task_of(const sc_report_model *m, const sc_report_unit *u)
 {
 	const json_t *st = json_object_get(m->s[u->src[0]].steps, u->step);
-	const char *k = sc_json_str(st, "kind", "");
-	if (!strcmp(k, "annotation.eval"))
-		return SC_RK_ANNOTATION;
-	if (!strcmp(k, "genefunc.cv"))
-		return SC_RK_GENEFUNC;
-	if (!strcmp(k, "integration.eval"))
-		/* The batch task compares with the unintegrated PCA ("pre");
-		 * multi-omics has nothing to compare with. */
-		return json_object_get(json_object_get(st, "inputs"), "pre") ? SC_RK_BATCH
-									       : SC_RK_MULTIOMICS;
+	const char *tk = sc_json_str(st, "task_kind", NULL);
+	return tk ? sc_task_find(tk) : task_of_unrecorded(st);
+}
+
+static sc_report_kind kind_of_task(const sc_task *t)
+{
+	for (sc_report_kind k = SC_RK_ANNOTATION; t && k <= SC_RK_MULTIOMICS; k++)
+		if (!strcmp(sc_report_kind_name(k), t->name))
+			return k;
 	return SC_RK_OTHER;
 }
 
@@ -380,7 +376,8 @@ static size_t map_index(json_t *map, const char *key, size_t *count, int *fresh)
 }
 
 /* Turn the working maps into arrays, sort, compute statistics and ranks. */
-static void finish_table(sc_report_model *m, sc_report_table *t, json_t *metrics, gmethod *gm)
+static void finish_table(sc_report_model *m, sc_report_table *t, json_t *metrics, json_t *decls,
+			 gmethod *gm)
 {
 	t->nk = json_object_size(metrics);
 	t->metric = sc_xcalloc(t->nk ? t->nk : 1, sizeof(char *));
@@ -421,18 +418,27 @@ static void finish_table(sc_report_model *m, sc_report_table *t, json_t *metrics
 		}
 	}
 	free(col);
-	t->kind = t->nm && t->m[0].nu ? kind_of(m, &t->m[0].u[0]) : SC_RK_OTHER;
-	/* A metric the task declares has the descriptor's direction; one it
-	 * does not (an older step's) keeps the direction recorded with it. */
-	const sc_task *task =
-		t->kind == SC_RK_OTHER ? NULL : sc_task_find(sc_report_kind_name(t->kind));
-	for (k = 0; task && k < t->nk; k++) {
-		const sc_metric_desc *md = sc_task_metric_find(task, t->metric[k]);
-		if (md)
-			t->hib[k] = md->higher_is_better;
-	}
+	const sc_task *task = t->nm && t->m[0].nu ? task_of(m, &t->m[0].u[0]) : NULL;
+	t->kind = kind_of_task(task);
+	/* Directions and the primary metric as the task declared them when its
+	 * steps ran (recorded with the metrics); for rows recorded without a
+	 * declaration, the descriptor of the recorded task; a metric neither
+	 * declares (an older step's) keeps the direction recorded with it. */
 	t->primary = -1;
-	const char *pm = sc_report_primary_metric(t->kind);
+	int declared_primary = 0;
+	for (k = 0; k < t->nk; k++) {
+		const json_t *d = json_object_get(decls, t->metric[k]);
+		const sc_metric_desc *md = task ? sc_task_metric_find(task, t->metric[k]) : NULL;
+		if (d)
+			t->hib[k] = json_is_true(json_object_get(d, "higher_is_better"));
+		else if (md)
+			t->hib[k] = md->higher_is_better;
+		if (d && json_is_true(json_object_get(d, "primary"))) {
+			t->primary = (long)k;
+			declared_primary = 1;
+		}
+	}
+	const char *pm = declared_primary || !task ? NULL : sc_task_primary_metric(task);
 	for (k = 0; pm && k < t->nk; k++)
 		if (!strcmp(t->metric[k], pm))
 			t->primary = (long)k;
@@ -485,7 +491,7 @@ static void group(sc_report_model *m)
 	/* Pass 2: tables, methods, units. */
 	json_t *tmap = json_object();
 	size_t tcap = 0;
-	json_t **tmetrics = NULL, **tmethods = NULL;
+	json_t **tmetrics = NULL, **tmethods = NULL, **tdecls = NULL;
 	gmethod **gms = NULL;
 	for (size_t si = 0; si < m->ns; si++) {
 		size_t i;
@@ -503,6 +509,7 @@ static void group(sc_report_model *m)
 					m->t = sc_xrealloc(m->t, tcap * sizeof(*m->t));
 					tmetrics = sc_xrealloc(tmetrics, tcap * sizeof(json_t *));
 					tmethods = sc_xrealloc(tmethods, tcap * sizeof(json_t *));
+					tdecls = sc_xrealloc(tdecls, tcap * sizeof(json_t *));
 					gms = sc_xrealloc(gms, tcap * sizeof(gmethod *));
 				}
 				memset(&m->t[ti], 0, sizeof(m->t[ti]));
@@ -510,6 +517,7 @@ static void group(sc_report_model *m)
 				m->t[ti].dataset = sc_xstrdup(ds);
 				tmetrics[ti] = json_object();
 				tmethods[ti] = json_object();
+				tdecls[ti] = json_object();
 				gms[ti] = NULL;
 			}
 			sc_report_table *t = &m->t[ti];
@@ -561,6 +569,9 @@ static void group(sc_report_model *m)
 			if (!json_object_get(tmetrics[ti], mn))
 				json_object_set_new(tmetrics[ti], mn,
 						    json_boolean(json_is_true(json_object_get(r, "higher_is_better"))));
+			json_t *decl = json_object_get(r, "declaration");
+			if (json_is_object(decl) && !json_object_get(tdecls[ti], mn))
+				json_object_set(tdecls[ti], mn, decl);
 			free(uk);
 			free(sk);
 			free(mname);
@@ -569,13 +580,15 @@ static void group(sc_report_model *m)
 		}
 	}
 	for (size_t ti = 0; ti < m->nt; ti++) {
-		finish_table(m, &m->t[ti], tmetrics[ti], gms[ti]);
+		finish_table(m, &m->t[ti], tmetrics[ti], tdecls[ti], gms[ti]);
 		json_decref(tmetrics[ti]);
+		json_decref(tdecls[ti]);
 		json_decref(tmethods[ti]);
 		free(gms[ti]);
 	}
 	free(tmetrics);
 	free(tmethods);
+	free(tdecls);
 	free(gms);
 	json_decref(tmap);
 	json_decref(conflict);

@@ -16,11 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *hex_of(const char *id)
-{
-	return id && !strncmp(id, "sha256:", 7) ? id + 7 : id ? id : "";
-}
-
 void sc_report_step_link(sc_buf *b, const char *key, const char *page)
 {
 	sc_buf_puts(b, "<a href=\"");
@@ -114,7 +109,8 @@ static void ancestors(const sc_report_src *x, const char *key, json_t *out)
 		json_t *in;
 		json_object_foreach(json_object_get(st, "inputs"), role, in)
 		{
-			const char *p = sc_report_producer(x, hex_of(json_string_value(in)), st);
+			const char *h = sc_oid_hex_of(json_is_string(in) ? json_string_value(in) : "");
+			const char *p = sc_report_producer(x, h, st);
 			if (p && !json_object_get(out, p) && strcmp(p, key)) {
 				json_object_set_new(out, p, json_true());
 				json_array_append_new(queue, json_string(p));
@@ -324,7 +320,7 @@ void sc_report_steps_appendix(sc_buf *b, const sc_report_model *m, const json_t 
 					sc_buf_puts(b, "<br>");
 				sc_html_text(b, role);
 				sc_buf_puts(b, ": ");
-				const char *h = hex_of(json_is_string(o) ? json_string_value(o) : "");
+				const char *h = sc_oid_hex_of(json_is_string(o) ? json_string_value(o) : "");
 				sc_html_text(b, h);
 				const char *from =
 					q == 0 && ns ? sc_report_producer(&m->s[sl[0]], h, st) : NULL;

@@ -154,11 +154,6 @@ static void add_change(json_t *arr, const char *what, const json_t *a, const jso
 					     "b", b ? b : json_null()));
 }
 
-static const char *bare(const char *id)
-{
-	return strncmp(id, "sha256:", 7) ? id : id + 7;
-}
-
 /* Is id an output of one of the steps? Then it is an intermediate, not a cause. */
 static int produced(const json_t *steps, const char *id)
 {
@@ -169,7 +164,8 @@ static int produced(const json_t *steps, const char *id)
 		const char *k;
 		json_t *v;
 		json_object_foreach(json_object_get(st, "outputs"), k, v)
-			if (json_is_string(v) && !strcmp(bare(json_string_value(v)), bare(id)))
+			if (json_is_string(v) &&
+			    !strcmp(sc_oid_hex_of(json_string_value(v)), sc_oid_hex_of(id)))
 				return 1;
 	}
 	return 0;
@@ -211,8 +207,8 @@ static void step_changes(const side *A, const side *B, json_t *inputs, json_t *p
 						    sc_json_str(sa, "method", ""));
 			else
 				what = sc_xasprintf("input '%s' of %s", role, label);
-			json_t *a = json_string(bare(json_string_value(v)));
-			json_t *b = w ? json_string(bare(json_string_value(w))) : json_null();
+			json_t *a = json_string(sc_oid_hex_of(json_string_value(v)));
+			json_t *b = w ? json_string(sc_oid_hex_of(json_string_value(w))) : json_null();
 			add_change(inputs, what, a, b);
 			json_decref(a);
 			json_decref(b);

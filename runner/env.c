@@ -6,6 +6,7 @@
 #include "env.h"
 #include "portable.h"
 #include "buildinfo.h"
+#include "store/catalog.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -15,7 +16,6 @@
 #include <hdf5.h>
 #include <igraph.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -49,7 +49,7 @@ json_t *sc_env_libraries(void)
 {
 	char buf[64];
 	json_t *j = json_object();
-	json_object_set_new(j, "sqlite", json_string(sqlite3_libversion()));
+	json_object_set_new(j, "sqlite", json_string(sc_catalog_library_version()));
 	int maj, min, rev;
 	git_libgit2_version(&maj, &min, &rev);
 	snprintf(buf, sizeof(buf), "%d.%d.%d", maj, min, rev);

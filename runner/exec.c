@@ -78,7 +78,7 @@ static int batch_begin(exec_ctx *x, sc_err *err)
 {
 	if (x->batch || x->o->no_record)
 		return 0;
-	int rc = sc_db_begin(sc_store_db(x->s), err);
+	int rc = sc_catalog_begin(x->s, err);
 	if (!rc)
 		x->batch = 1;
 	return rc;
@@ -89,7 +89,7 @@ static int batch_end(exec_ctx *x, sc_err *err)
 	if (!x->batch)
 		return 0;
 	x->batch = 0;
-	return sc_db_commit(sc_store_db(x->s), err);
+	return sc_catalog_commit(x->s, err);
 }
 
 static void say(exec_ctx *x, const sc_plan_step *st, const char *what)

@@ -84,6 +84,7 @@ void sc_plan_label(sc_plan *p, size_t step, const char *task, const char *datase
 	st->task = task ? sc_xstrdup(task) : NULL;
 	st->dataset = dataset ? sc_xstrdup(dataset) : NULL;
 	st->method = method ? sc_xstrdup(method) : NULL;
+	st->task_kind = p->task_kind;
 }
 
 static void free_step(sc_plan_step *st)

@@ -38,6 +38,8 @@ typedef struct sc_plan_step {
 	sc_plan_input *in;
 	size_t n_in;
 	char *task, *dataset, *method; /* labels for records and reports */
+	const char *task_kind;         /* the descriptor name of the task it was planned
+					* for (static), or NULL (recorded in the catalog) */
 	int deterministic;
 	double timeout;
 	json_t *environment; /* external: interpreter and env, recorded */
@@ -66,6 +68,9 @@ typedef struct sc_plan_step {
 typedef struct sc_plan {
 	sc_plan_step *v;
 	size_t n, cap;
+	/* The task being planned (its descriptor's name, static): steps
+	 * labelled while it is set record it as their task kind. */
+	const char *task_kind;
 } sc_plan;
 
 /* The version of external steps' implementation (the runner's own code). */
@@ -79,6 +84,7 @@ void sc_plan_input_obj(sc_plan *p, size_t step, const char *role, const sc_oid *
 		       const char *name);
 void sc_plan_input_step(sc_plan *p, size_t step, const char *role, size_t from,
 			const char *output, const char *name);
+/* Label a step for records and reports; it takes p->task_kind too. */
 void sc_plan_label(sc_plan *p, size_t step, const char *task, const char *dataset,
 		   const char *method);
 void sc_plan_free(sc_plan *p);

@@ -573,8 +573,11 @@ static int build(sc_store *s, const sc_spec *spec, sc_plan *plan, int dry, sc_er
 		}
 		if (!rc)
 			rc = sc_plan_check_options(&x, t, tp);
-		if (!rc)
+		if (!rc) {
+			plan->task_kind = tp->name;
 			rc = tp->plan(&x, t);
+			plan->task_kind = NULL;
+		}
 	}
 	for (size_t i = 0; x.data_path && i < spec->n_datasets; i++)
 		free(x.data_path[i]);

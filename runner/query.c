@@ -1,7 +1,7 @@
 /*
- * query.c - reading runs and results (see query.h). The queries use the
- * catalog's indexes (runs by start time, run_steps by run, metrics by
- * step), so listing and showing stay fast with tens of thousands of runs.
+ * query.c - reading runs and results (see query.h) as JSON, from the typed
+ * rows of the catalog (store/catalog.h), so the CLI, diff and the report
+ * pages render the same data.
  */
 #include "query.h"
 #include "store/catalog.h"
@@ -15,37 +15,36 @@
 #include <string.h>
 #include <unistd.h>
 
-static json_t *col_json(sqlite3_stmt *q, int i)
+/* Nullable catalog values as JSON. */
+static json_t *j_str(const char *s)
 {
-	switch (sqlite3_column_type(q, i)) {
-	case SQLITE_INTEGER:
-		return json_integer(sqlite3_column_int64(q, i));
-	case SQLITE_FLOAT:
-		return sc_json_real(sqlite3_column_double(q, i));
-	case SQLITE_NULL:
-		return json_null();
-	default:
-		return json_string((const char *)sqlite3_column_text(q, i));
-	}
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *j_int(sc_catalog_num n)
+{
+	return n.set ? json_integer(n.i) : json_null();
+}
+
+static json_t *j_real(sc_catalog_num n)
+{
+	return n.set ? sc_json_real(n.d) : json_null();
 }
 
 /* A JSON text column parsed (or null). */
-static json_t *col_parsed(sqlite3_stmt *q, int i)
+static json_t *j_parsed(const char *t)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
 	if (!t)
 		return json_null();
 	json_t *j = json_loads(t, JSON_DECODE_ANY, NULL);
 	return j ? j : json_string(t);
 }
 
-/* "sha256:<hex>" column as bare hex (or null). */
-static json_t *col_hash(sqlite3_stmt *q, int i)
+/* A recorded "sha256:<hex>" id as bare hex (or null). */
+static json_t *j_hash(const char *t)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
-	if (!t || strncmp(t, "sha256:", 7))
-		return json_null();
-	return json_string(t + 7);
+	const char *hex = sc_oid_hex_of(t);
+	return t && hex != t ? json_string(hex) : json_null();
 }
 
 int sc_query_resolve(sc_store *s, const char *ref, int64_t *run, sc_oid *result, int *has_result,
@@ -57,27 +56,20 @@ int sc_query_resolve(sc_store *s, const char *ref, int64_t *run, sc_oid *result,
 	int digits = *num != 0;
 	for (const char *p = num; *p; p++)
 		digits &= *p >= '0' && *p <= '9';
-	sqlite3 *db = sc_store_db(s);
 	if (digits && strlen(num) < 19) {
-		sqlite3_stmt *q;
-		int rc = sc_db_prepare(db, &q, "SELECT id, result FROM runs WHERE id = ?", err);
+		int64_t id = strtoll(num, NULL, 10);
+		int found;
+		char *res = NULL;
+		int rc = sc_catalog_run_exists(s, id, &found, &res, err);
 		if (rc)
 			return rc;
-		sqlite3_bind_int64(q, 1, strtoll(num, NULL, 10));
-		int r = sc_db_row(db, q, err, "cannot read the runs");
-		if (r < 0) {
-			sqlite3_finalize(q);
-			return r;
-		}
-		if (r > 0) {
-			*run = sqlite3_column_int64(q, 0);
-			const char *r = (const char *)sqlite3_column_text(q, 1);
-			if (r && !sc_oid_parse(result, r))
+		if (found) {
+			*run = id;
+			if (res && !sc_oid_parse(result, res))
 				*has_result = 1;
-			sqlite3_finalize(q);
+			free(res);
 			return 0;
 		}
-		sqlite3_finalize(q);
 		if (num != ref || strlen(num) < 6)
 			return sc_errf(err, SC_ENOTFOUND, "no run %s", num);
 	}
@@ -88,235 +80,170 @@ int sc_query_resolve(sc_store *s, const char *ref, int64_t *run, sc_oid *result,
 	return 0;
 }
 
-static const char run_cols[] =
-	"r.id, r.status, r.started_at, r.ended_at, r.spec_path, r.result, r.n_steps, r.n_cached, "
-	"r.n_failed, p.commit_id, p.branch, p.dirty";
-
 /* A run recorded 'running' whose process on this host is gone (killed)
  * shows as 'interrupted' at once, before the next run records it so. */
-static int live_status(sc_store *s, json_t *row, sc_err *err)
+static const char *live_status(const sc_catalog_run *r)
 {
-	if (strcmp(sc_json_str(row, "status", ""), "running"))
-		return 0;
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q;
-	int rc = sc_db_prepare(db, &q, "SELECT pid, host, started_at FROM runs WHERE id = ?", err);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(q, 1, sc_json_int(row, "id", 0));
-	int r = sc_db_row(db, q, err, "cannot read the run");
+	if (strcmp(r->status ? r->status : "", "running"))
+		return r->status;
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
-	const char *h = r > 0 ? (const char *)sqlite3_column_text(q, 1) : NULL;
-	if (h && !strcmp(h, host) &&
-	    !sc_pid_alive_since((pid_t)sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 2)))
-		json_object_set_new(row, "status", json_string("interrupted"));
-	sqlite3_finalize(q);
-	return r < 0 ? r : 0;
+	if (r->host && !strcmp(r->host, host) &&
+	    !sc_pid_alive_since((pid_t)r->pid.i, r->started_at))
+		return "interrupted";
+	return r->status;
 }
 
-static json_t *run_row(sqlite3_stmt *q)
+static json_t *run_row(const sc_catalog_run *r)
 {
 	char t[32];
 	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(sqlite3_column_int64(q, 0)));
-	json_object_set_new(j, "status", json_string((const char *)sqlite3_column_text(q, 1)));
-	int64_t st = sqlite3_column_int64(q, 2);
-	json_object_set_new(j, "started", json_string(sc_fmt_time_utc(st, t)));
-	json_object_set_new(j, "started_ns", json_integer(st));
-	if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
-		int64_t en = sqlite3_column_int64(q, 3);
-		json_object_set_new(j, "ended", json_string(sc_fmt_time_utc(en, t)));
-		json_object_set_new(j, "seconds", json_real((double)(en - st) * 1e-9));
+	json_object_set_new(j, "id", json_integer(r->id));
+	json_object_set_new(j, "status", j_str(live_status(r)));
+	json_object_set_new(j, "started", json_string(sc_fmt_time_utc(r->started_at, t)));
+	json_object_set_new(j, "started_ns", json_integer(r->started_at));
+	if (r->ended_at.set) {
+		json_object_set_new(j, "ended", json_string(sc_fmt_time_utc(r->ended_at.i, t)));
+		json_object_set_new(j, "seconds",
+				    json_real((double)(r->ended_at.i - r->started_at) * 1e-9));
 	} else {
 		json_object_set_new(j, "ended", json_null());
 		json_object_set_new(j, "seconds", json_null());
 	}
-	json_object_set_new(j, "spec_path", col_json(q, 4));
-	json_object_set_new(j, "result", col_hash(q, 5));
-	json_object_set_new(j, "steps", col_json(q, 6));
-	json_object_set_new(j, "cached", col_json(q, 7));
-	json_object_set_new(j, "failed", col_json(q, 8));
-	json_object_set_new(j, "commit", col_json(q, 9));
-	json_object_set_new(j, "branch", col_json(q, 10));
-	json_object_set_new(j, "dirty", sqlite3_column_type(q, 11) == SQLITE_NULL
-						? json_null()
-						: json_boolean(sqlite3_column_int(q, 11)));
+	json_object_set_new(j, "spec_path", j_str(r->spec_path));
+	json_object_set_new(j, "result", j_hash(r->result));
+	json_object_set_new(j, "steps", j_int(r->n_steps));
+	json_object_set_new(j, "cached", j_int(r->n_cached));
+	json_object_set_new(j, "failed", j_int(r->n_failed));
+	json_object_set_new(j, "commit", j_str(r->commit));
+	json_object_set_new(j, "branch", j_str(r->branch));
+	json_object_set_new(j, "dirty", r->dirty.set ? json_boolean(r->dirty.i) : json_null());
 	return j;
 }
 
 int sc_query_runs(sc_store *s, size_t limit, json_t **out, sc_err *err)
 {
-	char sql[512];
-	snprintf(sql, sizeof(sql),
-		 "SELECT %s FROM runs r LEFT JOIN provenance p ON p.run = r.id "
-		 "ORDER BY r.started_at DESC, r.id DESC LIMIT %lld",
-		 run_cols, limit ? (long long)limit : -1LL);
-	sqlite3_stmt *q;
-	int rc = sc_db_prepare(sc_store_db(s), &q, sql, err);
+	sc_catalog_run *v;
+	size_t n;
+	int rc = sc_catalog_runs_list(s, limit, &v, &n, err);
 	if (rc)
 		return rc;
 	json_t *arr = json_array();
-	int r;
-	while ((r = sc_db_row(sc_store_db(s), q, err, "cannot read the runs")) > 0) {
-		json_t *row = run_row(q);
-		json_array_append_new(arr, row);
-		if ((r = live_status(s, row, err)) < 0)
-			break;
-	}
-	sqlite3_finalize(q);
-	if (r < 0) {
-		json_decref(arr);
-		return r;
-	}
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, run_row(&v[i]));
+	sc_catalog_runs_free(v, n);
 	*out = arr;
 	return 0;
 }
 
+static json_t *step_json(const sc_catalog_run_step_row *r)
+{
+	json_t *st = json_object();
+	json_object_set_new(st, "key", json_string(r->step));
+	json_object_set_new(st, "kind", j_str(r->kind));
+	json_object_set_new(st, "label", j_str(r->label));
+	json_object_set_new(st, "task", j_str(r->task));
+	json_object_set_new(st, "task_kind", j_str(r->task_kind));
+	json_object_set_new(st, "dataset", j_str(r->dataset));
+	json_object_set_new(st, "method", j_str(r->method));
+	json_object_set_new(st, "seed", j_int(r->seed));
+	json_object_set_new(st, "cached", json_boolean(r->cached));
+	json_object_set_new(st, "status", j_str(r->status));
+	json_object_set_new(st, "error", j_str(r->error));
+	json_object_set_new(st, "wall", j_real(r->wall));
+	json_object_set_new(st, "cpu", j_real(r->cpu));
+	json_object_set_new(st, "maxrss_kb", j_int(r->maxrss_kb));
+	json_t *kj = j_parsed(r->key_json);
+	json_object_set(st, "params", json_object_get(kj, "params"));
+	json_object_set(st, "inputs", json_object_get(kj, "inputs"));
+	json_object_set(st, "version", json_object_get(kj, "version"));
+	json_decref(kj);
+	json_object_set_new(st, "stdout_log", j_hash(r->log_out));
+	json_object_set_new(st, "stderr_log", j_hash(r->log_err));
+	json_object_set_new(st, "deterministic",
+			    json_boolean(!r->deterministic.set || r->deterministic.i));
+	json_object_set_new(st, "environment", j_parsed(r->environment_json));
+	json_t *notes = j_parsed(r->notes_json);
+	json_object_set_new(st, "notes", json_is_array(notes) ? notes : json_array());
+	if (!json_is_array(notes))
+		json_decref(notes);
+	json_t *outs = json_object();
+	for (size_t k = 0; k < r->n_outputs; k++)
+		json_object_set_new(outs, r->out_role[k], j_str(sc_oid_hex_of(r->out_object[k])));
+	json_object_set_new(st, "outputs", outs);
+	return st;
+}
+
 int sc_query_run(sc_store *s, int64_t run, json_t **out, sc_err *err)
 {
-	sqlite3 *db = sc_store_db(s);
-	char sql[1024];
-	snprintf(sql, sizeof(sql),
-		 "SELECT %s, r.argv, r.cwd, r.sceval_version, r.build, r.libraries, r.machine, "
-		 "p.repo, p.remote, p.dirty_files, p.diff, p.note, r.spec, r.jobs "
-		 "FROM runs r LEFT JOIN provenance p ON p.run = r.id WHERE r.id = ?",
-		 run_cols);
-	sqlite3_stmt *q;
-	int rc = sc_db_prepare(db, &q, sql, err);
+	sc_catalog_run r;
+	int rc = sc_catalog_run_get(s, run, &r, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, run);
-	int r = sc_db_row(db, q, err, "cannot read the run");
-	if (r <= 0) {
-		sqlite3_finalize(q);
-		return r < 0 ? r : sc_errf(err, SC_ENOTFOUND, "no run %lld", (long long)run);
-	}
-	json_t *j = run_row(q);
-	json_object_set_new(j, "argv", col_parsed(q, 12));
-	json_object_set_new(j, "cwd", col_json(q, 13));
-	json_object_set_new(j, "sceval_version", col_json(q, 14));
-	json_object_set_new(j, "build", col_parsed(q, 15));
-	json_object_set_new(j, "libraries", col_parsed(q, 16));
-	json_object_set_new(j, "machine", col_parsed(q, 17));
+	json_t *j = run_row(&r);
+	json_object_set_new(j, "argv", j_parsed(r.argv_json));
+	json_object_set_new(j, "cwd", j_str(r.cwd));
+	json_object_set_new(j, "sceval_version", j_str(r.sceval_version));
+	json_object_set_new(j, "build", j_parsed(r.build_json));
+	json_object_set_new(j, "libraries", j_parsed(r.libraries_json));
+	json_object_set_new(j, "machine", j_parsed(r.machine_json));
 	json_t *prov = json_object();
-	json_object_set_new(prov, "repo", col_json(q, 18));
+	json_object_set_new(prov, "repo", j_str(r.repo));
 	json_object_set(prov, "commit", json_object_get(j, "commit"));
 	json_object_set(prov, "branch", json_object_get(j, "branch"));
 	json_object_set(prov, "dirty", json_object_get(j, "dirty"));
-	json_object_set_new(prov, "remote", col_json(q, 19));
-	json_object_set_new(prov, "dirty_files", col_parsed(q, 20));
-	json_object_set_new(prov, "diff", col_hash(q, 21));
-	json_object_set_new(prov, "note", col_json(q, 22));
+	json_object_set_new(prov, "remote", j_str(r.remote));
+	json_object_set_new(prov, "dirty_files", j_parsed(r.dirty_files_json));
+	json_object_set_new(prov, "diff", j_hash(r.diff));
+	json_object_set_new(prov, "note", j_str(r.note));
 	json_object_set_new(j, "provenance", prov);
-	json_object_set_new(j, "spec", col_hash(q, 23));
-	json_object_set_new(j, "jobs", col_json(q, 24));
-	sqlite3_finalize(q);
-	if ((rc = live_status(s, j, err))) {
+	json_object_set_new(j, "spec", j_hash(r.spec));
+	json_object_set_new(j, "jobs", j_int(r.jobs));
+	sc_catalog_run_clear(&r);
+	sc_catalog_run_step_row *v;
+	size_t n;
+	if ((rc = sc_catalog_run_steps(s, run, &v, &n, err))) {
 		json_decref(j);
 		return rc;
 	}
-	if ((rc = sc_db_prepare(db, &q,
-				"SELECT rs.step, s.kind, rs.label, rs.task, rs.dataset, rs.method, "
-				"rs.seed, rs.cached, rs.status, rs.error, rs.wall_s, rs.cpu_s, "
-				"rs.maxrss_kb, s.key_json, rs.stdout_log, rs.stderr_log, s.deterministic, "
-				"s.environment, s.impl_version, s.notes "
-				"FROM run_steps rs LEFT JOIN steps s ON s.key = rs.step "
-				"WHERE rs.run = ? ORDER BY rs.ord",
-				err))) {
-		json_decref(j);
-		return rc;
-	}
-	sqlite3_bind_int64(q, 1, run);
 	json_t *steps = json_array();
-	while ((r = sc_db_row(db, q, err, "cannot read the run's steps")) > 0) {
-		json_t *st = json_object();
-		const char *key = (const char *)sqlite3_column_text(q, 0);
-		json_object_set_new(st, "key", json_string(key));
-		json_object_set_new(st, "kind", col_json(q, 1));
-		json_object_set_new(st, "label", col_json(q, 2));
-		json_object_set_new(st, "task", col_json(q, 3));
-		json_object_set_new(st, "dataset", col_json(q, 4));
-		json_object_set_new(st, "method", col_json(q, 5));
-		json_object_set_new(st, "seed", col_json(q, 6));
-		json_object_set_new(st, "cached", json_boolean(sqlite3_column_int(q, 7)));
-		json_object_set_new(st, "status", col_json(q, 8));
-		json_object_set_new(st, "error", col_json(q, 9));
-		json_object_set_new(st, "wall", col_json(q, 10));
-		json_object_set_new(st, "cpu", col_json(q, 11));
-		json_object_set_new(st, "maxrss_kb", col_json(q, 12));
-		json_t *kj = col_parsed(q, 13);
-		json_object_set(st, "params", json_object_get(kj, "params"));
-		json_object_set(st, "inputs", json_object_get(kj, "inputs"));
-		json_object_set(st, "version", json_object_get(kj, "version"));
-		json_decref(kj);
-		json_object_set_new(st, "stdout_log", col_hash(q, 14));
-		json_object_set_new(st, "stderr_log", col_hash(q, 15));
-		json_object_set_new(st, "deterministic",
-				    json_boolean(sqlite3_column_type(q, 16) == SQLITE_NULL ||
-						 sqlite3_column_int(q, 16)));
-		json_object_set_new(st, "environment", col_parsed(q, 17));
-		json_t *notes = col_parsed(q, 19);
-		json_object_set_new(st, "notes", json_is_array(notes) ? notes : json_array());
-		if (!json_is_array(notes))
-			json_decref(notes);
-		/* Outputs of the step. */
-		json_t *outs = json_object();
-		sqlite3_stmt *q2;
-		if ((r = sc_db_prepare(db, &q2, "SELECT role, object FROM step_outputs WHERE step = ?",
-				       err)) == 0) {
-			sqlite3_bind_text(q2, 1, key, -1, SQLITE_TRANSIENT);
-			while ((r = sc_db_row(db, q2, err, "cannot read a step's outputs")) > 0)
-				json_object_set_new(outs, (const char *)sqlite3_column_text(q2, 0),
-						    json_string((const char *)sqlite3_column_text(q2, 1) + 7));
-			sqlite3_finalize(q2);
-		}
-		json_object_set_new(st, "outputs", outs);
-		json_array_append_new(steps, st);
-		if (r < 0)
-			break;
-	}
-	sqlite3_finalize(q);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(steps, step_json(&v[i]));
+	sc_catalog_run_steps_free(v, n);
 	json_object_set_new(j, "step_list", steps);
-	if (r < 0) {
-		json_decref(j);
-		return r;
-	}
 	*out = j;
 	return 0;
 }
 
 int sc_query_run_metrics(sc_store *s, int64_t run, json_t **out, sc_err *err)
 {
-	sqlite3_stmt *q;
-	int rc = sc_db_prepare(sc_store_db(s), &q,
-			       "SELECT task, dataset, method, seed, metric, value, higher_is_better, "
-			       "detail, step FROM metrics WHERE run = ? "
-			       "ORDER BY task, dataset, method, seed, metric",
-			       err);
+	sc_catalog_metric_row *v;
+	size_t n;
+	int rc = sc_catalog_run_metrics(s, run, &v, &n, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(q, 1, run);
 	json_t *arr = json_array();
-	int row;
-	while ((row = sc_db_row(sc_store_db(s), q, err, "cannot read the metrics")) > 0) {
+	for (size_t i = 0; i < n; i++) {
+		const sc_catalog_metric_row *m = &v[i];
 		json_t *r = json_object();
-		json_object_set_new(r, "task", col_json(q, 0));
-		json_object_set_new(r, "dataset", col_json(q, 1));
-		json_object_set_new(r, "method", col_json(q, 2));
-		json_object_set_new(r, "seed", col_json(q, 3));
-		json_object_set_new(r, "metric", col_json(q, 4));
-		json_object_set_new(r, "value", col_json(q, 5));
-		json_object_set_new(r, "higher_is_better", json_boolean(sqlite3_column_int(q, 6)));
-		json_object_set_new(r, "detail", col_json(q, 7));
-		json_object_set_new(r, "step", col_json(q, 8));
+		json_object_set_new(r, "task", j_str(m->task));
+		json_object_set_new(r, "dataset", j_str(m->dataset));
+		json_object_set_new(r, "method", j_str(m->method));
+		json_object_set_new(r, "seed", j_int(m->seed));
+		json_object_set_new(r, "metric", j_str(m->metric));
+		json_object_set_new(r, "value", j_real(m->value));
+		json_object_set_new(r, "higher_is_better", json_boolean(m->higher_is_better));
+		json_object_set_new(r, "detail", j_str(m->detail));
+		json_object_set_new(r, "step", j_str(m->step));
+		json_object_set_new(r, "task_kind", j_str(m->task_kind));
+		json_object_set_new(r, "declaration",
+				    m->declared ? json_pack("{s:b, s:s?, s:b}", "higher_is_better",
+							    m->declared_higher_is_better, "group",
+							    m->group, "primary", m->primary)
+						: json_null());
 		json_array_append_new(arr, r);
 	}
-	sqlite3_finalize(q);
-	if (row < 0) {
-		json_decref(arr);
-		return row;
-	}
+	sc_catalog_metric_rows_free(v, n);
 	*out = arr;
 	return 0;
 }
@@ -403,19 +330,13 @@ json_t *sc_query_result_metrics(const json_t *manifest)
 int sc_query_step_env(sc_store *s, const char *key, json_t **out, sc_err *err)
 {
 	*out = NULL;
-	sqlite3_stmt *q;
-	/* The first run that computed the step (not a cache hit) made its bits. */
-	int rc = sc_db_prepare(sc_store_db(s), &q,
-			       "SELECT r.id, r.libraries, r.machine FROM run_steps rs "
-			       "JOIN runs r ON r.id = rs.run WHERE rs.step = ? AND rs.cached = 0 "
-			       "AND rs.status = 'done' ORDER BY r.id LIMIT 1",
-			       err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		*out = json_pack("{s:I, s:o, s:o}", "run", (json_int_t)sqlite3_column_int64(q, 0),
-				 "libraries", col_parsed(q, 1), "machine", col_parsed(q, 2));
-	sqlite3_finalize(q);
-	return 0;
+	int64_t run;
+	char *libs, *mach;
+	int rc = sc_catalog_step_origin(s, key, &run, &libs, &mach, err);
+	if (!rc && run)
+		*out = json_pack("{s:I, s:o, s:o}", "run", (json_int_t)run, "libraries",
+				 j_parsed(libs), "machine", j_parsed(mach));
+	free(libs);
+	free(mach);
+	return rc;
 }

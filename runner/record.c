@@ -9,6 +9,7 @@
 #include "runner/env.h"
 #include "runner/provenance.h"
 #include "store/catalog.h"
+#include "tasks/task.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/proc.h"
@@ -20,14 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static void bind_text_or_null(sqlite3_stmt *q, int i, const char *s)
-{
-	if (s && *s)
-		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(q, i);
-}
-
 static char *json_str(json_t *j)
 {
 	char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
@@ -37,101 +30,61 @@ static char *json_str(json_t *j)
 int sc_run_begin(sc_store *s, const sc_oid *spec, const char *spec_path, int argc,
 		 char *const *argv, int jobs, int64_t *out_id, sc_err *err)
 {
-	sqlite3 *db = sc_store_db(s);
 	sc_provenance p;
 	int rc = sc_provenance_get(&p, spec_path, err);
 	if (rc) {
 		sc_provenance_free(&p);
 		return rc;
 	}
-	char diff_id[SC_OID_IDLEN] = "";
-	if (p.in_repo && p.diff_len) {
-		sc_oid d;
-		if ((rc = sc_store_put_buf(s, p.diff, p.diff_len, &d, err))) {
-			sc_provenance_free(&p);
-			return rc;
-		}
-		sc_oid_id(&d, diff_id);
+	sc_oid diff;
+	int has_diff = p.in_repo && p.diff_len;
+	if (has_diff && (rc = sc_store_put_buf(s, p.diff, p.diff_len, &diff, err))) {
+		sc_provenance_free(&p);
+		return rc;
 	}
-	json_t *av = json_array();
+	json_t *av = json_array(), *files = json_array();
 	for (int i = 0; i < argc; i++)
 		json_array_append_new(av, json_string(argv[i]));
-	json_t *build = sc_env_build(), *libs = sc_env_libraries(), *mach = sc_env_machine();
-	char *s_av = json_str(av), *s_build = json_str(build), *s_libs = json_str(libs),
-	     *s_mach = json_str(mach);
-	char *cwd = getcwd(NULL, 0);
-	char sid[SC_OID_IDLEN];
-	sc_oid_id(spec, sid);
-	sqlite3_stmt *q = NULL;
-	if ((rc = sc_db_begin(db, err)))
-		goto out;
-	if (diff_id[0]) {
-		sc_oid d;
-		sc_oid_parse(&d, diff_id);
-		if ((rc = sc_store_note(s, &d, SC_OBJ_BLOB, p.diff_len, "diff", 0, NULL, err)))
-			goto fail;
-	}
-	if ((rc = sc_db_prepare(db, &q,
-				"INSERT INTO runs (spec, spec_path, argv, cwd, status, started_at, "
-				"sceval_version, build, libraries, machine, host, threads, jobs, pid) "
-				"VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				err)))
-		goto fail;
-	sqlite3_bind_text(q, 1, sid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, spec_path, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, s_av, -1, SQLITE_TRANSIENT);
-	bind_text_or_null(q, 4, cwd);
-	sqlite3_bind_int64(q, 5, sc_now_ns());
-	sqlite3_bind_text(q, 6, sc_env_version(), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 7, s_build, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 8, s_libs, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 9, s_mach, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 10, sc_json_str(mach, "host", ""), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 11, sc_json_int(mach, "openblas_threads", 0));
-	sqlite3_bind_int(q, 12, jobs);
-	sqlite3_bind_int64(q, 13, (sqlite3_int64)getpid());
-	if ((rc = sc_db_done(db, q, err, "cannot record the run")))
-		goto fail;
-	*out_id = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(q);
-	q = NULL;
-	if ((rc = sc_db_prepare(db, &q,
-				"INSERT INTO provenance (run, repo, commit_id, branch, remote, dirty, "
-				"dirty_files, diff, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				err)))
-		goto fail;
-	json_t *files = json_array();
 	for (size_t i = 0; i < p.n_files; i++)
 		json_array_append_new(files, json_string(p.files[i]));
-	char *s_files = json_str(files);
-	json_decref(files);
-	sqlite3_bind_int64(q, 1, *out_id);
-	bind_text_or_null(q, 2, p.repo);
-	bind_text_or_null(q, 3, p.commit);
-	bind_text_or_null(q, 4, p.branch);
-	bind_text_or_null(q, 5, p.remote);
-	sqlite3_bind_int(q, 6, p.dirty);
-	sqlite3_bind_text(q, 7, s_files, -1, SQLITE_TRANSIENT);
-	bind_text_or_null(q, 8, diff_id);
-	bind_text_or_null(q, 9, p.in_repo ? (p.detached ? "detached HEAD" : NULL)
-					  : "the spec is not in a git repository");
-	free(s_files);
-	if ((rc = sc_db_done(db, q, err, "cannot record provenance")))
-		goto fail;
-	sqlite3_finalize(q);
-	q = NULL;
-	rc = sc_db_commit(db, err);
-	goto out;
-fail:
-	sc_db_rollback(db);
-out:
-	sqlite3_finalize(q);
+	json_t *build = sc_env_build(), *libs = sc_env_libraries(), *mach = sc_env_machine();
+	char *s_av = json_str(av), *s_build = json_str(build), *s_libs = json_str(libs),
+	     *s_mach = json_str(mach), *s_files = json_str(files);
+	char *cwd = getcwd(NULL, 0);
+	sc_catalog_run_start r = {
+		.spec = *spec,
+		.spec_path = spec_path,
+		.argv_json = s_av,
+		.cwd = cwd,
+		.sceval_version = sc_env_version(),
+		.build_json = s_build,
+		.libraries_json = s_libs,
+		.machine_json = s_mach,
+		.host = sc_json_str(mach, "host", ""),
+		.threads = sc_json_int(mach, "openblas_threads", 0),
+		.jobs = jobs,
+		.pid = (int64_t)getpid(),
+		.started_at = sc_now_ns(),
+		.repo = p.repo,
+		.commit = p.commit,
+		.branch = p.branch,
+		.remote = p.remote,
+		.dirty = p.dirty,
+		.dirty_files_json = s_files,
+		.diff = has_diff ? &diff : NULL,
+		.diff_size = p.diff_len,
+		.note = p.in_repo ? (p.detached ? "detached HEAD" : NULL)
+				  : "the spec is not in a git repository",
+	};
+	rc = sc_catalog_run_begin(s, &r, out_id, err);
 	free(cwd);
 	free(s_av);
 	free(s_build);
 	free(s_libs);
 	free(s_mach);
+	free(s_files);
 	json_decref(av);
+	json_decref(files);
 	json_decref(build);
 	json_decref(libs);
 	json_decref(mach);
@@ -142,280 +95,150 @@ out:
 int sc_run_finish(sc_store *s, int64_t run, const char *status, const sc_oid *result,
 		  size_t n_steps, size_t n_cached, size_t n_failed, sc_err *err)
 {
-	sqlite3 *db = sc_store_db(s);
-	int rc = sc_db_begin(db, err);
-	if (rc)
-		return rc;
-	char rid[SC_OID_IDLEN] = "";
-	if (result) {
-		sc_oid_id(result, rid);
-		int type;
-		uint64_t size;
-		if ((rc = sc_store_stat(s, result, &type, &size, err)) ||
-		    (rc = sc_store_note(s, result, SC_OBJ_BLOB, size, "result", 0, NULL, err)))
-			goto fail;
-	}
-	sqlite3_stmt *q;
-	if ((rc = sc_db_prepare(db, &q,
-				"UPDATE runs SET status = ?, ended_at = ?, result = ?, n_steps = ?, "
-				"n_cached = ?, n_failed = ? WHERE id = ?",
-				err)))
-		goto fail;
-	sqlite3_bind_text(q, 1, status, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 2, sc_now_ns());
-	bind_text_or_null(q, 3, rid);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)n_steps);
-	sqlite3_bind_int64(q, 5, (sqlite3_int64)n_cached);
-	sqlite3_bind_int64(q, 6, (sqlite3_int64)n_failed);
-	sqlite3_bind_int64(q, 7, run);
-	rc = sc_db_done(db, q, err, "cannot update the run");
-	sqlite3_finalize(q);
-	if (rc)
-		goto fail;
-	return sc_db_commit(db, err);
-fail:
-	sc_db_rollback(db);
-	return rc;
+	return sc_catalog_run_finish(s, run, status, result, sc_now_ns(), n_steps, n_cached,
+				     n_failed, err);
 }
 
-/* Objects an output or log refers to get a catalog row with their kind. */
-static int note_ref(sc_store *s, const char *id, const char *kind, sc_err *err)
+/* The (role, object) pairs of a JSON object role -> "sha256:<hex>". */
+static sc_catalog_io *io_of(json_t *obj, size_t *n)
 {
-	sc_oid o;
-	if (!id || !*id || sc_oid_parse(&o, id))
-		return 0;
-	int type;
-	uint64_t size;
-	if (sc_store_stat(s, &o, &type, &size, err))
-		return err->code;
-	return sc_store_note(s, &o, type, size, kind, 0, NULL, err);
-}
-
-static int record_cache_entry(sc_store *s, const sc_plan_step *st, sc_err *err)
-{
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q = NULL;
-	int rc;
-	/* A failed attempt of the same key may be there: replace it whole. */
-	static const char *const del[] = { "DELETE FROM step_inputs WHERE step = ?",
-					   "DELETE FROM step_outputs WHERE step = ?",
-					   "DELETE FROM step_metrics WHERE step = ?",
-					   "DELETE FROM steps WHERE key = ?" };
-	for (size_t i = 0; i < 4; i++) {
-		if ((rc = sc_db_prepare(db, &q, del[i], err)))
-			return rc;
-		sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-		rc = sc_db_done(db, q, err, "cannot update the step cache");
-		sqlite3_finalize(q);
-		if (rc)
-			return rc;
-	}
-	if ((rc = note_ref(s, st->log_out, "log", err)) || (rc = note_ref(s, st->log_err, "log", err)))
-		return rc;
-	if ((rc = sc_db_prepare(db, &q,
-				"INSERT INTO steps (key, kind, impl_version, key_json, status, "
-				"exit_status, error, deterministic, wall_s, cpu_s, maxrss_kb, "
-				"stdout_log, stderr_log, environment, notes, created_at) "
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				err)))
-		return rc;
-	char *env = st->environment ? json_str(st->environment) : NULL;
-	sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 2, st->kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 3, st->version, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, st->key_json, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 5, st->state == SC_STEP_DONE ? "done" : "failed", -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 6, st->exit_status);
-	bind_text_or_null(q, 7, st->error);
-	sqlite3_bind_int(q, 8, st->deterministic);
-	sqlite3_bind_double(q, 9, st->wall);
-	sqlite3_bind_double(q, 10, st->cpu);
-	sqlite3_bind_int64(q, 11, st->maxrss_kb);
-	bind_text_or_null(q, 12, st->log_out);
-	bind_text_or_null(q, 13, st->log_err);
-	bind_text_or_null(q, 14, env);
-	char *notes = json_array_size(st->notes) ? json_str(st->notes) : NULL;
-	bind_text_or_null(q, 15, notes);
-	sqlite3_bind_int64(q, 16, sc_now_ns());
-	rc = sc_db_done(db, q, err, "cannot record a step");
-	sqlite3_finalize(q);
-	free(env);
-	free(notes);
-	if (rc)
-		return rc;
-	for (size_t k = 0; k < st->n_in; k++) {
-		char id[SC_OID_IDLEN];
-		sc_oid_id(&st->in[k].oid, id);
-		if ((rc = sc_db_prepare(db, &q, "INSERT INTO step_inputs (step, role, object) "
-						"VALUES (?, ?, ?)", err)))
-			return rc;
-		sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 2, st->in[k].role, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 3, id, -1, SQLITE_TRANSIENT);
-		rc = sc_db_done(db, q, err, "cannot record a step input");
-		sqlite3_finalize(q);
-		if (rc)
-			return rc;
-	}
-	if (st->state != SC_STEP_DONE)
-		return 0;
+	sc_catalog_io *v = sc_xcalloc(json_object_size(obj) + 1, sizeof(*v));
 	const char *role;
-	json_t *v;
-	json_object_foreach(st->outputs, role, v)
-	{
-		if ((rc = note_ref(s, json_string_value(v), "output", err)))
-			return rc;
-		if ((rc = sc_db_prepare(db, &q, "INSERT INTO step_outputs (step, role, object) "
-						"VALUES (?, ?, ?)", err)))
-			return rc;
-		sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 2, role, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 3, json_string_value(v), -1, SQLITE_TRANSIENT);
-		rc = sc_db_done(db, q, err, "cannot record a step output");
-		sqlite3_finalize(q);
-		if (rc)
-			return rc;
-	}
+	json_t *o;
+	*n = 0;
+	json_object_foreach(obj, role, o)
+		v[(*n)++] = (sc_catalog_io){ .role = role, .object = json_string_value(o) };
+	return v;
+}
+
+/* The step's metrics with the declarations of the task it ran for. */
+static sc_catalog_metric *metrics_of(const sc_plan_step *st, size_t *n)
+{
+	const sc_task *task = st->task_kind ? sc_task_find(st->task_kind) : NULL;
+	sc_catalog_metric *v = sc_xcalloc(json_object_size(st->metrics) + 1, sizeof(*v));
 	const char *name;
-	json_object_foreach(st->metrics, name, v)
+	json_t *m;
+	*n = 0;
+	json_object_foreach(st->metrics, name, m)
 	{
-		if ((rc = sc_db_prepare(db, &q, "INSERT INTO step_metrics (step, name, value, "
-						"higher_is_better, detail) VALUES (?, ?, ?, ?, ?)",
-					err)))
-			return rc;
-		json_t *val = json_object_get(v, "value");
-		sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_TRANSIENT);
-		if (json_is_number(val))
-			sqlite3_bind_double(q, 3, json_number_value(val));
-		else
-			sqlite3_bind_null(q, 3);
-		sqlite3_bind_int(q, 4, json_is_true(json_object_get(v, "higher_is_better")));
-		bind_text_or_null(q, 5, sc_json_str(v, "detail", NULL));
-		rc = sc_db_done(db, q, err, "cannot record a metric");
-		sqlite3_finalize(q);
-		if (rc)
-			return rc;
+		json_t *val = json_object_get(m, "value");
+		const sc_metric_desc *d = task ? sc_task_metric_find(task, name) : NULL;
+		v[(*n)++] = (sc_catalog_metric){
+			.name = name,
+			.has_value = json_is_number(val),
+			.value = json_number_value(val),
+			.higher_is_better = json_is_true(json_object_get(m, "higher_is_better")),
+			.detail = sc_json_str(m, "detail", NULL),
+			.declared = d != NULL,
+			.declared_higher_is_better = d ? d->higher_is_better : 0,
+			.group = d ? d->group : NULL,
+			.primary = d ? d->primary : 0,
+		};
 	}
-	return 0;
+	return v;
 }
 
 int sc_step_record(sc_store *s, int64_t run, const sc_plan_step *st, int ord, sc_err *err)
 {
-	sqlite3 *db = sc_store_db(s);
-	/* Inside the caller's transaction (a batch of cache hits) or our own. */
-	int own = sqlite3_get_autocommit(db);
-	int rc = own ? sc_db_begin(db, err) : 0;
-	if (rc)
-		return rc;
-	if (!st->cached && st->key[0] && (rc = record_cache_entry(s, st, err)))
-		goto fail;
-	if (run > 0) {
-		sqlite3_stmt *q;
-		if ((rc = sc_db_prepare(db, &q,
-					"INSERT OR REPLACE INTO run_steps (run, step, ord, label, task, "
-					"dataset, method, seed, cached, status, error, wall_s, cpu_s, "
-					"maxrss_kb, stdout_log, stderr_log) "
-					"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-					err)))
-			goto fail;
-		char *label = sc_plan_step_label(st);
-		static const char *const states[] = { "pending", "pending", "running", "done",
-						      "failed", "skipped" };
-		sqlite3_bind_int64(q, 1, run);
-		/* A step skipped before its key was known is recorded by position. */
-		char tmp[40];
-		snprintf(tmp, sizeof(tmp), "unkeyed-%d", ord);
-		sqlite3_bind_text(q, 2, st->key[0] ? st->key : tmp, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(q, 3, ord);
-		sqlite3_bind_text(q, 4, label, -1, SQLITE_TRANSIENT);
-		bind_text_or_null(q, 5, st->task);
-		bind_text_or_null(q, 6, st->dataset);
-		bind_text_or_null(q, 7, st->method);
-		if (st->has_seed)
-			sqlite3_bind_int64(q, 8, st->seed);
-		else
-			sqlite3_bind_null(q, 8);
-		sqlite3_bind_int(q, 9, st->cached);
-		sqlite3_bind_text(q, 10, states[st->state], -1, SQLITE_STATIC);
-		bind_text_or_null(q, 11, st->error);
-		sqlite3_bind_double(q, 12, st->wall);
-		sqlite3_bind_double(q, 13, st->cpu);
-		sqlite3_bind_int64(q, 14, st->maxrss_kb);
-		bind_text_or_null(q, 15, st->log_out);
-		bind_text_or_null(q, 16, st->log_err);
-		rc = sc_db_done(db, q, err, "cannot record a run step");
-		sqlite3_finalize(q);
-		free(label);
-		if (rc)
-			goto fail;
+	sc_catalog_io *in = sc_xcalloc(st->n_in + 1, sizeof(*in));
+	char (*ids)[SC_OID_IDLEN] = sc_xcalloc(st->n_in + 1, sizeof(*ids));
+	for (size_t k = 0; k < st->n_in; k++) {
+		sc_oid_id(&st->in[k].oid, ids[k]);
+		in[k] = (sc_catalog_io){ .role = st->in[k].role, .object = ids[k] };
 	}
-	return own ? sc_db_commit(db, err) : 0;
-fail:
-	if (own)
-		sc_db_rollback(db);
+	size_t n_out = 0, n_met = 0;
+	sc_catalog_io *out = io_of(st->outputs, &n_out);
+	sc_catalog_metric *met = metrics_of(st, &n_met);
+	char *env = st->environment ? json_str(st->environment) : NULL;
+	char *notes = json_array_size(st->notes) ? json_str(st->notes) : NULL;
+	sc_catalog_step entry = {
+		.key = st->key,
+		.kind = st->kind,
+		.version = st->version,
+		.key_json = st->key_json,
+		.done = st->state == SC_STEP_DONE,
+		.exit_status = st->exit_status,
+		.error = st->error,
+		.deterministic = st->deterministic,
+		.wall = st->wall,
+		.cpu = st->cpu,
+		.maxrss_kb = st->maxrss_kb,
+		.log_out = st->log_out,
+		.log_err = st->log_err,
+		.environment_json = env,
+		.notes_json = notes,
+		.created_at = sc_now_ns(),
+		.inputs = in,
+		.n_inputs = st->n_in,
+		.outputs = out,
+		.n_outputs = n_out,
+		.metrics = met,
+		.n_metrics = n_met,
+	};
+	static const char *const states[] = { "pending", "pending", "running", "done", "failed",
+					      "skipped" };
+	/* A step skipped before its key was known is recorded by position. */
+	char unkeyed[40];
+	snprintf(unkeyed, sizeof(unkeyed), "unkeyed-%d", ord);
+	char *label = sc_plan_step_label(st);
+	sc_catalog_run_step rs = {
+		.run = run,
+		.step = st->key[0] ? st->key : unkeyed,
+		.ord = ord,
+		.label = label,
+		.task = st->task,
+		.task_kind = st->task_kind,
+		.dataset = st->dataset,
+		.method = st->method,
+		.has_seed = st->has_seed,
+		.seed = st->seed,
+		.cached = st->cached,
+		.status = states[st->state],
+		.error = st->error,
+		.wall = st->wall,
+		.cpu = st->cpu,
+		.maxrss_kb = st->maxrss_kb,
+		.log_out = st->log_out,
+		.log_err = st->log_err,
+	};
+	int rc = sc_catalog_step_record(s, !st->cached && st->key[0] ? &entry : NULL,
+					run > 0 ? &rs : NULL, err);
+	free(label);
+	free(env);
+	free(notes);
+	free(in);
+	free(ids);
+	free(out);
+	free(met);
 	return rc;
 }
 
 int sc_cache_lookup(sc_store *s, sc_plan_step *st, int *hit, sc_err *err)
 {
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q;
 	*hit = 0;
-	int rc = sc_db_prepare(db, &q,
-			       "SELECT wall_s, cpu_s, maxrss_kb, stdout_log, stderr_log FROM steps "
-			       "WHERE key = ? AND status = 'done'",
-			       err);
-	if (rc)
+	sc_catalog_cached *c = NULL;
+	int rc = sc_catalog_step_lookup(s, st->key, &c, err);
+	if (rc || !c)
 		return rc;
-	sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-	int r = sc_db_row(db, q, err, "cannot read the step cache");
-	if (r <= 0) {
-		sqlite3_finalize(q);
-		return r;
-	}
-	double wall = sqlite3_column_double(q, 0), cpu = sqlite3_column_double(q, 1);
-	long rss = (long)sqlite3_column_int64(q, 2);
-	const char *lo = (const char *)sqlite3_column_text(q, 3);
-	const char *le = (const char *)sqlite3_column_text(q, 4);
-	snprintf(st->log_out, sizeof(st->log_out), "%s", lo ? lo : "");
-	snprintf(st->log_err, sizeof(st->log_err), "%s", le ? le : "");
-	sqlite3_finalize(q);
+	snprintf(st->log_out, sizeof(st->log_out), "%s", c->log_out ? c->log_out : "");
+	snprintf(st->log_err, sizeof(st->log_err), "%s", c->log_err ? c->log_err : "");
 	json_t *outs = json_object(), *mets = json_object();
 	int complete = 1;
-	if ((rc = sc_db_prepare(db, &q, "SELECT role, object FROM step_outputs WHERE step = ?", err)))
-		goto out;
-	sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-	while ((r = sc_db_row(db, q, err, "cannot read the step cache")) > 0) {
-		const char *id = (const char *)sqlite3_column_text(q, 1);
+	for (size_t i = 0; i < c->n_outputs; i++) {
 		sc_oid o;
-		if (sc_oid_parse(&o, id) || !sc_store_has(s, &o))
+		if (sc_oid_parse(&o, c->out_object[i]) || !sc_store_has(s, &o))
 			complete = 0;
-		json_object_set_new(outs, (const char *)sqlite3_column_text(q, 0), json_string(id));
+		json_object_set_new(outs, c->out_role[i], json_string(c->out_object[i]));
 	}
-	sqlite3_finalize(q);
-	if ((rc = r) < 0)
-		goto out;
-	if ((rc = sc_db_prepare(db, &q,
-				"SELECT name, value, higher_is_better, detail FROM step_metrics "
-				"WHERE step = ?",
-				err)))
-		goto out;
-	sqlite3_bind_text(q, 1, st->key, -1, SQLITE_TRANSIENT);
-	while ((r = sc_db_row(db, q, err, "cannot read the step cache")) > 0) {
+	for (size_t i = 0; i < c->n_metrics; i++) {
 		json_t *m = json_object();
-		json_object_set_new(m, "value", sqlite3_column_type(q, 1) == SQLITE_NULL
-							? json_null()
-							: json_real(sqlite3_column_double(q, 1)));
-		json_object_set_new(m, "higher_is_better", json_boolean(sqlite3_column_int(q, 2)));
-		if (sqlite3_column_type(q, 3) != SQLITE_NULL)
-			json_object_set_new(m, "detail",
-					    json_string((const char *)sqlite3_column_text(q, 3)));
-		json_object_set_new(mets, (const char *)sqlite3_column_text(q, 0), m);
+		json_object_set_new(m, "value",
+				    c->m_value[i].set ? json_real(c->m_value[i].d) : json_null());
+		json_object_set_new(m, "higher_is_better", json_boolean(c->m_hib[i]));
+		if (c->m_detail[i])
+			json_object_set_new(m, "detail", json_string(c->m_detail[i]));
+		json_object_set_new(mets, c->m_name[i], m);
 	}
-	sqlite3_finalize(q);
-	if ((rc = r) < 0)
-		goto out;
 	if (complete) {
 		*hit = 1;
 		json_decref(st->outputs);
@@ -423,63 +246,19 @@ int sc_cache_lookup(sc_store *s, sc_plan_step *st, int *hit, sc_err *err)
 		st->outputs = outs;
 		st->metrics = mets;
 		outs = mets = NULL;
-		st->wall = wall;
-		st->cpu = cpu;
-		st->maxrss_kb = rss;
+		st->wall = c->wall;
+		st->cpu = c->cpu;
+		st->maxrss_kb = (long)c->maxrss_kb;
 	}
-out:
 	json_decref(outs);
 	json_decref(mets);
-	return rc;
+	sc_catalog_cached_free(c);
+	return 0;
 }
 
 int sc_runs_mark_stale(sc_store *s, sc_err *err)
 {
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q;
-	char host[256] = "";
-	gethostname(host, sizeof(host) - 1);
-	int rc = sc_db_prepare(db, &q,
-			       "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND "
-			       "host = ?",
-			       err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(q, 1, host, -1, SQLITE_TRANSIENT);
-	int64_t *stale = NULL;
-	size_t n = 0;
-	int r;
-	while ((r = sc_db_row(db, q, err, "cannot read the runs")) > 0) {
-		pid_t pid = (pid_t)sqlite3_column_int64(q, 1);
-		if (!sc_pid_alive_since(pid, sqlite3_column_int64(q, 2))) {
-			stale = sc_xrealloc(stale, (n + 1) * sizeof(*stale));
-			stale[n++] = sqlite3_column_int64(q, 0);
-		}
-	}
-	sqlite3_finalize(q);
-	if (r < 0 || !n) {
-		free(stale);
-		return r;
-	}
-	if ((rc = sc_db_begin(db, err)))
-		goto out;
-	for (size_t i = 0; i < n && !rc; i++) {
-		if ((rc = sc_db_prepare(db, &q,
-					"UPDATE runs SET status = 'interrupted' WHERE id = ? AND "
-					"status = 'running'",
-					err)))
-			break;
-		sqlite3_bind_int64(q, 1, stale[i]);
-		rc = sc_db_done(db, q, err, "cannot mark a run interrupted");
-		sqlite3_finalize(q);
-	}
-	if (rc)
-		sc_db_rollback(db);
-	else
-		rc = sc_db_commit(db, err);
-out:
-	free(stale);
-	return rc;
+	return sc_catalog_runs_mark_stale(s, err);
 }
 
 char *sc_result_manifest(const sc_plan *p)

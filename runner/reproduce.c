@@ -111,10 +111,10 @@ static char *cmp_detail(const sc_cmp *c, int exact)
 }
 
 /* An object id without its "sha256:" prefix (a manifest from a bundle is
- * input like any other: never index past a short string). */
+ * input like any other: a missing id is shown as such). */
 static const char *bare(const char *id)
 {
-	return id && !strncmp(id, "sha256:", 7) ? id + 7 : id ? id : "(missing)";
+	return id ? sc_oid_hex_of(id) : "(missing)";
 }
 
 static json_t *output_row(sc_store *s, const char *name, const char *rec, const char *now,

@@ -8,6 +8,7 @@
 #include "bundle.h"
 #include "bundle_impl.h"
 #include "store/catalog.h"
+#include "store/db.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -103,19 +104,20 @@ static int insert(sqlite3 *db, const char *table, const char *const *cols, const
 	return rc;
 }
 
-static const char *const step_cols[] = { "key", "kind", "impl_version", "key_json", "status",
-					 "exit_status", "error", "deterministic", "wall_s", "cpu_s",
-					 "maxrss_kb", "stdout_log", "stderr_log", "environment",
-					 "notes", "created_at", NULL };
-static const char *const run_cols[] = { "spec", "spec_path", "argv", "cwd", "status",
-					"started_at", "ended_at", "result", "sceval_version", "build",
-					"libraries", "machine", "host", "threads", "jobs", "pid",
-					"n_steps", "n_cached", "n_failed", NULL };
-static const char *const prov_cols[] = { "run", "repo", "commit_id", "branch", "remote", "dirty",
-					 "dirty_files", "diff", "note", NULL };
-static const char *const rs_cols[] = { "run", "step", "ord", "label", "task", "dataset",
-				       "method", "seed", "cached", "status", "error", "wall_s",
-				       "cpu_s", "maxrss_kb", "stdout_log", "stderr_log", NULL };
+/* "SELECT c1, c2, ... FROM table WHERE col = ?" over the schema's columns of
+ * a table, leaving out skip (the key the rows are exported under). */
+static char *select_sql(sc_catalog_table t, const char *table, const char *skip, const char *where)
+{
+	sc_buf b = SC_BUF_INIT;
+	sc_buf_init(&b);
+	sc_buf_puts(&b, "SELECT ");
+	int n = 0;
+	for (const char *const *c = sc_catalog_columns(t); *c; c++)
+		if (!skip || strcmp(*c, skip))
+			sc_buf_printf(&b, "%s%s", n++ ? ", " : "", *c);
+	sc_buf_printf(&b, " FROM %s WHERE %s", table, where);
+	return sc_buf_detach(&b);
+}
 
 /* ---- export ----------------------------------------------------------------- */
 
@@ -216,7 +218,7 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 		goto out;
 	manifest = json_loadb(b.s, b.len, 0, NULL);
 	if (!manifest || strcmp(sc_json_str(manifest, "format", ""), "sceval-result")) {
-		rc = sc_errf(err, SC_EINVAL, "%.12s is not a result", rid + 7);
+		rc = sc_errf(err, SC_EINVAL, "%.12s is not a result", sc_oid_hex_of(rid));
 		goto out;
 	}
 	json_object_set_new(set, rid, json_true());
@@ -236,13 +238,18 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 		}
 		json_t *row = json_incref(json_array_get(r, 0));
 		json_decref(r);
-		json_t *in, *outp, *met;
-		if ((rc = rows(db, "SELECT role, object FROM step_inputs WHERE step = ?", key, &in, err)) ||
-		    (rc = rows(db, "SELECT role, object FROM step_outputs WHERE step = ?", key, &outp,
-			       err)) ||
-		    (rc = rows(db, "SELECT name, value, higher_is_better, detail FROM step_metrics "
-				   "WHERE step = ?",
-			       key, &met, err))) {
+		json_t *in = NULL, *outp = NULL, *met = NULL;
+		char *q_in = select_sql(SC_CATALOG_STEP_IO, "step_inputs", "step", "step = ?");
+		char *q_out = select_sql(SC_CATALOG_STEP_IO, "step_outputs", "step", "step = ?");
+		char *q_met = select_sql(SC_CATALOG_STEP_METRICS, "step_metrics", "step", "step = ?");
+		if (!(rc = rows(db, q_in, key, &in, err)) && !(rc = rows(db, q_out, key, &outp, err)))
+			rc = rows(db, q_met, key, &met, err);
+		free(q_in);
+		free(q_out);
+		free(q_met);
+		if (rc) {
+			json_decref(in);
+			json_decref(outp);
 			json_decref(row);
 			goto out;
 		}
@@ -321,7 +328,7 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 			json_decref(row);
 			rc = sc_errf(err, SC_ENOTFOUND, "object %.12s of the result is missing from the "
 							"store (sceval fsck)",
-				     id + 7);
+				     sc_oid_hex_of(id));
 			break;
 		}
 		json_array_append_new(objs, row);
@@ -643,11 +650,10 @@ static int import_records(import_ctx *x, sc_err *err)
 			if (rc)
 				goto fail;
 		}
-		if ((rc = insert(db, "steps", step_cols, st, 0, err)))
+		if ((rc = insert(db, "steps", sc_catalog_columns(SC_CATALOG_STEPS), st, 0, err)))
 			goto fail;
-		static const char *const io_cols[] = { "step", "role", "object", NULL };
-		static const char *const m_cols[] = { "step", "name", "value", "higher_is_better",
-						      "detail", NULL };
+		const char *const *io_cols = sc_catalog_columns(SC_CATALOG_STEP_IO);
+		const char *const *m_cols = sc_catalog_columns(SC_CATALOG_STEP_METRICS);
 		const char *tabs[] = { "step_inputs", "step_outputs" };
 		const char *keys[] = { "inputs", "outputs" };
 		for (int t = 0; t < 2; t++) {
@@ -697,7 +703,7 @@ static int import_records(import_ctx *x, sc_err *err)
 		}
 		if (have)
 			continue;
-		if ((rc = insert(db, "runs", run_cols, run, 0, err)))
+		if ((rc = insert(db, "runs", sc_catalog_columns(SC_CATALOG_RUNS), run, 0, err)))
 			goto fail;
 		int64_t id = sqlite3_last_insert_rowid(db);
 		size_t k;
@@ -706,7 +712,7 @@ static int import_records(import_ctx *x, sc_err *err)
 		{
 			json_t *row = json_deep_copy(r);
 			json_object_set_new(row, "run", json_integer(id));
-			rc = insert(db, "provenance", prov_cols, row, 0, err);
+			rc = insert(db, "provenance", sc_catalog_columns(SC_CATALOG_PROVENANCE), row, 0, err);
 			json_decref(row);
 			if (rc)
 				goto fail;
@@ -715,7 +721,8 @@ static int import_records(import_ctx *x, sc_err *err)
 		{
 			json_t *row = json_deep_copy(r);
 			json_object_set_new(row, "run", json_integer(id));
-			rc = insert(db, "run_steps", rs_cols, row, 0, err);
+			rc = insert(db, "run_steps", sc_catalog_columns(SC_CATALOG_RUN_STEPS), row, 0,
+				    err);
 			json_decref(row);
 			if (rc)
 				goto fail;

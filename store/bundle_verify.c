@@ -14,7 +14,7 @@
  * Workload: a few thousand steps and metrics; everything is in memory.
  */
 #include "bundle_impl.h"
-#include "store/catalog.h"
+#include "store/db.h"
 #include "util/json.h"
 
 #include <math.h>

@@ -1,142 +1,14 @@
 /*
- * catalog.c - opening the SQLite catalog and its schema migrations.
- *
- * The schema is written for the questions users ask of thousands of runs:
- * "which metrics did method M get on dataset D across runs", "what did run
- * A and run B compute differently". Steps are content-addressed by their
- * cache key and shared by every run that used them; run_steps says which
- * runs used which steps under which (task, dataset, method) labels; the
- * metrics view joins them. Objects are referenced as "sha256:<hex>" ids.
+ * catalog.c - opening the SQLite catalog, running the schema migrations of
+ * catalog_schema.c, and the statement helpers of db.h; the typed
+ * transaction calls of catalog.h.
  */
-#include "catalog.h"
+#include "db.h"
+#include "store/catalog.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* Migration i brings user_version from i to i + 1. Never edit a released
- * migration: append a new one. */
-static const char *const migrations[] = {
-	/* 0 -> 1: everything the store and the runner need. */
-	"CREATE TABLE objects ("
-	"  id TEXT PRIMARY KEY,"
-	"  type TEXT NOT NULL CHECK (type IN ('blob', 'tree')),"
-	"  kind TEXT NOT NULL,"
-	"  size INTEGER NOT NULL,"
-	"  listed INTEGER NOT NULL DEFAULT 1,"
-	"  added_at INTEGER NOT NULL"
-	") WITHOUT ROWID;"
-	"CREATE INDEX objects_kind ON objects (kind, added_at);"
-	"CREATE TABLE object_sources ("
-	"  object TEXT NOT NULL REFERENCES objects (id) ON DELETE CASCADE,"
-	"  path TEXT NOT NULL,"
-	"  host TEXT NOT NULL,"
-	"  added_at INTEGER NOT NULL,"
-	"  PRIMARY KEY (object, path, host)"
-	");"
-	"CREATE TABLE names ("
-	"  name TEXT PRIMARY KEY,"
-	"  object TEXT NOT NULL REFERENCES objects (id),"
-	"  created_at INTEGER NOT NULL"
-	");"
-	"CREATE INDEX names_object ON names (object);"
-	"CREATE TABLE stat_cache ("
-	"  dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
-	"  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
-	"  object TEXT NOT NULL,"
-	"  PRIMARY KEY (dev, ino)"
-	");"
-	"CREATE INDEX stat_cache_object ON stat_cache (object);"
-	"CREATE TABLE runs ("
-	"  id INTEGER PRIMARY KEY,"
-	"  spec TEXT REFERENCES objects (id),"
-	"  spec_path TEXT,"
-	"  argv TEXT NOT NULL,"
-	"  cwd TEXT,"
-	"  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),"
-	"  started_at INTEGER NOT NULL,"
-	"  ended_at INTEGER,"
-	"  result TEXT REFERENCES objects (id),"
-	"  sceval_version TEXT NOT NULL,"
-	"  build TEXT,"
-	"  libraries TEXT,"
-	"  machine TEXT,"
-	"  host TEXT,"
-	"  threads INTEGER,"
-	"  jobs INTEGER,"
-	"  pid INTEGER,"
-	"  n_steps INTEGER, n_cached INTEGER, n_failed INTEGER"
-	");"
-	"CREATE INDEX runs_result ON runs (result);"
-	"CREATE INDEX runs_started ON runs (started_at);"
-	"CREATE TABLE provenance ("
-	"  run INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,"
-	"  repo TEXT, commit_id TEXT, branch TEXT, remote TEXT,"
-	"  dirty INTEGER, dirty_files TEXT,"
-	"  diff TEXT REFERENCES objects (id),"
-	"  note TEXT"
-	");"
-	"CREATE TABLE steps ("
-	"  key TEXT PRIMARY KEY,"
-	"  kind TEXT NOT NULL,"
-	"  impl_version TEXT NOT NULL,"
-	"  key_json TEXT NOT NULL,"
-	"  status TEXT NOT NULL CHECK (status IN ('done', 'failed')),"
-	"  exit_status INTEGER,"
-	"  error TEXT,"
-	"  deterministic INTEGER NOT NULL DEFAULT 1,"
-	"  wall_s REAL, cpu_s REAL, maxrss_kb INTEGER,"
-	"  stdout_log TEXT REFERENCES objects (id),"
-	"  stderr_log TEXT REFERENCES objects (id),"
-	"  environment TEXT,"
-	"  notes TEXT,"
-	"  created_at INTEGER NOT NULL"
-	") WITHOUT ROWID;"
-	"CREATE TABLE step_inputs ("
-	"  step TEXT NOT NULL REFERENCES steps (key) ON DELETE CASCADE,"
-	"  role TEXT NOT NULL,"
-	"  object TEXT NOT NULL REFERENCES objects (id),"
-	"  PRIMARY KEY (step, role)"
-	") WITHOUT ROWID;"
-	"CREATE INDEX step_inputs_object ON step_inputs (object);"
-	"CREATE TABLE step_outputs ("
-	"  step TEXT NOT NULL REFERENCES steps (key) ON DELETE CASCADE,"
-	"  role TEXT NOT NULL,"
-	"  object TEXT NOT NULL REFERENCES objects (id),"
-	"  PRIMARY KEY (step, role)"
-	") WITHOUT ROWID;"
-	"CREATE INDEX step_outputs_object ON step_outputs (object);"
-	"CREATE TABLE step_metrics ("
-	"  step TEXT NOT NULL REFERENCES steps (key) ON DELETE CASCADE,"
-	"  name TEXT NOT NULL,"
-	"  value REAL,"
-	"  higher_is_better INTEGER,"
-	"  detail TEXT,"
-	"  PRIMARY KEY (step, name)"
-	") WITHOUT ROWID;"
-	"CREATE INDEX step_metrics_name ON step_metrics (name);"
-	"CREATE TABLE run_steps ("
-	"  run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
-	"  step TEXT NOT NULL,"
-	"  ord INTEGER NOT NULL,"
-	"  label TEXT,"
-	"  task TEXT, dataset TEXT, method TEXT, seed INTEGER,"
-	"  cached INTEGER NOT NULL DEFAULT 0,"
-	"  status TEXT NOT NULL,"
-	"  error TEXT,"
-	"  wall_s REAL, cpu_s REAL, maxrss_kb INTEGER,"
-	"  stdout_log TEXT, stderr_log TEXT,"
-	"  PRIMARY KEY (run, step)"
-	");"
-	"CREATE INDEX run_steps_step ON run_steps (step);"
-	"CREATE INDEX run_steps_tdm ON run_steps (task, dataset, method);"
-	"CREATE VIEW metrics AS"
-	"  SELECT rs.run AS run, rs.step AS step, rs.task AS task, rs.dataset AS dataset,"
-	"         rs.method AS method, m.name AS metric, m.value AS value, rs.seed AS seed,"
-	"         m.higher_is_better AS higher_is_better, m.detail AS detail"
-	"  FROM run_steps rs JOIN step_metrics m ON m.step = rs.step;",
-};
-
-#define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 int sc_db_err(sqlite3 *db, sc_err *err, const char *what)
 {
@@ -230,22 +102,24 @@ static int user_version(sqlite3 *db, int *out, sc_err *err)
 
 static int migrate(sqlite3 *db, const char *path, sc_err *err)
 {
+	size_t n_mig;
+	const char *const *migrations = sc_catalog_migrations(&n_mig);
 	int v;
 	if (user_version(db, &v, err))
 		return SC_ERR;
-	if (v == (int)N_MIGRATIONS)
+	if (v == (int)n_mig)
 		return 0;
-	if (v > (int)N_MIGRATIONS)
+	if (v > (int)n_mig)
 		return sc_errf(err, SC_EINVAL,
 			       "'%s': catalog schema version %d is newer than this sceval "
 			       "understands (%d); upgrade sceval",
-			       path, v, (int)N_MIGRATIONS);
+			       path, v, (int)n_mig);
 	if (sc_db_begin(db, err))
 		return SC_ERR;
 	/* Re-read inside the write transaction: another process may have migrated. */
 	if (user_version(db, &v, err))
 		goto fail;
-	for (; v < (int)N_MIGRATIONS; v++) {
+	for (; v < (int)n_mig; v++) {
 		if (sc_db_exec(db, migrations[v], err))
 			goto fail;
 		char sql[64];
@@ -288,4 +162,38 @@ void sc_catalog_close(sqlite3 *db)
 {
 	if (db)
 		sqlite3_close(db);
+}
+
+int sc_catalog_begin(sc_store *s, sc_err *err)
+{
+	return sc_db_begin(sc_store_db(s), err);
+}
+
+int sc_catalog_commit(sc_store *s, sc_err *err)
+{
+	return sc_db_commit(sc_store_db(s), err);
+}
+
+void sc_catalog_rollback(sc_store *s)
+{
+	sc_db_rollback(sc_store_db(s));
+}
+
+const char *sc_catalog_library_version(void)
+{
+	return sqlite3_libversion();
+}
+
+void sc_db_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+char *sc_db_col_dup(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	return t ? sc_xstrdup(t) : NULL;
 }

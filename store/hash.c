@@ -61,8 +61,8 @@ void sc_oid_hex(const sc_oid *id, char out[SC_OID_HEXLEN + 1])
 
 void sc_oid_id(const sc_oid *id, char out[SC_OID_IDLEN])
 {
-	memcpy(out, SC_OID_PREFIX, 7);
-	sc_oid_hex(id, out + 7);
+	memcpy(out, SC_OID_PREFIX, SC_OID_PREFIX_LEN);
+	sc_oid_hex(id, out + SC_OID_PREFIX_LEN);
 }
 
 static int hexval(int c)
@@ -78,8 +78,7 @@ static int hexval(int c)
 
 int sc_oid_parse(sc_oid *out, const char *s)
 {
-	if (!strncmp(s, SC_OID_PREFIX, 7))
-		s += 7;
+	s = sc_oid_hex_of(s);
 	if (strlen(s) != SC_OID_HEXLEN)
 		return SC_EINVAL;
 	for (int i = 0; i < SC_OID_RAW; i++) {
@@ -89,6 +88,27 @@ int sc_oid_parse(sc_oid *out, const char *s)
 		out->b[i] = (unsigned char)(a << 4 | b);
 	}
 	return 0;
+}
+
+const char *sc_oid_hex_of(const char *s)
+{
+	return s && !strncmp(s, SC_OID_PREFIX, SC_OID_PREFIX_LEN) ? s + SC_OID_PREFIX_LEN : s;
+}
+
+int sc_oid_parse_prefix(char out[SC_OID_HEXLEN + 1], const char *s)
+{
+	s = sc_oid_hex_of(s);
+	size_t n = strlen(s);
+	if (!n || n > SC_OID_HEXLEN)
+		return SC_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int v = hexval((unsigned char)s[i]);
+		if (v < 0)
+			return SC_EINVAL;
+		out[i] = "0123456789abcdef"[v];
+	}
+	out[n] = 0;
+	return (int)n;
 }
 
 int sc_oid_eq(const sc_oid *a, const sc_oid *b)

@@ -9,6 +9,7 @@
  */
 #include "maint.h"
 #include "store/catalog.h"
+#include "store/db.h"
 #include "util/fs.h"
 #include "util/proc.h"
 #include "util/progress.h"
@@ -417,22 +418,9 @@ out:
 
 /* ---- gc ----------------------------------------------------------------- */
 
-static int mark_query(sc_store *s, oidset *live, const char *sql, sc_err *err)
+static void mark_live(void *ctx, const sc_oid *id)
 {
-	sqlite3 *db = sc_store_db(s);
-	sqlite3_stmt *q;
-	int rc = sc_db_prepare(db, &q, sql, err);
-	if (rc)
-		return rc;
-	int r;
-	while ((r = sc_db_row(db, q, err, "cannot read what is in use")) > 0) {
-		const char *t = (const char *)sqlite3_column_text(q, 0);
-		sc_oid id;
-		if (t && !sc_oid_parse(&id, t))
-			set_add(live, &id, 0, 0);
-	}
-	sqlite3_finalize(q);
-	return r;
+	set_add(ctx, id, 0, 0);
 }
 
 static void sort_unique(oidset *s)
@@ -538,21 +526,8 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 		return rc;
 	gc_ctx g;
 	memset(&g, 0, sizeof(g));
-	static const char *roots[] = {
-		"SELECT object FROM names",
-		"SELECT spec FROM runs",
-		"SELECT result FROM runs",
-		"SELECT diff FROM provenance",
-		"SELECT object FROM step_inputs",
-		"SELECT object FROM step_outputs",
-		"SELECT stdout_log FROM steps",
-		"SELECT stderr_log FROM steps",
-		"SELECT stdout_log FROM run_steps",
-		"SELECT stderr_log FROM run_steps",
-	};
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if ((rc = mark_query(s, &g.live, roots[i], err)))
-			goto out;
+	if ((rc = sc_catalog_roots(s, mark_live, &g.live, err)))
+		goto out;
 	/* Nothing is deleted unless the live set was read completely. */
 	if ((rc = close_trees(s, &g.live, err)) ||
 	    (rc = walk_objects(s, gc_visit, gc_stray, &g, err)))

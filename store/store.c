@@ -11,7 +11,7 @@
  * hash.
  */
 #include "store.h"
-#include "store/catalog.h"
+#include "store/db.h"
 #include "util/fs.h"
 #include "util/proc.h"
 #include "util/progress.h"
@@ -855,7 +855,7 @@ static int set_name(sc_store *s, const sc_oid *id, const char *name, int force, 
 		if (strcmp(cur, sid) && !force) {
 			rc = sc_errf(err, SC_EEXISTS,
 				     "name '%s' already refers to %.19s; use --force to move it", name,
-				     cur + 7);
+				     sc_oid_hex_of(cur));
 			sqlite3_finalize(q);
 			return rc;
 		}
@@ -954,7 +954,8 @@ int sc_store_tag(sc_store *s, const sc_oid *id, const char *name, int force, sc_
 		goto fail;
 	}
 	if (!known) {
-		rc = sc_errf(err, SC_ENOTFOUND, "%.12s is not recorded in the catalog", sid + 7);
+		rc = sc_errf(err, SC_ENOTFOUND, "%.12s is not recorded in the catalog",
+			     sc_oid_hex_of(sid));
 		goto fail;
 	}
 	if ((rc = set_name(s, id, name, force, err)))
@@ -969,14 +970,10 @@ fail:
 
 int sc_store_resolve(sc_store *s, const char *ref, sc_oid *out, sc_err *err)
 {
-	const char *hex = ref;
-	if (!strncmp(hex, SC_OID_PREFIX, 7))
-		hex = ref + 7;
-	if (strlen(hex) == SC_OID_HEXLEN && sc_is_hex(hex)) {
-		char low[SC_OID_HEXLEN + 1];
-		for (int i = 0; i <= SC_OID_HEXLEN; i++)
-			low[i] = (char)(hex[i] >= 'A' && hex[i] <= 'F' ? hex[i] + 32 : hex[i]);
-		if (sc_oid_parse(out, low) == 0 && sc_store_has(s, out))
+	char hex[SC_OID_HEXLEN + 1];
+	int nhex = sc_oid_parse_prefix(hex, ref);
+	if (nhex == SC_OID_HEXLEN) {
+		if (sc_oid_parse(out, hex) == 0 && sc_store_has(s, out))
 			return 0;
 		return sc_errf(err, SC_ENOTFOUND, "'%s': no such object", ref);
 	}
@@ -998,16 +995,13 @@ int sc_store_resolve(sc_store *s, const char *ref, sc_oid *out, sc_err *err)
 		return 0;
 	}
 	sqlite3_finalize(q);
-	if (!sc_is_hex(hex))
+	if (nhex < 0)
 		return sc_errf(err, SC_ENOTFOUND, "'%s': no such object or name", ref);
-	if (strlen(hex) < 6)
+	if (nhex < 6)
 		return sc_errf(err, SC_ENOTFOUND,
 			       "'%s': no such name (a hash prefix needs at least 6 hex digits)", ref);
 	char lo[SC_OID_IDLEN + 1], hi[SC_OID_IDLEN + 2];
-	snprintf(lo, sizeof(lo), "sha256:%s", hex);
-	for (char *c = lo; *c; c++)
-		if (*c >= 'A' && *c <= 'F')
-			*c = (char)(*c + 32);
+	snprintf(lo, sizeof(lo), SC_OID_PREFIX "%s", hex);
 	snprintf(hi, sizeof(hi), "%sg", lo);
 	if ((rc = sc_db_prepare(s->db, &q,
 				"SELECT id FROM objects WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
@@ -1023,7 +1017,7 @@ int sc_store_resolve(sc_store *s, const char *ref, sc_oid *out, sc_err *err)
 		if (n == 0)
 			sc_oid_parse(out, id);
 		if (n < 10)
-			sc_buf_printf(&cands, "%s%s", n ? ", " : "", id + 7);
+			sc_buf_printf(&cands, "%s%s", n ? ", " : "", sc_oid_hex_of(id));
 		n++;
 	}
 	sqlite3_finalize(q);
@@ -1104,7 +1098,7 @@ int sc_store_stat(sc_store *s, const sc_oid *id, int *type, uint64_t *size, sc_e
 	struct stat st;
 	if (stat(p, &st) < 0) {
 		free(p);
-		return sc_errf(err, SC_ENOTFOUND, "object %.12s is missing", sid + 7);
+		return sc_errf(err, SC_ENOTFOUND, "object %.12s is missing", sc_oid_hex_of(sid));
 	}
 	free(p);
 	*size = (uint64_t)st.st_size;

@@ -20,7 +20,6 @@
 #define SC_STORE_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 #include <sys/types.h>
 #include "store/hash.h"
 #include "util/buf.h"
@@ -37,7 +36,6 @@ int sc_store_open(sc_store **out, const char *dir, sc_err *err) SC_WUR;
 void sc_store_free(sc_store *s);
 const char *sc_store_root(const sc_store *s); /* the .sceval directory */
 const char *sc_store_top(const sc_store *s);  /* the directory holding it */
-sqlite3 *sc_store_db(sc_store *s);
 
 /* Store lock: shared for writers, exclusive for gc. wait=0 fails with
  * SC_EBUSY when it cannot be taken at once. Released by sc_store_free. */

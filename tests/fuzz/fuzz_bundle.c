@@ -21,6 +21,7 @@
  */
 #include "fuzz.h"
 #include "store/bundle.h"
+#include "store/db.h"
 #include "store/hash.h"
 #include "util/buf.h"
 

@@ -13,6 +13,7 @@
  * reads as a hash prefix.
  */
 #include "fuzz.h"
+#include "store/db.h"
 #include "store/store.h"
 
 #include <ctype.h>

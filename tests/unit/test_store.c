@@ -4,6 +4,7 @@
  */
 #include "unit.h"
 #include "store/catalog.h"
+#include "store/db.h"
 #include "store/hash.h"
 #include "store/store.h"
 #include "util/buf.h"

@@ -11,6 +11,7 @@
  */
 #include "unit.h"
 #include "store/catalog.h"
+#include "store/db.h"
 #include "store/maint.h"
 #include "store/store.h"
 #include "util/fs.h"
