@@ -13,7 +13,10 @@
 #include "tasks/grn/grn.h"
 #include "tasks/simulation/simulation.h"
 
+#include <assert.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const sc_task *const sc_tasks[] = {
@@ -58,6 +61,23 @@ const sc_method_param *sc_method_param_find(const sc_method_desc *m, const char 
 		if (!strcmp(p->name, name))
 			return p;
 	return NULL;
+}
+
+double sc_method_param_default(const sc_method_desc *m, const char *name)
+{
+	const sc_method_param *p = sc_method_param_find(m, name);
+	if (!p || !p->dflt)
+		return NAN;
+	char *end;
+	double v = strtod(p->dflt, &end);
+	return end != p->dflt && *end == 0 ? v : NAN;
+}
+
+double sc_step_param(const sc_step_ctx *c, const sc_method_desc *m, const char *name)
+{
+	double d = sc_method_param_default(m, name);
+	assert(!isnan(d) && "the method's descriptor documents no numeric default");
+	return sc_step_num(c, name, d);
 }
 
 const sc_metric_desc *sc_task_metric_find(const sc_task *t, const char *name)
