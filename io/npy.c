@@ -288,7 +288,7 @@ int sc_npy_load(sc_dmat *out, sc_npy_info *info, const char *path, sc_err *err)
 	}
 	/* The file's bytes and the doubles they become live together. */
 	char what[96];
-	snprintf(what, sizeof(what), "%llu x %llu values", rows, cols);
+	snprintf(what, sizeof(what), "%llu x %llu values", d[0], d[1]);
 	if ((rc = sc_mem_check(n, es + sizeof(double), what, err))) {
 		sc_errprefix(err, "%s", name);
 		goto out;
