@@ -10,10 +10,13 @@
  */
 #include "catalog.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Migration i brings user_version from i to i + 1. Never edit a released
  * migration: append a new one. */
@@ -309,6 +312,17 @@ int sc_catalog_open(sqlite3 **out, const char *path, int create, sc_err *err)
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		int rc = sc_errf(err, SC_EIO, "cannot open catalog '%s': %s", path,
 				 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	/* SQLite opens read-only when it cannot open for writing, and says
+	 * "attempt to write a readonly database" only at the first write. */
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+		int rc = sc_errf(err, SC_EIO, "cannot open catalog '%s' for writing: %s", path,
+				 fd < 0 ? strerror(errno) : "opened read-only");
+		if (fd >= 0)
+			close(fd);
 		sqlite3_close(db);
 		return rc;
 	}
