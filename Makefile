@@ -18,7 +18,7 @@ LDLIBS      += $(PKG_LIBS) -lm -pthread
 BUILD       ?= build
 BIN         ?= sceval
 
-LIB_SRC  := $(sort $(wildcard util/*.c store/*.c runner/*.c tasks/*.c tasks/*/*.c reports/*.c))
+LIB_SRC  := $(sort $(wildcard util/*.c io/*.c store/*.c runner/*.c tasks/*.c tasks/*/*.c reports/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

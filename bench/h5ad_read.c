@@ -3,7 +3,7 @@
  * way a task does (sc_h5ad_read_csr, obs names, cell_type and batch labels)
  * and print the wall and CPU times (seconds) and the shape. Built and run by bench/h5ad_read.sh.
  */
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #include "util/fs.h"
 
 #include <stdio.h>

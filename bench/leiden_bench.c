@@ -11,7 +11,7 @@
 #include "tasks/core/graph.h"
 #include "tasks/core/knn.h"
 #include "tasks/core/leiden.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 
 #include <stdio.h>
 #include <stdlib.h>

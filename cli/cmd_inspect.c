@@ -9,7 +9,7 @@
  */
 #include "cli.h"
 #include "util/fs.h"
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #include "util/json.h"
 
 #include <math.h>

@@ -1,9 +1,9 @@
 /*
  * cmd_simulate.c - `sceval simulate`: write a simulated single-cell data set
- * (tasks/simulate.h) as an .h5ad file, for demos, tests and benchmarks.
+ * (tasks/core/splat.h) as an .h5ad file, for demos, tests and benchmarks.
  */
 #include "cli.h"
-#include "tasks/simulate.h"
+#include "tasks/core/splat.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -85,8 +85,8 @@ int cmd_simulate(cli_ctx *c, int argc, char **argv)
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ NULL, 0, NULL, 0 },
 	};
-	sc_sim_params p;
-	sc_sim_defaults(&p);
+	sc_splat_params p;
+	sc_splat_defaults(&p);
 	const char *out = NULL;
 	long v;
 	int o;
@@ -166,10 +166,10 @@ int cmd_simulate(cli_ctx *c, int argc, char **argv)
 	if (!out)
 		return cli_usage_error(c, "missing -o FILE");
 	sc_err err = { 0, "" };
-	if (sc_sim_check(&p, &err))
+	if (sc_splat_check(&p, &err))
 		return cli_usage_error(c, "%s", err.msg);
-	sc_sim_stats st;
-	if (sc_sim_write(&p, out, &st, &err))
+	sc_splat_stats st;
+	if (sc_splat_write(&p, out, &st, &err))
 		return cli_fail(c, &err);
 	double cells = (double)p.cells * (double)p.genes;
 	if (c->json) {

@@ -8,7 +8,7 @@
  * small: per-class reports, embeddings); HDF5 datasets are streamed.
  */
 #include "compare.h"
-#include "tasks/npy.h"
+#include "io/npy.h"
 #include "util/buf.h"
 #include "util/fs.h"
 

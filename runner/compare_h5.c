@@ -16,7 +16,7 @@
  * cannot make it loop or explode.
  */
 #include "compare_h5.h"
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * column before anything runs.
  */
 #include "plan_tasks.h"
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"

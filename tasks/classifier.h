@@ -8,7 +8,7 @@
 #define SC_CLASSIFIER_H
 
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "tasks/step.h"
 #include "tasks/task.h"
 

@@ -7,8 +7,8 @@
 #define SC_REP_H
 
 #include <jansson.h>
-#include "tasks/core/h5ad.h"
-#include "tasks/core/mat.h"
+#include "io/h5ad.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 /* where: "X", "raw/X", "layers/NAME", "obsm/KEY" (also "obsm:KEY", "layer:NAME"). */

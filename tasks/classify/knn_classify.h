@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tasks/core/knn.h"
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef struct sc_knn_votes {

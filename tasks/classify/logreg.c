@@ -14,7 +14,7 @@
  */
 #include "tasks/classify/logreg.h"
 #include "tasks/classify/lbfgs.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 #include "tasks/core/blas.h"
 
 #include <float.h>

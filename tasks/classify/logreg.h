@@ -26,7 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef enum { SC_LOGREG_LBFGS = 0, SC_LOGREG_NEWTON = 1 } sc_logreg_solver;

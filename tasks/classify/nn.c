@@ -14,7 +14,8 @@
  * on the thread count.
  */
 #include "tasks/classify/nn.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
+#include "tasks/core/tiles.h"
 #include "tasks/core/blas.h"
 #include "tasks/core/rng.h"
 #include "util/fs.h"

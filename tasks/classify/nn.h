@@ -28,7 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 #define SC_NN_MAX_HIDDEN 8
@@ -42,7 +42,7 @@ typedef struct sc_nn_opts {
 	int max_epochs;                    /* 100 */
 	int patience; /* stop after this many epochs without a lower validation loss: 10 */
 	uint64_t seed; /* 0 */
-	int threads;   /* 0 = one thread (see core/par.h) */
+	int threads;   /* 0 = one thread (see util/par.h) */
 } sc_nn_opts;
 
 void sc_nn_opts_init(sc_nn_opts *o);

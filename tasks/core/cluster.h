@@ -6,7 +6,7 @@
 #define SC_CLUSTER_H
 
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef struct sc_kmeans_opts {

@@ -6,7 +6,7 @@
 #define SC_GRAPH_H
 
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 /* scanpy.pp.neighbors(method='umap') connectivities from a kNN result that

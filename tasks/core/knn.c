@@ -37,7 +37,7 @@
  */
 #include "knn.h"
 #include "blas.h"
-#include "par.h"
+#include "util/par.h"
 
 #include <float.h>
 #include <math.h>

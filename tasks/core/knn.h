@@ -17,7 +17,7 @@
 #define SC_KNN_H
 
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef enum { SC_METRIC_EUCLIDEAN, SC_METRIC_COSINE } sc_metric;

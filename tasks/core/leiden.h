@@ -16,7 +16,7 @@
 #define SC_LEIDEN_H
 
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef struct sc_leiden_opts {

@@ -34,7 +34,8 @@
  */
 #include "pca.h"
 #include "blas.h"
-#include "par.h"
+#include "util/par.h"
+#include "tasks/core/tiles.h"
 #include "rng.h"
 
 #include <math.h>

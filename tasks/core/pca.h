@@ -12,7 +12,7 @@
 #ifndef SC_PCA_H
 #define SC_PCA_H
 
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef struct sc_pca {

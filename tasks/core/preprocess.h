@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 #include "tasks/core/loess.h"
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 /* scanpy.pp.normalize_total: scale each row to sum to target_sum; target_sum

@@ -9,8 +9,8 @@
  */
 #include "genefunc.h"
 #include "runner/plan_tasks.h"
-#include "tasks/classify/table.h"
-#include "tasks/core/h5ad.h"
+#include "io/table.h"
+#include "io/h5ad.h"
 #include "tasks/rep.h"
 #include "util/json.h"
 

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 #include "standard.h"
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef enum {

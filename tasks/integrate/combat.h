@@ -20,7 +20,7 @@
 #define SC_COMBAT_H
 
 #include <stddef.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef struct sc_combat_info {

@@ -17,7 +17,7 @@
 #define SC_MULTIOMICS_H
 
 #include <stddef.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 /* CLR in place: x <- log1p(x / exp(mean(log1p(x)))), the mean taken over each

@@ -15,7 +15,7 @@
 #define SC_STANDARD_H
 
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "tasks/core/preprocess.h"
 #include "util/err.h"
 

@@ -20,11 +20,11 @@
  * a note, as scib's callers filter them.
  */
 #include "integration.h"
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #include "tasks/integrate/baseline.h"
 #include "tasks/integrate/multiomics.h"
 #include "tasks/integrate/wnn.h"
-#include "tasks/npy.h"
+#include "io/npy.h"
 #include "tasks/rep.h"
 #include "tasks/scib/suite.h"
 #include "util/buf.h"

@@ -7,7 +7,7 @@
  * so the work is done once per dataset and parameter set.
  */
 #include "prepare.h"
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #include "tasks/core/pca.h"
 #include "tasks/core/preprocess.h"
 #include "tasks/integrate/standard.h"

@@ -8,7 +8,7 @@
  * on the same side of that tolerance as scib's.
  */
 #include "common.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -21,7 +21,7 @@
  * loop stops, or tells that it would give up at T^25.
  */
 #include "kbet.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 #include "tasks/scib/connectivity.h"
 
 #include <math.h>

@@ -17,7 +17,7 @@
  * about 10^8 heap operations, split over threads by cell.
  */
 #include "lisi.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 #include "tasks/scib/connectivity.h"
 
 #include <math.h>

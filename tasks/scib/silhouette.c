@@ -19,7 +19,7 @@
  */
 #include "silhouette.h"
 #include "tasks/core/blas.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 
 #include <math.h>
 #include <stdatomic.h>

@@ -13,7 +13,7 @@
  */
 #include "clusters.h"
 #include "tasks/core/leiden.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 
 #include <math.h>
 #include <stdlib.h>

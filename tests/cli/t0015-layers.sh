@@ -2,22 +2,24 @@
 # #include "DIR/..." of a file must be one its folder may use. cli may use
 # every layer; runner reads store and calls tasks; reports read store
 # (through runner's queries) and the tasks' descriptors; tasks use only
-# tasks and util, except a task's planner (tasks/*/plan.[ch]), which works
+# tasks, io (file formats) and util, except a task's planner (tasks/*/plan.[ch]), which works
 # through the runner's planning interface runner/plan_tasks.h and nothing
-# else of the runner; store knows nothing of tasks; util uses nothing.
+# else of the runner; io knows only util;
+# store knows nothing of tasks; util uses nothing.
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$TESTS_DIR/.." && pwd)
 allowed() {
   case "$1" in
-    cli) echo "cli runner reports store tasks util" ;;
-    runner) echo "runner store tasks util" ;;
+    cli) echo "cli runner reports store tasks io util" ;;
+    runner) echo "runner store tasks io util" ;;
     reports) echo "reports runner store tasks util" ;;
-    tasks) echo "tasks util" ;;
+    tasks) echo "tasks io util" ;;
+    io) echo "io util" ;;
     store) echo "store util" ;;
     util) echo "util" ;;
   esac
 }
-for layer in cli runner reports tasks store util; do
+for layer in cli runner reports tasks io store util; do
   bad=""
   for f in $(cd "$top" && find "$layer" -name '*.[ch]' | sort); do
     for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([a-z_]*\)\/\([^"]*\)".*/\1\/\2/p' "$top/$f"); do

@@ -1,5 +1,5 @@
 /*
- * fuzz_h5ad.c - the .h5ad reader (tasks/core/h5ad*.c) on byte-level
+ * fuzz_h5ad.c - the .h5ad reader (io/h5ad*.c) on byte-level
  * mutations of small valid files (the reads: fuzz_h5ad_reads.h).
  * fuzz_h5ad_struct.c builds malformed files at the HDF5 level instead.
  *

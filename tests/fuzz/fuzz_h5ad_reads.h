@@ -17,7 +17,7 @@
 #define SC_FUZZ_H5AD_READS_H
 
 #include "fuzz.h"
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #define FUZZ_MAX ((size_t)1 << 20)
 
 static void check_csr(const sc_csr *m, size_t rows, size_t cols, const char *path)

@@ -1,12 +1,12 @@
 /*
- * fuzz_npy.c - the .npy reader (tasks/npy.c), how external models hand
+ * fuzz_npy.c - the .npy reader (io/npy.c), how external models hand
  * over embeddings: headers (version, length, the dict literal) and bodies.
  *
  * Invariants: a failure has a message; a success is a rows x cols matrix
  * whose values fit in the file (rows * cols * 4 bytes at least).
  */
 #include "fuzz.h"
-#include "tasks/npy.h"
+#include "io/npy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

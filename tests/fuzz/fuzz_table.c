@@ -1,5 +1,5 @@
 /*
- * fuzz_table.c - the delimited-text readers of tasks/classify/table.c: gene
+ * fuzz_table.c - the delimited-text readers of io/table.c: gene
  * label tables and gene x feature matrices (CSV/TSV as pandas and R write
  * them: quotes, CRLF, byte-order marks, NA strings).
  *
@@ -13,7 +13,7 @@
  * a matrix has distinct row ids and rows x cols values.
  */
 #include "fuzz.h"
-#include "tasks/classify/table.h"
+#include "io/table.h"
 
 static void check_labels(const sc_gene_labels *g)
 {

@@ -15,7 +15,7 @@
 #ifndef SC_CORE_ORACLE_H
 #define SC_CORE_ORACLE_H
 
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "unit.h"
 
 #include <stdint.h>

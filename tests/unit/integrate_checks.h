@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 
 /* Naive references for the checks: the share of each cell's 15 nearest
  * neighbours (Euclidean, self excluded, ties by index) from another batch,

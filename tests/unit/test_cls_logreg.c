@@ -13,7 +13,7 @@
 #include "tasks/classify/lbfgs.h"
 #include "tasks/classify/logreg.h"
 #include "tasks/core/blas.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 #include "tasks/core/rng.h"
 
 typedef struct lcase {

@@ -8,7 +8,7 @@
 #include "tests/unit/unit.h"
 #include "tests/unit/cls_oracle.h"
 
-#include "tasks/classify/table.h"
+#include "io/table.h"
 
 #include <sys/stat.h>
 

@@ -7,7 +7,7 @@
  */
 #include "tasks/core/blas.h"
 #include "tasks/core/knn.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 #include "tasks/core/rng.h"
 #include "core_oracle.h"
 

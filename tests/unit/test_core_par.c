@@ -6,7 +6,8 @@
  */
 #include "tests/unit/unit.h"
 
-#include "tasks/core/par.h"
+#include "util/par.h"
+#include "tasks/core/tiles.h"
 #include "tasks/core/blas.h"
 #include "tasks/core/rng.h"
 

@@ -6,7 +6,7 @@
  */
 #include "tasks/core/blas.h"
 #include "tasks/core/pca.h"
-#include "tasks/core/par.h"
+#include "util/par.h"
 #include "tasks/core/rng.h"
 #include "core_oracle.h"
 

@@ -4,7 +4,7 @@
  * fixed in that script and repeated below), and the real data, where the
  * expected numbers come from ../shared/data/SOURCES.md.
  */
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #include "unit.h"
 #include "util/fs.h"
 

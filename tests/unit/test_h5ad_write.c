@@ -5,7 +5,7 @@
  * formulas), byte-identical when written twice, editable by copy and in
  * place, and refusing malformed calls with a clean error and no file left.
  */
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 #include "unit.h"
 
 #include <sys/stat.h>

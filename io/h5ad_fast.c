@@ -17,7 +17,7 @@
  * so that the tests can check both paths against anndata.
  */
 #include "h5ad_impl.h"
-#include "par.h"
+#include "util/par.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -240,7 +240,7 @@ out:
 	return ok;
 }
 
-int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt)
+int sc_h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt)
 {
 	if (cnt == 0)
 		return 0;
@@ -293,7 +293,7 @@ int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt)
 			size_t from = k * c.C > off ? k * c.C : off;
 			hid_t mt = dest == H5AD_DEST_I32 ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE;
 			size_t es = dest == H5AD_DEST_I32 ? 4 : 8;
-			rc = h5ad_read_slab((char *)out + (from - off) * es, mt, ds, from, off + cnt - from) < 0 ? -1 : 0;
+			rc = sc_h5ad_read_slab((char *)out + (from - off) * es, mt, ds, from, off + cnt - from) < 0 ? -1 : 0;
 			break;
 		}
 	}

@@ -15,7 +15,7 @@
 
 /* ---- types ---- */
 
-h5k h5ad_kind(hid_t t, char dtype[24])
+h5k sc_h5ad_h5kind(hid_t t, char dtype[24])
 {
 	char tmp[24];
 	if (!dtype)
@@ -128,7 +128,7 @@ static size_t space_npoints(hid_t sp)
 	return n > 0 ? (size_t)n : 0;
 }
 
-int h5ad_attr_strv(char ***out, size_t *n, hid_t o, const char *name)
+int sc_h5ad_attr_strv(char ***out, size_t *n, hid_t o, const char *name)
 {
 	*out = NULL;
 	*n = 0;
@@ -160,12 +160,12 @@ out:
 	return rc;
 }
 
-int h5ad_attr_str(char **out, hid_t o, const char *name)
+int sc_h5ad_attr_str(char **out, hid_t o, const char *name)
 {
 	char **v;
 	size_t n;
 	*out = NULL;
-	int rc = h5ad_attr_strv(&v, &n, o, name);
+	int rc = sc_h5ad_attr_strv(&v, &n, o, name);
 	if (rc <= 0)
 		return rc;
 	if (n != 1) {
@@ -177,7 +177,7 @@ int h5ad_attr_str(char **out, hid_t o, const char *name)
 	return 1;
 }
 
-int h5ad_attr_ints(int64_t *out, size_t max, size_t *n, hid_t o, const char *name)
+int sc_h5ad_attr_ints(int64_t *out, size_t max, size_t *n, hid_t o, const char *name)
 {
 	*n = 0;
 	hid_t a = open_attr(o, name);
@@ -187,7 +187,7 @@ int h5ad_attr_ints(int64_t *out, size_t max, size_t *n, hid_t o, const char *nam
 		return -1;
 	hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
 	size_t np = space_npoints(sp);
-	h5k k = h5ad_kind(t, NULL);
+	h5k k = sc_h5ad_h5kind(t, NULL);
 	int rc = -1;
 	if ((k == H5K_INT || k == H5K_UINT || k == H5K_FLOAT) && np <= max) {
 		double tmp[16];
@@ -208,7 +208,7 @@ int h5ad_attr_ints(int64_t *out, size_t max, size_t *n, hid_t o, const char *nam
 	return rc;
 }
 
-int h5ad_attr_bool(int *out, hid_t o, const char *name)
+int sc_h5ad_attr_bool(int *out, hid_t o, const char *name)
 {
 	*out = 0;
 	hid_t a = open_attr(o, name);
@@ -218,7 +218,7 @@ int h5ad_attr_bool(int *out, hid_t o, const char *name)
 		return -1;
 	hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
 	int rc = -1;
-	h5k k = h5ad_kind(t, NULL);
+	h5k k = sc_h5ad_h5kind(t, NULL);
 	if (space_npoints(sp) == 1) {
 		if (k == H5K_BOOL) {
 			hid_t nt = H5Tget_native_type(t, H5T_DIR_ASCEND);
@@ -244,24 +244,24 @@ int h5ad_attr_bool(int *out, hid_t o, const char *name)
 
 /* ---- datasets ---- */
 
-int h5ad_len(size_t *n, hid_t ds, const sc_h5ad *h, const char *elem, sc_err *err)
+int sc_h5ad_len(size_t *n, hid_t ds, const sc_h5ad *h, const char *elem, sc_err *err)
 {
 	hid_t sp = H5Dget_space(ds);
 	if (sp < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read the dataspace");
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read the dataspace");
 	int nd = H5Sget_simple_extent_ndims(sp);
 	hsize_t d[8] = { 0 };
 	if (nd == 1)
 		H5Sget_simple_extent_dims(sp, d, NULL);
 	H5Sclose(sp);
 	if (nd != 1)
-		return h5ad_fail(err, h, SC_EINVAL, elem, "expected a 1-D array, found %d dimensions",
+		return sc_h5ad_fail(err, h, SC_EINVAL, elem, "expected a 1-D array, found %d dimensions",
 				 nd);
 	*n = (size_t)d[0];
 	return 0;
 }
 
-hid_t h5ad_field_type(hid_t ds, const char *field)
+hid_t sc_h5ad_field_type(hid_t ds, const char *field)
 {
 	hid_t t = H5Dget_type(ds);
 	if (!field || t < 0)
@@ -301,22 +301,22 @@ static herr_t ds_reader(void *ctx, hid_t mt, void *buf)
 	return rc;
 }
 
-int h5ad_read_strs(char ***out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+int sc_h5ad_read_strs(char ***out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		   const char *elem, sc_err *err)
 {
 	*out = NULL;
-	hid_t t = h5ad_field_type(ds, field);
+	hid_t t = sc_h5ad_field_type(ds, field);
 	if (t < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read the type");
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read the type");
 	int rc = 0;
 	if (H5Tget_class(t) != H5T_STRING) {
-		rc = h5ad_fail(err, h, SC_EINVAL, elem, "expected strings");
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, elem, "expected strings");
 		goto out;
 	}
 	hid_t sp = H5Dget_space(ds);
 	if (space_npoints(sp) != n) {
 		H5Sclose(sp);
-		rc = h5ad_fail(err, h, SC_ECORRUPT, elem, "expected %zu strings", n);
+		rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "expected %zu strings", n);
 		goto out;
 	}
 	char **v = sc_xcalloc(n ? n : 1, sizeof(char *));
@@ -326,7 +326,7 @@ int h5ad_read_strs(char ***out, size_t n, hid_t ds, const char *field, const sc_
 	 * read_strings may reclaim it with the bare string type. */
 	if (read_strings(v, n, &r, t, ds_reader, sp) < 0) {
 		free(v);
-		rc = h5ad_fail_h5(err, h, elem, "cannot read strings");
+		rc = sc_h5ad_fail_h5(err, h, elem, "cannot read strings");
 	} else {
 		*out = v;
 	}
@@ -343,12 +343,12 @@ static int read_numbers(void *out, hid_t memtype, size_t n, hid_t ds, const char
 	size_t np = space_npoints(sp);
 	H5Sclose(sp);
 	if (np != n)
-		return h5ad_fail(err, h, SC_ECORRUPT, elem, "expected %zu values, found %zu", n, np);
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "expected %zu values, found %zu", n, np);
 	hid_t c = field_memtype(memtype, field);
 	herr_t r = n ? H5Dread(ds, c, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) : 0;
 	H5Tclose(c);
 	if (r < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read values");
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read values");
 	return 0;
 }
 
@@ -356,17 +356,17 @@ static int check_numeric(h5k *k, hid_t ds, const char *field, const sc_h5ad *h, 
 			 sc_err *err)
 {
 	char dt[24];
-	hid_t t = h5ad_field_type(ds, field);
+	hid_t t = sc_h5ad_field_type(ds, field);
 	if (t < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read the type");
-	*k = h5ad_kind(t, dt);
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read the type");
+	*k = sc_h5ad_h5kind(t, dt);
 	H5Tclose(t);
 	if (*k != H5K_INT && *k != H5K_UINT && *k != H5K_FLOAT && *k != H5K_BOOL)
-		return h5ad_fail(err, h, SC_EINVAL, elem, "expected numbers, found %s", dt);
+		return sc_h5ad_fail(err, h, SC_EINVAL, elem, "expected numbers, found %s", dt);
 	return 0;
 }
 
-int h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+int sc_h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		 const char *elem, sc_err *err)
 {
 	h5k k;
@@ -375,7 +375,7 @@ int h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h
 		return rc;
 	if (k == H5K_BOOL) {
 		/* Enums convert only to enums: read the native int8 enum. */
-		hid_t t = h5ad_field_type(ds, field);
+		hid_t t = sc_h5ad_field_type(ds, field);
 		hid_t nt = H5Tget_native_type(t, H5T_DIR_ASCEND);
 		H5Tclose(t);
 		rc = read_numbers(out, nt, n, ds, field, h, elem, err);
@@ -384,9 +384,9 @@ int h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h
 			out[i] = out[i] != 0;
 		return rc;
 	}
-	double *tmp = h5ad_try_alloc(n, sizeof(double));
+	double *tmp = sc_h5ad_try_alloc(n, sizeof(double));
 	if (!tmp)
-		return h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu values", n);
+		return sc_h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu values", n);
 	rc = read_numbers(tmp, H5T_NATIVE_DOUBLE, n, ds, field, h, elem, err);
 	for (size_t i = 0; !rc && i < n; i++)
 		out[i] = tmp[i] != 0;
@@ -394,7 +394,7 @@ int h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h
 	return rc;
 }
 
-int h5ad_read_i64(int64_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+int sc_h5ad_read_i64(int64_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		  const char *elem, sc_err *err)
 {
 	h5k k;
@@ -405,10 +405,10 @@ int h5ad_read_i64(int64_t *out, size_t n, hid_t ds, const char *field, const sc_
 		uint8_t *b = NULL;
 		double *d = NULL;
 		if (k == H5K_BOOL) {
-			b = h5ad_try_alloc(n, 1);
-			rc = b ? h5ad_read_u8(b, n, ds, field, h, elem, err) : SC_ERR;
+			b = sc_h5ad_try_alloc(n, 1);
+			rc = b ? sc_h5ad_read_u8(b, n, ds, field, h, elem, err) : SC_ERR;
 		} else {
-			d = h5ad_try_alloc(n, sizeof(double));
+			d = sc_h5ad_try_alloc(n, sizeof(double));
 			rc = d ? read_numbers(d, H5T_NATIVE_DOUBLE, n, ds, field, h, elem, err) : SC_ERR;
 		}
 		for (size_t i = 0; !rc && i < n; i++)
@@ -420,7 +420,7 @@ int h5ad_read_i64(int64_t *out, size_t n, hid_t ds, const char *field, const sc_
 	return read_numbers(out, H5T_NATIVE_INT64, n, ds, field, h, elem, err);
 }
 
-int h5ad_read_f64(double *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+int sc_h5ad_read_f64(double *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		  const char *elem, sc_err *err)
 {
 	h5k k;
@@ -428,10 +428,10 @@ int h5ad_read_f64(double *out, size_t n, hid_t ds, const char *field, const sc_h
 	if (rc)
 		return rc;
 	if (k == H5K_BOOL) {
-		uint8_t *b = h5ad_try_alloc(n, 1);
+		uint8_t *b = sc_h5ad_try_alloc(n, 1);
 		if (!b)
-			return h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu values", n);
-		rc = h5ad_read_u8(b, n, ds, field, h, elem, err);
+			return sc_h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu values", n);
+		rc = sc_h5ad_read_u8(b, n, ds, field, h, elem, err);
 		for (size_t i = 0; !rc && i < n; i++)
 			out[i] = b[i];
 		free(b);
@@ -440,7 +440,7 @@ int h5ad_read_f64(double *out, size_t n, hid_t ds, const char *field, const sc_h
 	return read_numbers(out, H5T_NATIVE_DOUBLE, n, ds, field, h, elem, err);
 }
 
-int h5ad_read_slab(void *buf, hid_t memtype, hid_t ds, size_t off, size_t cnt)
+int sc_h5ad_read_slab(void *buf, hid_t memtype, hid_t ds, size_t off, size_t cnt)
 {
 	if (cnt == 0)
 		return 0;
@@ -455,7 +455,7 @@ int h5ad_read_slab(void *buf, hid_t memtype, hid_t ds, size_t off, size_t cnt)
 	return r < 0 ? -1 : 0;
 }
 
-void h5ad_fmt_double(char *buf, size_t n, double v)
+void sc_h5ad_fmt_double(char *buf, size_t n, double v)
 {
 	if (isnan(v)) {
 		snprintf(buf, n, "nan");

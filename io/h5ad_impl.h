@@ -7,7 +7,7 @@
 #define SC_H5AD_IMPL_H
 
 #include <hdf5.h>
-#include "tasks/core/h5ad.h"
+#include "io/h5ad.h"
 
 struct sc_h5ad {
 	hid_t f;
@@ -34,64 +34,64 @@ typedef enum h5k {
 
 /* Switch off HDF5's automatic error printing and register the LZF
  * decoder (idempotent; every entry point calls it). */
-void h5ad_quiet(void);
-void h5ad_register_lzf(void);
+void sc_h5ad_quiet(void);
+void sc_h5ad_register_lzf(void);
 /* "base: elem: message[: HDF5 detail]" into err; returns code. elem may be NULL. */
-int h5ad_fail(sc_err *err, const sc_h5ad *h, int code, const char *elem, const char *fmt, ...)
+int sc_h5ad_fail(sc_err *err, const sc_h5ad *h, int code, const char *elem, const char *fmt, ...)
 	SC_PRINTF(5, 6);
 /* Same, appending the innermost message on HDF5's error stack if any. */
-int h5ad_fail_h5(sc_err *err, const sc_h5ad *h, const char *elem, const char *fmt, ...)
+int sc_h5ad_fail_h5(sc_err *err, const sc_h5ad *h, const char *elem, const char *fmt, ...)
 	SC_PRINTF(4, 5);
 
 /* The stored path of an element (legacy raw.X for raw/X), or NULL when
  * absent. Caller frees. */
-char *h5ad_resolve(const sc_h5ad *h, const char *path);
+char *sc_h5ad_resolve(const sc_h5ad *h, const char *path);
 /* Open an element (group or dataset); a negative id with err set when missing. */
-hid_t h5ad_open_obj(sc_h5ad *h, const char *path, sc_err *err);
-int h5ad_exists(hid_t f, const char *path);
+hid_t sc_h5ad_open_obj(sc_h5ad *h, const char *path, sc_err *err);
+int sc_h5ad_exists(hid_t f, const char *path);
 /* Before 0.7, obsm and varm were compound datasets, one field per key:
  * when path is parent/key of such a dataset, open the parent into *ds and
  * return 1 with *field = key (caller frees). 0 otherwise. */
-int h5ad_compound_member(sc_h5ad *h, const char *path, hid_t *ds, char **field);
+int sc_h5ad_compound_member(sc_h5ad *h, const char *path, hid_t *ds, char **field);
 
-h5k h5ad_kind(hid_t type, char dtype[24]);
+h5k sc_h5ad_h5kind(hid_t type, char dtype[24]);
 
 /* Attributes. Return 1 when read, 0 when absent, negative with err on a bad value. */
-int h5ad_attr_str(char **out, hid_t o, const char *name);
-int h5ad_attr_strv(char ***out, size_t *n, hid_t o, const char *name);
-int h5ad_attr_ints(int64_t *out, size_t max, size_t *n, hid_t o, const char *name);
-int h5ad_attr_bool(int *out, hid_t o, const char *name);
+int sc_h5ad_attr_str(char **out, hid_t o, const char *name);
+int sc_h5ad_attr_strv(char ***out, size_t *n, hid_t o, const char *name);
+int sc_h5ad_attr_ints(int64_t *out, size_t max, size_t *n, hid_t o, const char *name);
+int sc_h5ad_attr_bool(int *out, hid_t o, const char *name);
 
 /* Datasets. field != NULL reads one member of a compound dataset. 1-D
  * extent of a dataset (ndim must be 1 unless allow_scalar). */
-int h5ad_len(size_t *n, hid_t ds, const sc_h5ad *h, const char *elem, sc_err *err);
+int sc_h5ad_len(size_t *n, hid_t ds, const sc_h5ad *h, const char *elem, sc_err *err);
 /* The type of a dataset, or of its compound member field (caller closes). */
-hid_t h5ad_field_type(hid_t ds, const char *field);
-int h5ad_read_strs(char ***out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+hid_t sc_h5ad_field_type(hid_t ds, const char *field);
+int sc_h5ad_read_strs(char ***out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		   const char *elem, sc_err *err);
 /* Numbers converted to int64 / double / 0-1 bytes (bool enums and integers). */
-int h5ad_read_i64(int64_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+int sc_h5ad_read_i64(int64_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		  const char *elem, sc_err *err);
-int h5ad_read_f64(double *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+int sc_h5ad_read_f64(double *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		  const char *elem, sc_err *err);
-int h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
+int sc_h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const sc_h5ad *h,
 		 const char *elem, sc_err *err);
 /* Read [off, off + cnt) of a 1-D dataset into buf as memtype. */
-int h5ad_read_slab(void *buf, hid_t memtype, hid_t ds, size_t off, size_t cnt);
+int sc_h5ad_read_slab(void *buf, hid_t memtype, hid_t ds, size_t off, size_t cnt);
 
 /* Parallel decompression of [off, off + cnt) of a chunked 1-D dataset
  * (h5ad_fast.c) into int32 (from int32 only) or double. Returns 0 when
  * done, 1 when the layout is not one it handles (use H5Dread), -1 when a
  * chunk is corrupt. */
 enum { H5AD_DEST_I32, H5AD_DEST_F64 };
-int h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt);
+int sc_h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt);
 
 /* A number formatted as pandas would print it in a category ("3", "0.5", "1.0"). */
-void h5ad_fmt_double(char *buf, size_t n, double v);
+void sc_h5ad_fmt_double(char *buf, size_t n, double v);
 /* Memory that may be huge and is sized from file contents: NULL instead of abort. */
-void *h5ad_try_alloc(size_t nmemb, size_t size);
+void *sc_h5ad_try_alloc(size_t nmemb, size_t size);
 
 /* Data frames (h5ad_frame.c): the length of a frame's index. */
-int h5ad_frame_len(size_t *out, sc_h5ad *h, const char *df, sc_err *err);
+int sc_h5ad_frame_len(size_t *out, sc_h5ad *h, const char *df, sc_err *err);
 
 #endif

@@ -82,8 +82,8 @@ static int wfail(sc_err *err, sc_h5ad_writer *w, int code, const char *elem, con
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (code == SC_EIO)
-		return h5ad_fail_h5(err, &w->h, elem, "%s", msg);
-	return h5ad_fail(err, &w->h, code, elem, "%s", msg);
+		return sc_h5ad_fail_h5(err, &w->h, elem, "%s", msg);
+	return sc_h5ad_fail(err, &w->h, code, elem, "%s", msg);
 }
 
 /* ---- attributes ---- */
@@ -177,7 +177,7 @@ static hid_t make_group(sc_h5ad_writer *w, const char *path, const char *enc, co
 			continue;
 		char c = *s;
 		*s = 0;
-		if (!h5ad_exists(w->h.f, p)) {
+		if (!sc_h5ad_exists(w->h.f, p)) {
 			hid_t n = H5Gcreate2(w->h.f, p, H5P_DEFAULT, w->gcpl, H5P_DEFAULT);
 			int last = c == 0;
 			if (n < 0 || attr_enc(w, n, last ? enc : "dict", last ? ver : "0.1.0")) {
@@ -277,7 +277,7 @@ static void init_types(sc_h5ad_writer *w)
 
 static sc_h5ad_writer *writer_new(const char *path)
 {
-	h5ad_quiet();
+	sc_h5ad_quiet();
 	sc_h5ad_writer *w = sc_xcalloc(1, sizeof(*w));
 	w->path = sc_xstrdup(path);
 	w->h.path = w->path;
@@ -304,7 +304,7 @@ int sc_h5ad_create(sc_h5ad_writer **out, const char *path, sc_err *err)
 	w->h.f = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
 	H5Pclose(fcpl);
 	if (w->h.f < 0) {
-		int rc = h5ad_fail_h5(err, &w->h, NULL, "cannot create '%s'", path);
+		int rc = sc_h5ad_fail_h5(err, &w->h, NULL, "cannot create '%s'", path);
 		sc_h5ad_writer_free(w);
 		return rc;
 	}
@@ -353,19 +353,19 @@ static int copy_file(const char *from, const char *to, sc_h5ad_writer *w, sc_err
 /* Load the state of an existing frame for appending columns. */
 static int load_frame(sc_h5ad_writer *w, wframe *fr, const char *df, sc_err *err)
 {
-	if (!h5ad_exists(w->h.f, df))
+	if (!sc_h5ad_exists(w->h.f, df))
 		return 0;
 	fr->present = 1;
 	H5O_info_t oi;
 	if (H5Oget_info_by_name(w->h.f, df, &oi, H5P_DEFAULT) >= 0 && oi.type == H5O_TYPE_DATASET) {
 		fr->legacy = 1;
-		return h5ad_frame_len(&fr->n, &w->h, df, err);
+		return sc_h5ad_frame_len(&fr->n, &w->h, df, err);
 	}
-	int rc = h5ad_frame_len(&fr->n, &w->h, df, err);
+	int rc = sc_h5ad_frame_len(&fr->n, &w->h, df, err);
 	if (rc)
 		return rc;
 	hid_t g = H5Gopen2(w->h.f, df, H5P_DEFAULT);
-	if (h5ad_attr_strv(&fr->cols, &fr->ncols, g, "column-order") < 0)
+	if (sc_h5ad_attr_strv(&fr->cols, &fr->ncols, g, "column-order") < 0)
 		rc = wfail(err, w, SC_ECORRUPT, df, "column-order is not a list of strings");
 	H5Gclose(g);
 	return rc;
@@ -389,7 +389,7 @@ int sc_h5ad_edit(sc_h5ad_writer **out, const char *path, const char *copy_from, 
 	}
 	w->h.f = H5Fopen(target, H5F_ACC_RDWR, H5P_DEFAULT);
 	if (w->h.f < 0) {
-		rc = h5ad_fail_h5(err, &w->h, NULL, "cannot open for writing");
+		rc = sc_h5ad_fail_h5(err, &w->h, NULL, "cannot open for writing");
 		goto out;
 	}
 	if ((rc = load_frame(w, &w->obs, "obs", err)) || (rc = load_frame(w, &w->var, "var", err)))
@@ -461,7 +461,7 @@ int sc_h5ad_writer_close(sc_h5ad_writer *w, sc_err *err)
 	/* anndata writes every slot; empty dicts where nothing went. */
 	static const char *slots[] = { "layers", "obsm", "obsp", "uns", "varm", "varp" };
 	for (size_t i = 0; i < sizeof(slots) / sizeof(*slots); i++) {
-		if (h5ad_exists(w->h.f, slots[i]))
+		if (sc_h5ad_exists(w->h.f, slots[i]))
 			continue;
 		hid_t g = make_group(w, slots[i], "dict", "0.1.0");
 		if (g < 0) {
@@ -586,7 +586,7 @@ static hid_t column_begin(sc_h5ad_writer *w, const char *df, const char *col, si
 		return -1;
 	}
 	hid_t g = H5Gopen2(w->h.f, df, H5P_DEFAULT);
-	if (g >= 0 && h5ad_exists(g, col)) {
+	if (g >= 0 && sc_h5ad_exists(g, col)) {
 		H5Gclose(g);
 		wfail(err, w, SC_EEXISTS, elem, "column exists");
 		return -1;
@@ -680,7 +680,7 @@ static int check_new(sc_h5ad_writer *w, const char *path, sc_err *err)
 {
 	if (!path[0] || path[0] == '/' || path[strlen(path) - 1] == '/')
 		return wfail(err, w, SC_EINVAL, path, "not a valid element path");
-	if (h5ad_exists(w->h.f, path))
+	if (sc_h5ad_exists(w->h.f, path))
 		return wfail(err, w, SC_EEXISTS, path, "exists");
 	/* A parent that is a dataset: pre-0.7 obsm/varm were compound datasets. */
 	char *p = sc_xstrdup(path);
@@ -688,7 +688,7 @@ static int check_new(sc_h5ad_writer *w, const char *path, sc_err *err)
 	for (char *sl = strchr(p, '/'); sl && !rc; sl = strchr(sl + 1, '/')) {
 		*sl = 0;
 		H5O_info_t oi;
-		if (h5ad_exists(w->h.f, p) && H5Oget_info_by_name(w->h.f, p, &oi, H5P_DEFAULT) >= 0 &&
+		if (sc_h5ad_exists(w->h.f, p) && H5Oget_info_by_name(w->h.f, p, &oi, H5P_DEFAULT) >= 0 &&
 		    oi.type == H5O_TYPE_DATASET)
 			rc = wfail(err, w, SC_EINVAL, path,
 				   "'%s' is a dataset (a pre-0.7 layout) and cannot take new keys; rewrite the "

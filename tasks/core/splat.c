@@ -1,6 +1,6 @@
 /*
- * simulate.c - the Splatter-style count simulator behind `sceval simulate`
- * (model in simulate.h). Built for benchmark inputs of up to millions of
+ * splat.c - the Splatter-style count simulator behind `sceval simulate`
+ * (model in splat.h). Built for benchmark inputs of up to millions of
  * cells: gene-level parameters are drawn once from their own stream, then
  * cells are generated in blocks of BLOCK cells, each block from
  * sc_rng_stream(seed, block) on whichever thread is free, and the blocks
@@ -14,9 +14,9 @@
  * the non-zero draws only (equivalent: a dropped zero stays zero), and
  * cells fall into types and batches with equal probability.
  */
-#include "simulate.h"
-#include "tasks/core/h5ad.h"
-#include "tasks/core/mat.h"
+#include "tasks/core/splat.h"
+#include "io/h5ad.h"
+#include "util/mat.h"
 #include "tasks/core/rng.h"
 #include "util/progress.h"
 
@@ -31,7 +31,7 @@
 #define GENE_STREAM 0xfffffffffffffff0ULL /* far from any block index */
 #define CELL_STREAM_BIT (1ULL << 62)       /* cell identities: block index | this */
 
-void sc_sim_defaults(sc_sim_params *p)
+void sc_splat_defaults(sc_splat_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->cells = 2000;
@@ -62,7 +62,7 @@ void sc_sim_defaults(sc_sim_params *p)
 	p->gzip = 1;
 }
 
-int sc_sim_check(const sc_sim_params *p, sc_err *err)
+int sc_splat_check(const sc_splat_params *p, sc_err *err)
 {
 #define RANGE(v, lo, hi, name)                                                                   \
 	if (!((v) >= (lo) && (v) <= (hi)))                                                       \
@@ -94,7 +94,7 @@ int sc_sim_check(const sc_sim_params *p, sc_err *err)
 
 /* Gene-level model: base means, DE factors per type, batch factors, BCV scale. */
 typedef struct model {
-	const sc_sim_params *p;
+	const sc_splat_params *p;
 	double *base;   /* genes */
 	double *de;     /* types x genes */
 	double *bf;     /* batches x genes */
@@ -113,7 +113,7 @@ static double lognormal(sc_rng *r, double loc, double scale)
 	return exp(loc + scale * sc_rng_normal(r));
 }
 
-static void model_build(model *m, const sc_sim_params *p)
+static void model_build(model *m, const sc_splat_params *p)
 {
 	size_t G = p->genes;
 	m->p = p;
@@ -195,7 +195,7 @@ static void block_free(block *b)
 
 static void gen_block(const model *m, block *b)
 {
-	const sc_sim_params *p = m->p;
+	const sc_splat_params *p = m->p;
 	size_t G = p->genes;
 	/* Who a cell is (type, batch, library size) comes from its own stream,
 	 * apart from its counts: files simulated with the same seed, cells,
@@ -312,7 +312,7 @@ static void free_strs(char **s, size_t n)
 	free(s);
 }
 
-static int write_params(sc_h5ad_writer *w, const sc_sim_params *p, sc_err *err)
+static int write_params(sc_h5ad_writer *w, const sc_splat_params *p, sc_err *err)
 {
 	struct {
 		const char *k;
@@ -338,9 +338,9 @@ static int write_params(sc_h5ad_writer *w, const sc_sim_params *p, sc_err *err)
 	return rc;
 }
 
-int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, sc_err *err)
+int sc_splat_write(const sc_splat_params *p, const char *path, sc_splat_stats *stats, sc_err *err)
 {
-	int rc = sc_sim_check(p, err);
+	int rc = sc_splat_check(p, err);
 	if (rc)
 		return rc;
 	size_t N = p->cells, G = p->genes;

@@ -21,17 +21,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-void h5ad_quiet(void)
+void sc_h5ad_quiet(void)
 {
 	static int done;
 	if (!done) {
 		H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-		h5ad_register_lzf();
+		sc_h5ad_register_lzf();
 		done = 1;
 	}
 }
 
-void *h5ad_try_alloc(size_t nmemb, size_t size)
+void *sc_h5ad_try_alloc(size_t nmemb, size_t size)
 {
 	if (nmemb && size > SIZE_MAX / nmemb)
 		return NULL;
@@ -70,7 +70,7 @@ static int vfail(sc_err *err, const sc_h5ad *h, int code, const char *elem, cons
 	return sc_errf(err, code, "%s: %s", base, msg);
 }
 
-int h5ad_fail(sc_err *err, const sc_h5ad *h, int code, const char *elem, const char *fmt, ...)
+int sc_h5ad_fail(sc_err *err, const sc_h5ad *h, int code, const char *elem, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -80,7 +80,7 @@ int h5ad_fail(sc_err *err, const sc_h5ad *h, int code, const char *elem, const c
 	return rc;
 }
 
-int h5ad_fail_h5(sc_err *err, const sc_h5ad *h, const char *elem, const char *fmt, ...)
+int sc_h5ad_fail_h5(sc_err *err, const sc_h5ad *h, const char *elem, const char *fmt, ...)
 {
 	char detail[256];
 	h5_detail(detail);
@@ -93,7 +93,7 @@ int h5ad_fail_h5(sc_err *err, const sc_h5ad *h, const char *elem, const char *fm
 
 /* ---- paths ---- */
 
-int h5ad_exists(hid_t f, const char *path)
+int sc_h5ad_exists(hid_t f, const char *path)
 {
 	/* H5Lexists fails on a missing intermediate group: test each prefix. */
 	size_t n = strlen(path);
@@ -113,37 +113,37 @@ int h5ad_exists(hid_t f, const char *path)
 	return ok;
 }
 
-char *h5ad_resolve(const sc_h5ad *h, const char *path)
+char *sc_h5ad_resolve(const sc_h5ad *h, const char *path)
 {
 	while (*path == '/')
 		path++;
-	if (h5ad_exists(h->f, path))
+	if (sc_h5ad_exists(h->f, path))
 		return sc_xstrdup(path);
 	/* Before 0.7, raw lived at the root as raw.X, raw.var, raw.varm. */
 	if (!strncmp(path, "raw/", 4)) {
 		char *alt = sc_xasprintf("raw.%s", path + 4);
-		if (h5ad_exists(h->f, alt))
+		if (sc_h5ad_exists(h->f, alt))
 			return alt;
 		free(alt);
 	}
 	return NULL;
 }
 
-hid_t h5ad_open_obj(sc_h5ad *h, const char *path, sc_err *err)
+hid_t sc_h5ad_open_obj(sc_h5ad *h, const char *path, sc_err *err)
 {
-	char *p = h5ad_resolve(h, path);
+	char *p = sc_h5ad_resolve(h, path);
 	if (!p) {
-		h5ad_fail(err, h, SC_ENOTFOUND, path, "no such element");
+		sc_h5ad_fail(err, h, SC_ENOTFOUND, path, "no such element");
 		return -1;
 	}
 	hid_t o = H5Oopen(h->f, p, H5P_DEFAULT);
 	free(p);
 	if (o < 0)
-		h5ad_fail_h5(err, h, path, "cannot open");
+		sc_h5ad_fail_h5(err, h, path, "cannot open");
 	return o;
 }
 
-int h5ad_compound_member(sc_h5ad *h, const char *path, hid_t *ds, char **field)
+int sc_h5ad_compound_member(sc_h5ad *h, const char *path, hid_t *ds, char **field)
 {
 	*ds = -1;
 	*field = NULL;
@@ -151,7 +151,7 @@ int h5ad_compound_member(sc_h5ad *h, const char *path, hid_t *ds, char **field)
 	if (!slash || !slash[1])
 		return 0;
 	char *parent = sc_xstrndup(path, (size_t)(slash - path));
-	char *p = h5ad_resolve(h, parent);
+	char *p = sc_h5ad_resolve(h, parent);
 	free(parent);
 	if (!p)
 		return 0;
@@ -177,13 +177,13 @@ int h5ad_compound_member(sc_h5ad *h, const char *path, hid_t *ds, char **field)
 
 int sc_h5ad_has(sc_h5ad *h, const char *path)
 {
-	char *p = h5ad_resolve(h, path);
+	char *p = sc_h5ad_resolve(h, path);
 	free(p);
 	if (p)
 		return 1;
 	hid_t ds;
 	char *field;
-	if (h5ad_compound_member(h, path, &ds, &field)) {
+	if (sc_h5ad_compound_member(h, path, &ds, &field)) {
 		H5Oclose(ds);
 		free(field);
 		return 1;
@@ -196,19 +196,19 @@ int sc_h5ad_has(sc_h5ad *h, const char *path)
 static int detect_layout(sc_h5ad *h, sc_err *err)
 {
 	char *et = NULL;
-	int modern_root = h5ad_attr_str(&et, h->f, "encoding-type") > 0 && !strcmp(et, "anndata");
+	int modern_root = sc_h5ad_attr_str(&et, h->f, "encoding-type") > 0 && !strcmp(et, "anndata");
 	free(et);
 	h->enc = modern_root ? SC_H5AD_MODERN : SC_H5AD_V07;
-	if (h5ad_exists(h->f, "obs")) {
+	if (sc_h5ad_exists(h->f, "obs")) {
 		H5O_info_t oi;
 		if (H5Oget_info_by_name(h->f, "obs", &oi, H5P_DEFAULT) < 0)
-			return h5ad_fail_h5(err, h, "obs", "cannot open");
+			return sc_h5ad_fail_h5(err, h, "obs", "cannot open");
 		if (oi.type == H5O_TYPE_DATASET) {
 			h->enc = SC_H5AD_LEGACY;
 		} else if (!modern_root) {
 			hid_t g = H5Oopen(h->f, "obs", H5P_DEFAULT);
 			char *ev = NULL;
-			if (g >= 0 && h5ad_attr_str(&ev, g, "encoding-version") > 0 &&
+			if (g >= 0 && sc_h5ad_attr_str(&ev, g, "encoding-version") > 0 &&
 			    strcmp(ev, "0.1.0") != 0)
 				h->enc = SC_H5AD_MODERN;
 			free(ev);
@@ -223,7 +223,7 @@ static int detect_layout(sc_h5ad *h, sc_err *err)
 static int x_dim(size_t *out, sc_h5ad *h, int axis)
 {
 	*out = 0;
-	if (!h5ad_exists(h->f, "X"))
+	if (!sc_h5ad_exists(h->f, "X"))
 		return 0;
 	/* matrix_info checks against the axes, which are unknown yet: peek raw. */
 	hid_t o = H5Oopen(h->f, "X", H5P_DEFAULT);
@@ -240,9 +240,9 @@ static int x_dim(size_t *out, sc_h5ad *h, int axis)
 	} else {
 		int64_t s[2];
 		size_t n;
-		if (h5ad_attr_ints(s, 2, &n, o, "shape") > 0 && n == 2)
+		if (sc_h5ad_attr_ints(s, 2, &n, o, "shape") > 0 && n == 2)
 			*out = (size_t)s[axis];
-		else if (h5ad_attr_ints(s, 2, &n, o, "h5sparse_shape") > 0 && n == 2)
+		else if (sc_h5ad_attr_ints(s, 2, &n, o, "h5sparse_shape") > 0 && n == 2)
 			*out = (size_t)s[axis];
 	}
 	H5Oclose(o);
@@ -252,7 +252,7 @@ static int x_dim(size_t *out, sc_h5ad *h, int axis)
 int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err)
 {
 	*out = NULL;
-	h5ad_quiet();
+	sc_h5ad_quiet();
 	sc_h5ad *h = sc_xcalloc(1, sizeof(*h));
 	h->path = sc_xstrdup(path);
 	h->base = sc_path_basename(h->path);
@@ -264,13 +264,13 @@ int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err)
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		rc = h5ad_fail(err, h, SC_EINVAL, NULL, "is a directory, not an HDF5 file");
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "is a directory, not an HDF5 file");
 		goto out;
 	}
 	htri_t is = H5Fis_hdf5(path);
 	if (is <= 0) {
 		H5Eclear2(H5E_DEFAULT);
-		rc = h5ad_fail(err, h, SC_EINVAL, NULL, "not an HDF5 file");
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "not an HDF5 file");
 		goto out;
 	}
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -278,23 +278,23 @@ int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err)
 	h->f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
 	H5Pclose(fapl);
 	if (h->f < 0) {
-		rc = h5ad_fail_h5(err, h, NULL, "cannot open: truncated or corrupt HDF5 file");
+		rc = sc_h5ad_fail_h5(err, h, NULL, "cannot open: truncated or corrupt HDF5 file");
 		goto out;
 	}
 	if ((rc = detect_layout(h, err)))
 		goto out;
-	if (h5ad_exists(h->f, "obs")) {
-		if ((rc = h5ad_frame_len(&h->n_obs, h, "obs", err)))
+	if (sc_h5ad_exists(h->f, "obs")) {
+		if ((rc = sc_h5ad_frame_len(&h->n_obs, h, "obs", err)))
 			goto out;
 	} else if (x_dim(&h->n_obs, h, 0) < 0) {
-		rc = h5ad_fail_h5(err, h, "X", "cannot open");
+		rc = sc_h5ad_fail_h5(err, h, "X", "cannot open");
 		goto out;
 	}
-	if (h5ad_exists(h->f, "var")) {
-		if ((rc = h5ad_frame_len(&h->n_vars, h, "var", err)))
+	if (sc_h5ad_exists(h->f, "var")) {
+		if ((rc = sc_h5ad_frame_len(&h->n_vars, h, "var", err)))
 			goto out;
 	} else if (x_dim(&h->n_vars, h, 1) < 0) {
-		rc = h5ad_fail_h5(err, h, "X", "cannot open");
+		rc = sc_h5ad_fail_h5(err, h, "X", "cannot open");
 		goto out;
 	}
 out:
@@ -385,13 +385,13 @@ int sc_h5ad_keys(char ***out, size_t *n, sc_h5ad *h, const char *group, sc_err *
 {
 	*out = NULL;
 	*n = 0;
-	char *p = h5ad_resolve(h, group);
+	char *p = sc_h5ad_resolve(h, group);
 	if (!p)
 		return 0;
 	hid_t g = H5Oopen(h->f, p, H5P_DEFAULT);
 	free(p);
 	if (g < 0)
-		return h5ad_fail_h5(err, h, group, "cannot open");
+		return sc_h5ad_fail_h5(err, h, group, "cannot open");
 	keylist k = { NULL, 0, 0 };
 	if (H5Iget_type(g) != H5I_GROUP) {
 		/* Before 0.7, obsm/varm: a compound dataset, one field per key. */
@@ -405,7 +405,7 @@ int sc_h5ad_keys(char ***out, size_t *n, sc_h5ad *h, const char *group, sc_err *
 		H5Tclose(t);
 		H5Oclose(g);
 		if (nm < 0)
-			return h5ad_fail(err, h, SC_EINVAL, group, "not a group");
+			return sc_h5ad_fail(err, h, SC_EINVAL, group, "not a group");
 		qsort(k.v, k.n, sizeof(char *), cmp_str);
 		*out = k.v;
 		*n = k.n;
@@ -416,7 +416,7 @@ int sc_h5ad_keys(char ***out, size_t *n, sc_h5ad *h, const char *group, sc_err *
 	H5Oclose(g);
 	if (r < 0) {
 		sc_h5ad_strings_free(k.v, k.n);
-		return h5ad_fail_h5(err, h, group, "cannot list members");
+		return sc_h5ad_fail_h5(err, h, group, "cannot list members");
 	}
 	*out = k.v;
 	*n = k.n;
@@ -426,13 +426,13 @@ int sc_h5ad_keys(char ***out, size_t *n, sc_h5ad *h, const char *group, sc_err *
 int sc_h5ad_elem_info(sc_h5ad_elem *out, sc_h5ad *h, const char *path, sc_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	hid_t o = h5ad_open_obj(h, path, err);
+	hid_t o = sc_h5ad_open_obj(h, path, err);
 	if (o < 0)
 		return err ? err->code : SC_ERR;
 	char *et = NULL;
-	if (h5ad_attr_str(&et, o, "encoding-type") > 0)
+	if (sc_h5ad_attr_str(&et, o, "encoding-type") > 0)
 		snprintf(out->encoding, sizeof(out->encoding), "%s", et);
-	else if (h5ad_exists(o, "h5sparse_format") || H5Aexists(o, "h5sparse_format") > 0)
+	else if (sc_h5ad_exists(o, "h5sparse_format") || H5Aexists(o, "h5sparse_format") > 0)
 		snprintf(out->encoding, sizeof(out->encoding), "h5sparse");
 	free(et);
 	H5Eclear2(H5E_DEFAULT);
@@ -448,7 +448,7 @@ int sc_h5ad_elem_info(sc_h5ad_elem *out, sc_h5ad *h, const char *path, sc_err *e
 		out->ndim = nd < 0 ? 0 : nd;
 		out->shape[0] = nd > 0 ? (size_t)d[0] : 0;
 		out->shape[1] = nd > 1 ? (size_t)d[1] : 0;
-		h5ad_kind(t, out->dtype);
+		sc_h5ad_h5kind(t, out->dtype);
 		H5Sclose(sp);
 		H5Tclose(t);
 	}
@@ -458,10 +458,10 @@ int sc_h5ad_elem_info(sc_h5ad_elem *out, sc_h5ad *h, const char *path, sc_err *e
 
 static hid_t open_dataset(sc_h5ad *h, const char *path, sc_err *err)
 {
-	hid_t o = h5ad_open_obj(h, path, err);
+	hid_t o = sc_h5ad_open_obj(h, path, err);
 	if (o >= 0 && H5Iget_type(o) != H5I_DATASET) {
 		H5Oclose(o);
-		h5ad_fail(err, h, SC_EINVAL, path, "is a group, not a value");
+		sc_h5ad_fail(err, h, SC_EINVAL, path, "is a group, not a value");
 		return -1;
 	}
 	return o;
@@ -485,9 +485,9 @@ int sc_h5ad_read_string(char **out, sc_h5ad *h, const char *path, sc_err *err)
 	int rc = 0;
 	size_t n = ds_npoints(ds);
 	if (n != 1)
-		rc = h5ad_fail(err, h, SC_EINVAL, path, "expected one string, found %zu values", n);
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, path, "expected one string, found %zu values", n);
 	else
-		rc = h5ad_read_strs(&v, 1, ds, NULL, h, path, err);
+		rc = sc_h5ad_read_strs(&v, 1, ds, NULL, h, path, err);
 	H5Dclose(ds);
 	if (!rc) {
 		*out = v[0];
@@ -503,8 +503,8 @@ int sc_h5ad_read_scalar(double *out, sc_h5ad *h, const char *path, sc_err *err)
 	if (ds < 0)
 		return err ? err->code : SC_ERR;
 	size_t n = ds_npoints(ds);
-	int rc = n != 1 ? h5ad_fail(err, h, SC_EINVAL, path, "expected one number, found %zu values", n)
-			: h5ad_read_f64(out, 1, ds, NULL, h, path, err);
+	int rc = n != 1 ? sc_h5ad_fail(err, h, SC_EINVAL, path, "expected one number, found %zu values", n)
+			: sc_h5ad_read_f64(out, 1, ds, NULL, h, path, err);
 	H5Dclose(ds);
 	return rc;
 }
@@ -517,9 +517,9 @@ int sc_h5ad_read_strings(char ***out, size_t *n, sc_h5ad *h, const char *path, s
 	if (ds < 0)
 		return err ? err->code : SC_ERR;
 	size_t len;
-	int rc = h5ad_len(&len, ds, h, path, err);
+	int rc = sc_h5ad_len(&len, ds, h, path, err);
 	if (!rc)
-		rc = h5ad_read_strs(out, len, ds, NULL, h, path, err);
+		rc = sc_h5ad_read_strs(out, len, ds, NULL, h, path, err);
 	if (!rc)
 		*n = len;
 	H5Dclose(ds);

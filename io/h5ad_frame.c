@@ -47,14 +47,14 @@ static int frame_open_compound(frame *fr, sc_err *err)
 	hid_t t = H5Dget_type(fr->obj);
 	int rc = 0;
 	if (H5Tget_class(t) != H5T_COMPOUND) {
-		rc = h5ad_fail(err, h, SC_EINVAL, fr->df, "a data frame must be a group or a compound dataset");
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, fr->df, "a data frame must be a group or a compound dataset");
 		goto out;
 	}
-	if ((rc = h5ad_len(&fr->n, fr->obj, h, fr->df, err)))
+	if ((rc = sc_h5ad_len(&fr->n, fr->obj, h, fr->df, err)))
 		goto out;
 	int nm = H5Tget_nmembers(t);
 	if (nm < 1) {
-		rc = h5ad_fail(err, h, SC_ECORRUPT, fr->df, "compound data frame without fields");
+		rc = sc_h5ad_fail(err, h, SC_ECORRUPT, fr->df, "compound data frame without fields");
 		goto out;
 	}
 	char **names = sc_xcalloc((size_t)nm, sizeof(char *));
@@ -82,7 +82,7 @@ static int frame_open(frame *fr, sc_h5ad *h, const char *df, sc_err *err)
 	memset(fr, 0, sizeof(*fr));
 	fr->h = h;
 	fr->df = df;
-	fr->obj = h5ad_open_obj(h, df, err);
+	fr->obj = sc_h5ad_open_obj(h, df, err);
 	if (fr->obj < 0)
 		return err ? err->code : SC_ERR;
 	if (H5Iget_type(fr->obj) == H5I_DATASET) {
@@ -92,15 +92,15 @@ static int frame_open(frame *fr, sc_h5ad *h, const char *df, sc_err *err)
 			frame_close(fr);
 		return rc;
 	}
-	int rc = h5ad_attr_str(&fr->index, fr->obj, "_index");
+	int rc = sc_h5ad_attr_str(&fr->index, fr->obj, "_index");
 	if (rc < 0) {
 		frame_close(fr);
-		return h5ad_fail(err, h, SC_ECORRUPT, df, "the _index attribute is not a string");
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, df, "the _index attribute is not a string");
 	}
 	if (rc == 0)
-		fr->index = sc_xstrdup(h5ad_exists(fr->obj, "_index") ? "_index" : "index");
-	if (!h5ad_exists(fr->obj, fr->index)) {
-		rc = h5ad_fail(err, h, SC_ECORRUPT, df, "index '%s' is missing", fr->index);
+		fr->index = sc_xstrdup(sc_h5ad_exists(fr->obj, "_index") ? "_index" : "index");
+	if (!sc_h5ad_exists(fr->obj, fr->index)) {
+		rc = sc_h5ad_fail(err, h, SC_ECORRUPT, df, "index '%s' is missing", fr->index);
 		frame_close(fr);
 		return rc;
 	}
@@ -108,20 +108,20 @@ static int frame_open(frame *fr, sc_h5ad *h, const char *df, sc_err *err)
 	char elem[512];
 	snprintf(elem, sizeof(elem), "%s/%s", df, fr->index);
 	if (ix < 0) {
-		rc = h5ad_fail_h5(err, h, elem, "cannot open the index");
+		rc = sc_h5ad_fail_h5(err, h, elem, "cannot open the index");
 		frame_close(fr);
 		return rc;
 	}
-	rc = h5ad_len(&fr->n, ix, h, elem, err);
+	rc = sc_h5ad_len(&fr->n, ix, h, elem, err);
 	H5Dclose(ix);
 	if (rc) {
 		frame_close(fr);
 		return rc;
 	}
-	rc = h5ad_attr_strv(&fr->cols, &fr->ncols, fr->obj, "column-order");
+	rc = sc_h5ad_attr_strv(&fr->cols, &fr->ncols, fr->obj, "column-order");
 	if (rc < 0) {
 		frame_close(fr);
-		return h5ad_fail(err, h, SC_ECORRUPT, df, "column-order is not a list of strings");
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, df, "column-order is not a list of strings");
 	}
 	if (rc == 0) {
 		/* No column-order: every member but the index and __categories. */
@@ -143,7 +143,7 @@ static int frame_open(frame *fr, sc_h5ad *h, const char *df, sc_err *err)
 	return 0;
 }
 
-int h5ad_frame_len(size_t *out, sc_h5ad *h, const char *df, sc_err *err)
+int sc_h5ad_frame_len(size_t *out, sc_h5ad *h, const char *df, sc_err *err)
 {
 	frame fr;
 	int rc = frame_open(&fr, h, df, err);
@@ -160,7 +160,7 @@ static int no_such_column(const frame *fr, const char *elem, sc_err *err)
 		sc_buf_printf(&b, "%s%s", i ? ", " : "", fr->cols[i]);
 	if (fr->ncols > 20)
 		sc_buf_puts(&b, ", ...");
-	int rc = h5ad_fail(err, fr->h, SC_ENOTFOUND, elem, "no such column; have: %s",
+	int rc = sc_h5ad_fail(err, fr->h, SC_ENOTFOUND, elem, "no such column; have: %s",
 			   fr->ncols ? b.s : "(no columns)");
 	sc_buf_free(&b);
 	return rc;
@@ -171,20 +171,20 @@ static int read_as_strings(char ***out, size_t n, hid_t ds, const char *field, c
 			   const char *elem, sc_err *err)
 {
 	char dt[24];
-	hid_t t = h5ad_field_type(ds, field);
+	hid_t t = sc_h5ad_field_type(ds, field);
 	if (t < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read the type");
-	h5k k = h5ad_kind(t, dt);
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read the type");
+	h5k k = sc_h5ad_h5kind(t, dt);
 	H5Tclose(t);
 	if (k == H5K_STR)
-		return h5ad_read_strs(out, n, ds, field, h, elem, err);
+		return sc_h5ad_read_strs(out, n, ds, field, h, elem, err);
 	*out = NULL;
 	char **v = sc_xcalloc(n ? n : 1, sizeof(char *));
 	int rc = 0;
 	char buf[64];
 	if (k == H5K_INT || k == H5K_UINT || k == H5K_BOOL) {
-		int64_t *x = h5ad_try_alloc(n, sizeof(int64_t));
-		rc = x ? h5ad_read_i64(x, n, ds, field, h, elem, err) : SC_ERR;
+		int64_t *x = sc_h5ad_try_alloc(n, sizeof(int64_t));
+		rc = x ? sc_h5ad_read_i64(x, n, ds, field, h, elem, err) : SC_ERR;
 		for (size_t i = 0; !rc && i < n; i++) {
 			if (k == H5K_BOOL)
 				v[i] = sc_xstrdup(x[i] ? "True" : "False");
@@ -193,15 +193,15 @@ static int read_as_strings(char ***out, size_t n, hid_t ds, const char *field, c
 		}
 		free(x);
 	} else if (k == H5K_FLOAT) {
-		double *x = h5ad_try_alloc(n, sizeof(double));
-		rc = x ? h5ad_read_f64(x, n, ds, field, h, elem, err) : SC_ERR;
+		double *x = sc_h5ad_try_alloc(n, sizeof(double));
+		rc = x ? sc_h5ad_read_f64(x, n, ds, field, h, elem, err) : SC_ERR;
 		for (size_t i = 0; !rc && i < n; i++) {
-			h5ad_fmt_double(buf, sizeof(buf), x[i]);
+			sc_h5ad_fmt_double(buf, sizeof(buf), x[i]);
 			v[i] = sc_xstrdup(buf);
 		}
 		free(x);
 	} else {
-		rc = h5ad_fail(err, h, SC_EINVAL, elem, "expected strings or numbers, found %s", dt);
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, elem, "expected strings or numbers, found %s", dt);
 	}
 	if (rc) {
 		sc_h5ad_strings_free(v, n);
@@ -224,14 +224,14 @@ static int ds_len_any(size_t *n, hid_t ds)
 static int read_codes(sc_h5ad_column *c, hid_t ds, const char *field, const sc_h5ad *h,
 		      const char *elem, sc_err *err)
 {
-	int64_t *x = h5ad_try_alloc(c->n, sizeof(int64_t));
+	int64_t *x = sc_h5ad_try_alloc(c->n, sizeof(int64_t));
 	if (!x)
-		return h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu codes", c->n);
-	int rc = h5ad_read_i64(x, c->n, ds, field, h, elem, err);
+		return sc_h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu codes", c->n);
+	int rc = sc_h5ad_read_i64(x, c->n, ds, field, h, elem, err);
 	c->codes = sc_xmalloc(sc_mulsz(c->n ? c->n : 1, sizeof(int32_t)));
 	for (size_t i = 0; !rc && i < c->n; i++) {
 		if (x[i] < -1 || x[i] >= (int64_t)c->ncat)
-			rc = h5ad_fail(err, h, SC_ECORRUPT, elem,
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem,
 				       "code %lld at row %zu is outside [-1, %zu)", (long long)x[i], i,
 				       c->ncat);
 		else
@@ -245,7 +245,7 @@ static int load_categories(sc_h5ad_column *c, hid_t cds, int values, const sc_h5
 			   const char *elem, sc_err *err)
 {
 	if (ds_len_any(&c->ncat, cds) < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read the categories");
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read the categories");
 	if (!values)
 		return 0;
 	return read_as_strings(&c->categories, c->ncat, cds, NULL, h, elem, err);
@@ -255,10 +255,10 @@ static int load_categories(sc_h5ad_column *c, hid_t cds, int values, const sc_h5
 static int load_plain(sc_h5ad_column *c, hid_t ds, const char *field, int values,
 		      const sc_h5ad *h, const char *elem, sc_err *err)
 {
-	hid_t t = h5ad_field_type(ds, field);
+	hid_t t = sc_h5ad_field_type(ds, field);
 	if (t < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read the type");
-	h5k k = h5ad_kind(t, c->dtype);
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read the type");
+	h5k k = sc_h5ad_h5kind(t, c->dtype);
 	H5Tclose(t);
 	if (!field) {
 		hid_t sp = H5Dget_space(ds);
@@ -271,7 +271,7 @@ static int load_plain(sc_h5ad_column *c, hid_t ds, const char *field, int values
 		size_t len;
 		ds_len_any(&len, ds);
 		if (len != c->n)
-			return h5ad_fail(err, h, SC_ECORRUPT, elem, "has %zu values for %zu rows", len,
+			return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "has %zu values for %zu rows", len,
 					 c->n);
 	}
 	switch (k) {
@@ -297,16 +297,16 @@ static int load_plain(sc_h5ad_column *c, hid_t ds, const char *field, int values
 	size_t n = c->n;
 	switch (c->type) {
 	case SC_H5AD_COL_INT:
-		c->i = h5ad_try_alloc(n, sizeof(int64_t));
-		return c->i ? h5ad_read_i64(c->i, n, ds, field, h, elem, err) : SC_ERR;
+		c->i = sc_h5ad_try_alloc(n, sizeof(int64_t));
+		return c->i ? sc_h5ad_read_i64(c->i, n, ds, field, h, elem, err) : SC_ERR;
 	case SC_H5AD_COL_FLOAT:
-		c->f = h5ad_try_alloc(n, sizeof(double));
-		return c->f ? h5ad_read_f64(c->f, n, ds, field, h, elem, err) : SC_ERR;
+		c->f = sc_h5ad_try_alloc(n, sizeof(double));
+		return c->f ? sc_h5ad_read_f64(c->f, n, ds, field, h, elem, err) : SC_ERR;
 	case SC_H5AD_COL_BOOL:
-		c->b = h5ad_try_alloc(n, 1);
-		return c->b ? h5ad_read_u8(c->b, n, ds, field, h, elem, err) : SC_ERR;
+		c->b = sc_h5ad_try_alloc(n, 1);
+		return c->b ? sc_h5ad_read_u8(c->b, n, ds, field, h, elem, err) : SC_ERR;
 	default:
-		return h5ad_read_strs(&c->s, n, ds, field, h, elem, err);
+		return sc_h5ad_read_strs(&c->s, n, ds, field, h, elem, err);
 	}
 }
 
@@ -317,7 +317,7 @@ static int legacy_uns_cats(sc_h5ad_column *c, hid_t ds, const char *field, const
 {
 	char *key = sc_xasprintf("uns/%s_categories", col);
 	int rc = 0;
-	if (!h5ad_exists(h->f, key))
+	if (!sc_h5ad_exists(h->f, key))
 		goto out;
 	hid_t cds = H5Dopen2(h->f, key, H5P_DEFAULT);
 	if (cds < 0) {
@@ -326,8 +326,8 @@ static int legacy_uns_cats(sc_h5ad_column *c, hid_t ds, const char *field, const
 	}
 	size_t ncat;
 	ds_len_any(&ncat, cds);
-	int64_t *x = h5ad_try_alloc(c->n, sizeof(int64_t));
-	rc = x ? h5ad_read_i64(x, c->n, ds, field, h, elem, err) : SC_ERR;
+	int64_t *x = sc_h5ad_try_alloc(c->n, sizeof(int64_t));
+	rc = x ? sc_h5ad_read_i64(x, c->n, ds, field, h, elem, err) : SC_ERR;
 	int fits = !rc;
 	for (size_t i = 0; fits && i < c->n; i++)
 		fits = x[i] < (int64_t)ncat;
@@ -354,38 +354,38 @@ static int load_group_column(sc_h5ad_column *c, hid_t g, int values, const sc_h5
 			     const char *elem, sc_err *err)
 {
 	char *et = NULL;
-	h5ad_attr_str(&et, g, "encoding-type");
+	sc_h5ad_attr_str(&et, g, "encoding-type");
 	int rc = 0;
 	hid_t a = -1, b = -1;
 	char sub[640];
 	if (et && !strcmp(et, "categorical")) {
 		c->type = SC_H5AD_COL_CATEGORICAL;
 		snprintf(sub, sizeof(sub), "%s/codes", elem);
-		if (!h5ad_exists(g, "codes") || !h5ad_exists(g, "categories")) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, elem, "categorical without codes or categories");
+		if (!sc_h5ad_exists(g, "codes") || !sc_h5ad_exists(g, "categories")) {
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "categorical without codes or categories");
 			goto out;
 		}
 		a = H5Dopen2(g, "codes", H5P_DEFAULT);
 		b = H5Dopen2(g, "categories", H5P_DEFAULT);
 		if (a < 0 || b < 0) {
-			rc = h5ad_fail_h5(err, h, elem, "cannot open codes or categories");
+			rc = sc_h5ad_fail_h5(err, h, elem, "cannot open codes or categories");
 			goto out;
 		}
 		hid_t t = H5Dget_type(a);
-		h5k k = h5ad_kind(t, c->dtype);
+		h5k k = sc_h5ad_h5kind(t, c->dtype);
 		H5Tclose(t);
 		size_t len = 0;
 		ds_len_any(&len, a);
 		if (k != H5K_INT && k != H5K_UINT) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, sub, "codes must be integers, found %s",
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, sub, "codes must be integers, found %s",
 				       c->dtype);
 			goto out;
 		}
 		if (len != c->n) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, sub, "has %zu codes for %zu rows", len, c->n);
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, sub, "has %zu codes for %zu rows", len, c->n);
 			goto out;
 		}
-		h5ad_attr_bool(&c->ordered, g, "ordered");
+		sc_h5ad_attr_bool(&c->ordered, g, "ordered");
 		snprintf(sub, sizeof(sub), "%s/categories", elem);
 		if ((rc = load_categories(c, b, values, h, sub, err)))
 			goto out;
@@ -394,14 +394,14 @@ static int load_group_column(sc_h5ad_column *c, hid_t g, int values, const sc_h5
 			rc = read_codes(c, a, NULL, h, sub, err);
 	} else if (et && (!strcmp(et, "nullable-integer") || !strcmp(et, "nullable-boolean") ||
 			  !strcmp(et, "nullable-string-array"))) {
-		if (!h5ad_exists(g, "values") || !h5ad_exists(g, "mask")) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, elem, "%s without values or mask", et);
+		if (!sc_h5ad_exists(g, "values") || !sc_h5ad_exists(g, "mask")) {
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "%s without values or mask", et);
 			goto out;
 		}
 		a = H5Dopen2(g, "values", H5P_DEFAULT);
 		b = H5Dopen2(g, "mask", H5P_DEFAULT);
 		if (a < 0 || b < 0) {
-			rc = h5ad_fail_h5(err, h, elem, "cannot open values or mask");
+			rc = sc_h5ad_fail_h5(err, h, elem, "cannot open values or mask");
 			goto out;
 		}
 		snprintf(sub, sizeof(sub), "%s/values", elem);
@@ -411,7 +411,7 @@ static int load_group_column(sc_h5ad_column *c, hid_t g, int values, const sc_h5
 				       : et[9] == 'b' ? SC_H5AD_COL_BOOL
 						      : SC_H5AD_COL_STRING;
 		if (c->type != want) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, sub, "values of type %s in a %s", c->dtype, et);
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, sub, "values of type %s in a %s", c->dtype, et);
 			goto out;
 		}
 		c->type = want == SC_H5AD_COL_INT	 ? SC_H5AD_COL_NULLABLE_INT
@@ -421,12 +421,12 @@ static int load_group_column(sc_h5ad_column *c, hid_t g, int values, const sc_h5
 		size_t len = 0;
 		ds_len_any(&len, b);
 		if (len != c->n) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, sub, "has %zu values for %zu rows", len, c->n);
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, sub, "has %zu values for %zu rows", len, c->n);
 			goto out;
 		}
 		if (values) {
-			c->mask = h5ad_try_alloc(c->n, 1);
-			rc = c->mask ? h5ad_read_u8(c->mask, c->n, b, NULL, h, sub, err) : SC_ERR;
+			c->mask = sc_h5ad_try_alloc(c->n, 1);
+			rc = c->mask ? sc_h5ad_read_u8(c->mask, c->n, b, NULL, h, sub, err) : SC_ERR;
 			for (size_t i = 0; !rc && c->s && i < c->n; i++)
 				if (c->mask[i])
 					c->s[i][0] = 0;
@@ -463,11 +463,11 @@ static int col_load(sc_h5ad_column *c, frame *fr, const char *col, int values, s
 			rc = legacy_uns_cats(c, fr->obj, col, col, values, h, elem, err);
 		return rc;
 	}
-	if (!h5ad_exists(fr->obj, col))
-		return h5ad_fail(err, h, SC_ECORRUPT, elem, "listed in column-order but missing");
+	if (!sc_h5ad_exists(fr->obj, col))
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "listed in column-order but missing");
 	hid_t o = H5Oopen(fr->obj, col, H5P_DEFAULT);
 	if (o < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot open");
+		return sc_h5ad_fail_h5(err, h, elem, "cannot open");
 	int rc = 0;
 	if (H5Iget_type(o) == H5I_GROUP) {
 		rc = load_group_column(c, o, values, h, elem, err);
@@ -484,22 +484,22 @@ static int col_load(sc_h5ad_column *c, frame *fr, const char *col, int values, s
 		H5Tclose(at);
 		H5Aclose(a);
 		if (cds < 0) {
-			rc = h5ad_fail_h5(err, h, elem, "cannot follow the categories reference");
+			rc = sc_h5ad_fail_h5(err, h, elem, "cannot follow the categories reference");
 			goto out;
 		}
 		hid_t t = H5Dget_type(o);
-		h5k k = h5ad_kind(t, c->dtype);
+		h5k k = sc_h5ad_h5kind(t, c->dtype);
 		H5Tclose(t);
 		size_t len = 0;
 		ds_len_any(&len, o);
 		c->type = SC_H5AD_COL_CATEGORICAL;
 		if (k != H5K_INT && k != H5K_UINT)
-			rc = h5ad_fail(err, h, SC_ECORRUPT, elem, "codes must be integers, found %s",
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "codes must be integers, found %s",
 				       c->dtype);
 		else if (len != c->n)
-			rc = h5ad_fail(err, h, SC_ECORRUPT, elem, "has %zu codes for %zu rows", len, c->n);
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "has %zu codes for %zu rows", len, c->n);
 		if (!rc) {
-			h5ad_attr_bool(&c->ordered, cds, "ordered");
+			sc_h5ad_attr_bool(&c->ordered, cds, "ordered");
 			rc = load_categories(c, cds, values, h, elem, err);
 		}
 		if (!rc && values)
@@ -575,7 +575,7 @@ int sc_h5ad_read_index(char ***out, size_t *n, sc_h5ad *h, const char *df, sc_er
 		rc = read_as_strings(out, fr.n, fr.obj, fr.index, h, elem, err);
 	} else {
 		hid_t ds = H5Dopen2(fr.obj, fr.index, H5P_DEFAULT);
-		rc = ds < 0 ? h5ad_fail_h5(err, h, elem, "cannot open the index")
+		rc = ds < 0 ? sc_h5ad_fail_h5(err, h, elem, "cannot open the index")
 			    : read_as_strings(out, fr.n, ds, NULL, h, elem, err);
 		if (ds >= 0)
 			H5Dclose(ds);
@@ -596,7 +596,7 @@ int sc_h5ad_read_column(sc_h5ad_column *out, sc_h5ad *h, const char *df, const c
 		return rc;
 	rc = col_load(out, &fr, col, 1, err);
 	if (!rc && out->type == SC_H5AD_COL_OTHER)
-		rc = h5ad_fail(err, h, SC_EINVAL, NULL, "%s/%s: a %s column cannot be read", df, col,
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "%s/%s: a %s column cannot be read", df, col,
 			       out->dtype);
 	if (rc)
 		sc_h5ad_column_free(out);
@@ -677,7 +677,7 @@ static void labels_from_values(sc_labels *out, const void *base, int kind, const
 				out->names[out->ncat] = sc_xasprintf("%lld",
 								     (long long)((const int64_t *)base)[i]);
 			else {
-				h5ad_fmt_double(buf, sizeof(buf), ((const double *)base)[i]);
+				sc_h5ad_fmt_double(buf, sizeof(buf), ((const double *)base)[i]);
 				out->names[out->ncat] = sc_xstrdup(buf);
 			}
 			out->ncat++;
@@ -736,7 +736,7 @@ int sc_h5ad_read_labels(sc_labels *out, sc_h5ad *h, const char *df, const char *
 		break;
 	}
 	default:
-		rc = h5ad_fail(err, h, SC_EINVAL, NULL, "%s/%s: a %s column cannot be labels", df, col,
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "%s/%s: a %s column cannot be labels", df, col,
 			       sc_h5ad_coltype_name(c.type));
 	}
 	sc_h5ad_column_free(&c);
@@ -771,7 +771,7 @@ int sc_h5ad_read_numeric(double **out, size_t *n, sc_h5ad *h, const char *df, co
 			v[i] = c.mask && c.mask[i] ? NAN : (double)c.b[i];
 		break;
 	default:
-		rc = h5ad_fail(err, h, SC_EINVAL, NULL, "%s/%s: a %s column, not numeric", df, col,
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "%s/%s: a %s column, not numeric", df, col,
 			       sc_h5ad_coltype_name(c.type));
 	}
 	if (!rc) {

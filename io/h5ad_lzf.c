@@ -82,7 +82,7 @@ static size_t lzf_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_val
 	return 0;
 }
 
-void h5ad_register_lzf(void)
+void sc_h5ad_register_lzf(void)
 {
 	if (H5Zfilter_avail(LZF_FILTER_ID) > 0)
 		return;

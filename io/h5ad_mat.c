@@ -63,7 +63,7 @@ static int open_field(matsrc *m, sc_err *err)
 	sc_h5ad_matinfo *in = &m->info;
 	m->data = m->obj;
 	in->storage = SC_H5AD_DENSE;
-	hid_t t = h5ad_field_type(m->obj, m->field);
+	hid_t t = sc_h5ad_field_type(m->obj, m->field);
 	hid_t base = t;
 	size_t cols = 1;
 	int rc = 0;
@@ -71,19 +71,19 @@ static int open_field(matsrc *m, sc_err *err)
 		hsize_t d[4];
 		if (H5Tget_array_ndims(t) != 1) {
 			H5Tclose(t);
-			return h5ad_fail(err, m->h, SC_EINVAL, m->path, "a compound member of rank > 1");
+			return sc_h5ad_fail(err, m->h, SC_EINVAL, m->path, "a compound member of rank > 1");
 		}
 		H5Tget_array_dims2(t, d);
 		cols = (size_t)d[0];
 		base = H5Tget_super(t);
 	}
-	h5k k = h5ad_kind(base, in->dtype);
+	h5k k = sc_h5ad_h5kind(base, in->dtype);
 	if (k != H5K_INT && k != H5K_UINT && k != H5K_FLOAT && k != H5K_BOOL)
-		rc = h5ad_fail(err, m->h, SC_EINVAL, m->path, "not a numeric matrix (%s)", in->dtype);
+		rc = sc_h5ad_fail(err, m->h, SC_EINVAL, m->path, "not a numeric matrix (%s)", in->dtype);
 	if (base != t)
 		H5Tclose(base);
 	H5Tclose(t);
-	if (rc || (rc = h5ad_len(&in->rows, m->obj, m->h, m->path, err)))
+	if (rc || (rc = sc_h5ad_len(&in->rows, m->obj, m->h, m->path, err)))
 		return rc;
 	in->cols = cols;
 	in->nnz = in->rows * cols;
@@ -128,7 +128,7 @@ static void filter_name(char out[24], hid_t ds)
 static int numeric_type(char dtype[24], hid_t ds)
 {
 	hid_t t = H5Dget_type(ds);
-	h5k k = h5ad_kind(t, dtype);
+	h5k k = sc_h5ad_h5kind(t, dtype);
 	H5Tclose(t);
 	return k == H5K_INT || k == H5K_UINT || k == H5K_FLOAT || k == H5K_BOOL;
 }
@@ -136,7 +136,7 @@ static int numeric_type(char dtype[24], hid_t ds)
 static int int_type(char dtype[24], hid_t ds, int *is32)
 {
 	hid_t t = H5Dget_type(ds);
-	h5k k = h5ad_kind(t, dtype);
+	h5k k = sc_h5ad_h5kind(t, dtype);
 	if (is32)
 		*is32 = k == H5K_INT && H5Tget_size(t) == 4 && H5Tget_order(t) == H5Tget_order(H5T_NATIVE_INT32);
 	H5Tclose(t);
@@ -157,7 +157,7 @@ static int check_axes(matsrc *m, sc_err *err)
 		er = h->n_obs, ec = h->n_vars, what = "obs x var";
 	} else if (!strcmp(p, "raw/X")) {
 		er = h->n_obs, what = "obs x raw/var";
-		if (sc_h5ad_has(h, "raw/var") && h5ad_frame_len(&ec, h, "raw/var", err))
+		if (sc_h5ad_has(h, "raw/var") && sc_h5ad_frame_len(&ec, h, "raw/var", err))
 			return err ? err->code : SC_ERR;
 	} else if (!strncmp(p, "obsm/", 5)) {
 		er = h->n_obs, what = "obs";
@@ -174,7 +174,7 @@ static int check_axes(matsrc *m, sc_err *err)
 			snprintf(want, sizeof(want), "%zu x %zu", er, ec);
 		else
 			snprintf(want, sizeof(want), "%zu rows", er);
-		return h5ad_fail(err, h, SC_ECORRUPT, m->path,
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, m->path,
 				 "shape %zu x %zu does not match %s (%s)", r, c, what, want);
 	}
 	return 0;
@@ -184,16 +184,16 @@ static int open_member(hid_t *out, matsrc *m, const char *name, sc_err *err)
 {
 	char elem[600];
 	snprintf(elem, sizeof(elem), "%s/%s", m->path, name);
-	if (!h5ad_exists(m->obj, name))
-		return h5ad_fail(err, m->h, SC_ECORRUPT, m->path, "sparse matrix without '%s'", name);
+	if (!sc_h5ad_exists(m->obj, name))
+		return sc_h5ad_fail(err, m->h, SC_ECORRUPT, m->path, "sparse matrix without '%s'", name);
 	*out = H5Dopen2(m->obj, name, H5P_DEFAULT);
 	if (*out < 0)
-		return h5ad_fail_h5(err, m->h, elem, "cannot open");
+		return sc_h5ad_fail_h5(err, m->h, elem, "cannot open");
 	hid_t sp = H5Dget_space(*out);
 	int nd = H5Sget_simple_extent_ndims(sp);
 	H5Sclose(sp);
 	if (nd != 1)
-		return h5ad_fail(err, m->h, SC_ECORRUPT, elem, "expected a 1-D array, found %d dimensions", nd);
+		return sc_h5ad_fail(err, m->h, SC_ECORRUPT, elem, "expected a 1-D array, found %d dimensions", nd);
 	return 0;
 }
 
@@ -213,11 +213,11 @@ static int open_sparse(matsrc *m, const char *fmt, int legacy, sc_err *err)
 	in->legacy_sparse = legacy;
 	int64_t s[2];
 	size_t ns = 0;
-	int r = h5ad_attr_ints(s, 2, &ns, m->obj, legacy ? "h5sparse_shape" : "shape");
+	int r = sc_h5ad_attr_ints(s, 2, &ns, m->obj, legacy ? "h5sparse_shape" : "shape");
 	if (r == 0 && legacy)
-		r = h5ad_attr_ints(s, 2, &ns, m->obj, "shape");
+		r = sc_h5ad_attr_ints(s, 2, &ns, m->obj, "shape");
 	if (r <= 0 || ns != 2)
-		return h5ad_fail(err, h, SC_ECORRUPT, m->path, "sparse matrix without a valid shape attribute");
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, m->path, "sparse matrix without a valid shape attribute");
 	in->rows = (size_t)s[0];
 	in->cols = (size_t)s[1];
 	int rc;
@@ -230,34 +230,34 @@ static int open_sparse(matsrc *m, const char *fmt, int legacy, sc_err *err)
 	char elem[600];
 	snprintf(elem, sizeof(elem), "%s/data", m->path);
 	if (!numeric_type(in->dtype, m->data))
-		return h5ad_fail(err, h, SC_EINVAL, elem, "values must be numbers, found %s", in->dtype);
+		return sc_h5ad_fail(err, h, SC_EINVAL, elem, "values must be numbers, found %s", in->dtype);
 	snprintf(elem, sizeof(elem), "%s/indices", m->path);
 	if (!int_type(in->index_dtype, m->indices, &m->idx32))
-		return h5ad_fail(err, h, SC_ECORRUPT, elem, "must be integers, found %s", in->index_dtype);
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "must be integers, found %s", in->index_dtype);
 	snprintf(elem, sizeof(elem), "%s/indptr", m->path);
 	if (!int_type(in->indptr_dtype, m->indptr, NULL))
-		return h5ad_fail(err, h, SC_ECORRUPT, elem, "must be integers, found %s", in->indptr_dtype);
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "must be integers, found %s", in->indptr_dtype);
 	filter_name(in->filter, m->data);
 	m->major = in->storage == SC_H5AD_CSR ? in->rows : in->cols;
 	m->minor = in->storage == SC_H5AD_CSR ? in->cols : in->rows;
 	size_t nd = ds_len(m->data), ni = ds_len(m->indices), np = ds_len(m->indptr);
 	in->nnz = nd;
 	if (nd != ni)
-		return h5ad_fail(err, h, SC_ECORRUPT, m->path, "data has %zu values but indices has %zu", nd, ni);
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, m->path, "data has %zu values but indices has %zu", nd, ni);
 	if (np != m->major + 1)
-		return h5ad_fail(err, h, SC_ECORRUPT, elem, "has %zu entries for %zu %s (expected %zu)", np,
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "has %zu entries for %zu %s (expected %zu)", np,
 				 m->major, in->storage == SC_H5AD_CSR ? "rows" : "columns", m->major + 1);
 	if (m->minor > INT32_MAX)
-		return h5ad_fail(err, h, SC_EINVAL, m->path, "%zu %s exceed the 2^31 supported", m->minor,
+		return sc_h5ad_fail(err, h, SC_EINVAL, m->path, "%zu %s exceed the 2^31 supported", m->minor,
 				 in->storage == SC_H5AD_CSR ? "columns" : "rows");
 	int64_t ends[2];
-	if (h5ad_read_slab(&ends[0], H5T_NATIVE_INT64, m->indptr, 0, 1) < 0 ||
-	    h5ad_read_slab(&ends[1], H5T_NATIVE_INT64, m->indptr, m->major, 1) < 0)
-		return h5ad_fail_h5(err, h, elem, "cannot read");
+	if (sc_h5ad_read_slab(&ends[0], H5T_NATIVE_INT64, m->indptr, 0, 1) < 0 ||
+	    sc_h5ad_read_slab(&ends[1], H5T_NATIVE_INT64, m->indptr, m->major, 1) < 0)
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read");
 	if (ends[0] != 0)
-		return h5ad_fail(err, h, SC_ECORRUPT, elem, "starts at %lld, not 0", (long long)ends[0]);
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "starts at %lld, not 0", (long long)ends[0]);
 	if (ends[1] != (int64_t)nd)
-		return h5ad_fail(err, h, SC_ECORRUPT, elem, "ends at %lld but there are %zu stored values",
+		return sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "ends at %lld but there are %zu stored values",
 				 (long long)ends[1], nd);
 	return 0;
 }
@@ -271,17 +271,17 @@ static int mat_open(matsrc *m, sc_h5ad *h, const char *path, sc_err *err)
 	sc_h5ad_matinfo *in = &m->info;
 	int rc = 0;
 	if (!sc_h5ad_has(h, path)) {
-		return h5ad_fail(err, h, SC_ENOTFOUND, path, "no such element");
-	} else if (h5ad_compound_member(h, path, &m->obj, &m->field)) {
+		return sc_h5ad_fail(err, h, SC_ENOTFOUND, path, "no such element");
+	} else if (sc_h5ad_compound_member(h, path, &m->obj, &m->field)) {
 		if ((rc = open_field(m, err)))
 			goto out;
-	} else if ((m->obj = h5ad_open_obj(h, path, err)) < 0) {
+	} else if ((m->obj = sc_h5ad_open_obj(h, path, err)) < 0) {
 		return err ? err->code : SC_ERR;
 	} else if (H5Iget_type(m->obj) == H5I_DATASET) {
 		m->data = m->obj;
 		in->storage = SC_H5AD_DENSE;
 		if (!numeric_type(in->dtype, m->obj)) {
-			rc = h5ad_fail(err, h, SC_EINVAL, path, "not a numeric matrix (%s)", in->dtype);
+			rc = sc_h5ad_fail(err, h, SC_EINVAL, path, "not a numeric matrix (%s)", in->dtype);
 			goto out;
 		}
 		hid_t sp = H5Dget_space(m->obj);
@@ -291,7 +291,7 @@ static int mat_open(matsrc *m, sc_h5ad *h, const char *path, sc_err *err)
 			H5Sget_simple_extent_dims(sp, d, NULL);
 		H5Sclose(sp);
 		if (nd != 2) {
-			rc = h5ad_fail(err, h, SC_EINVAL, path, "expected a 2-D matrix, found %d dimensions", nd);
+			rc = sc_h5ad_fail(err, h, SC_EINVAL, path, "expected a 2-D matrix, found %d dimensions", nd);
 			goto out;
 		}
 		in->rows = (size_t)d[0];
@@ -303,15 +303,15 @@ static int mat_open(matsrc *m, sc_h5ad *h, const char *path, sc_err *err)
 		rc = check_axes(m, err);
 	} else {
 		char *et = NULL, *fmt = NULL;
-		h5ad_attr_str(&et, m->obj, "encoding-type");
+		sc_h5ad_attr_str(&et, m->obj, "encoding-type");
 		if (et && (!strcmp(et, "csr_matrix") || !strcmp(et, "csc_matrix"))) {
 			et[3] = 0;
 			rc = open_sparse(m, et, 0, err);
-		} else if (h5ad_attr_str(&fmt, m->obj, "h5sparse_format") > 0 &&
+		} else if (sc_h5ad_attr_str(&fmt, m->obj, "h5sparse_format") > 0 &&
 			   (!strcmp(fmt, "csr") || !strcmp(fmt, "csc"))) {
 			rc = open_sparse(m, fmt, 1, err);
 		} else {
-			rc = h5ad_fail(err, h, SC_EINVAL, path, "is a %s, not a matrix",
+			rc = sc_h5ad_fail(err, h, SC_EINVAL, path, "is a %s, not a matrix",
 				       et ? et : fmt ? fmt : "group");
 		}
 		free(et);
@@ -340,8 +340,8 @@ int sc_h5ad_matrix_info(sc_h5ad_matinfo *out, sc_h5ad *h, const char *path, sc_e
 static int bad_value(const matsrc *m, size_t row, size_t col, double v, sc_err *err)
 {
 	char buf[64];
-	h5ad_fmt_double(buf, sizeof(buf), v);
-	return h5ad_fail(err, m->h, SC_EINVAL, m->path, "value %s at row %zu, column %zu is not a count (%s)",
+	sc_h5ad_fmt_double(buf, sizeof(buf), v);
+	return sc_h5ad_fail(err, m->h, SC_EINVAL, m->path, "value %s at row %zu, column %zu is not a count (%s)",
 			 buf, row, col, isfinite(v) ? "negative" : "not finite");
 }
 
@@ -409,7 +409,7 @@ static int check_block(const matsrc *m, const sc_csr *o, size_t major0, unsigned
 		for (int64_t p = o->indptr[r]; p < o->indptr[r + 1]; p++) {
 			int32_t j = o->indices[p];
 			if (j < 0 || (size_t)j >= m->minor)
-				return h5ad_fail(err, m->h, SC_ECORRUPT, m->path,
+				return sc_h5ad_fail(err, m->h, SC_ECORRUPT, m->path,
 						 "index %d in %s %zu is outside [0, %zu)", j, csc ? "column" : "row",
 						 major0 + r, m->minor);
 			if (p > o->indptr[r] && j <= o->indices[p - 1])
@@ -435,24 +435,24 @@ static int sparse_block(sc_csr *o, matsrc *m, size_t a0, size_t a1, unsigned fla
 	o->cols = m->minor;
 	char elem[600];
 	snprintf(elem, sizeof(elem), "%s/indptr", m->path);
-	o->indptr = h5ad_try_alloc(nr + 1, sizeof(int64_t));
+	o->indptr = sc_h5ad_try_alloc(nr + 1, sizeof(int64_t));
 	if (!o->indptr)
-		return h5ad_fail(err, h, SC_ERR, m->path, "out of memory for %zu rows", nr);
+		return sc_h5ad_fail(err, h, SC_ERR, m->path, "out of memory for %zu rows", nr);
 	int rc = 0;
-	if (h5ad_read_slab(o->indptr, H5T_NATIVE_INT64, m->indptr, a0, nr + 1) < 0) {
-		rc = h5ad_fail_h5(err, h, elem, "cannot read");
+	if (sc_h5ad_read_slab(o->indptr, H5T_NATIVE_INT64, m->indptr, a0, nr + 1) < 0) {
+		rc = sc_h5ad_fail_h5(err, h, elem, "cannot read");
 		goto out;
 	}
 	int64_t base = o->indptr[0];
 	for (size_t r = 0; r <= nr; r++) {
 		int64_t p = o->indptr[r];
 		if (p < 0 || (size_t)p > m->info.nnz) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, elem, "entry %zu is %lld, outside [0, %zu]", a0 + r,
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "entry %zu is %lld, outside [0, %zu]", a0 + r,
 				       (long long)p, m->info.nnz);
 			goto out;
 		}
 		if (r > 0 && p < o->indptr[r - 1]) {
-			rc = h5ad_fail(err, h, SC_ECORRUPT, elem, "decreases at entry %zu (%lld < %lld)", a0 + r,
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "decreases at entry %zu (%lld < %lld)", a0 + r,
 				       (long long)p, (long long)o->indptr[r - 1]);
 			goto out;
 		}
@@ -460,21 +460,21 @@ static int sparse_block(sc_csr *o, matsrc *m, size_t a0, size_t a1, unsigned fla
 	for (size_t r = 0; r <= nr; r++)
 		o->indptr[r] -= base;
 	size_t nnz = (size_t)o->indptr[nr];
-	o->indices = h5ad_try_alloc(nnz, sizeof(int32_t));
-	o->data = h5ad_try_alloc(nnz, sizeof(double));
+	o->indices = sc_h5ad_try_alloc(nnz, sizeof(int32_t));
+	o->data = sc_h5ad_try_alloc(nnz, sizeof(double));
 	int64_t *tmp = NULL;
 	if (!m->idx32)
-		tmp = h5ad_try_alloc(nnz < H5AD_CHUNK ? nnz : H5AD_CHUNK, sizeof(int64_t));
+		tmp = sc_h5ad_try_alloc(nnz < H5AD_CHUNK ? nnz : H5AD_CHUNK, sizeof(int64_t));
 	if (!o->indices || !o->data || (!m->idx32 && !tmp)) {
 		free(tmp);
-		rc = h5ad_fail(err, h, SC_ERR, m->path, "out of memory for %zu stored values", nnz);
+		rc = sc_h5ad_fail(err, h, SC_ERR, m->path, "out of memory for %zu stored values", nnz);
 		goto out;
 	}
-	int fi = m->idx32 ? h5ad_fast_read(o->indices, H5AD_DEST_I32, m->indices, (size_t)base, nnz) : 1;
-	int fd = fi < 0 ? 1 : h5ad_fast_read(o->data, H5AD_DEST_F64, m->data, (size_t)base, nnz);
+	int fi = m->idx32 ? sc_h5ad_fast_read(o->indices, H5AD_DEST_I32, m->indices, (size_t)base, nnz) : 1;
+	int fd = fi < 0 ? 1 : sc_h5ad_fast_read(o->data, H5AD_DEST_F64, m->data, (size_t)base, nnz);
 	if (fi < 0 || fd < 0) {
 		free(tmp);
-		rc = h5ad_fail(err, h, SC_ECORRUPT, m->path, "a compressed chunk of %s does not decompress",
+		rc = sc_h5ad_fail(err, h, SC_ECORRUPT, m->path, "a compressed chunk of %s does not decompress",
 			       fi < 0 ? "indices" : "data");
 		goto out;
 	}
@@ -485,21 +485,21 @@ static int sparse_block(sc_csr *o, matsrc *m, size_t a0, size_t a1, unsigned fla
 		if (!fi) {
 			/* indices already read by the fast path */
 		} else if (m->idx32) {
-			bad = h5ad_read_slab(o->indices + off, H5T_NATIVE_INT32, m->indices, at, cnt) < 0;
+			bad = sc_h5ad_read_slab(o->indices + off, H5T_NATIVE_INT32, m->indices, at, cnt) < 0;
 		} else {
-			bad = h5ad_read_slab(tmp, H5T_NATIVE_INT64, m->indices, at, cnt) < 0;
+			bad = sc_h5ad_read_slab(tmp, H5T_NATIVE_INT64, m->indices, at, cnt) < 0;
 			/* Out-of-range values become -1 and fail the range check. */
 			for (size_t k = 0; !bad && k < cnt; k++)
 				o->indices[off + k] = tmp[k] >= 0 && tmp[k] <= INT32_MAX ? (int32_t)tmp[k] : -1;
 		}
 		if (bad) {
 			free(tmp);
-			rc = h5ad_fail_h5(err, h, m->path, "cannot read indices");
+			rc = sc_h5ad_fail_h5(err, h, m->path, "cannot read indices");
 			goto out;
 		}
-		if (fd && h5ad_read_slab(o->data + off, H5T_NATIVE_DOUBLE, m->data, at, cnt) < 0) {
+		if (fd && sc_h5ad_read_slab(o->data + off, H5T_NATIVE_DOUBLE, m->data, at, cnt) < 0) {
 			free(tmp);
-			rc = h5ad_fail_h5(err, h, m->path, "cannot read values");
+			rc = sc_h5ad_fail_h5(err, h, m->path, "cannot read values");
 			goto out;
 		}
 	}
@@ -552,7 +552,7 @@ static int dense_rows(double *out, matsrc *m, size_t r0, size_t r1)
 	if (r1 == r0 || m->info.cols == 0)
 		return 0;
 	if (m->field)
-		return h5ad_read_slab(out, m->rowtype, m->obj, r0, r1 - r0);
+		return sc_h5ad_read_slab(out, m->rowtype, m->obj, r0, r1 - r0);
 	hid_t fs = H5Dget_space(m->obj);
 	hsize_t o[2] = { r0, 0 }, c[2] = { r1 - r0, m->info.cols };
 	hid_t ms = H5Screate_simple(2, c, NULL);
@@ -580,18 +580,18 @@ static int dense_to_csr(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned fla
 	size_t nc = m->info.cols, bs = dense_block_rows(nc);
 	memset(o, 0, sizeof(*o));
 	o->cols = nc;
-	o->indptr = h5ad_try_alloc(r1 - r0 + 1, sizeof(int64_t));
-	double *buf = h5ad_try_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double));
+	o->indptr = sc_h5ad_try_alloc(r1 - r0 + 1, sizeof(int64_t));
+	double *buf = sc_h5ad_try_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double));
 	builder b = { o, 0 };
 	int rc = 0;
 	if (!o->indptr || !buf) {
-		rc = h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+		rc = sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
 		goto out;
 	}
 	for (size_t r = r0; r < r1; r += bs) {
 		size_t e = r + bs < r1 ? r + bs : r1;
 		if (dense_rows(buf, m, r, e) < 0) {
-			rc = h5ad_fail_h5(err, m->h, m->path, "cannot read rows %zu..%zu", r, e);
+			rc = sc_h5ad_fail_h5(err, m->h, m->path, "cannot read rows %zu..%zu", r, e);
 			goto out;
 		}
 		if ((rc = check_dense(m, buf, r, e - r, flags, err)))
@@ -602,7 +602,7 @@ static int dense_to_csr(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned fla
 			for (size_t j = 0; j < nc; j++) {
 				double v = buf[i * nc + j];
 				if (v != 0 && builder_push(&b, (int32_t)j, v) < 0) {
-					rc = h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+					rc = sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
 					goto out;
 				}
 			}
@@ -628,12 +628,12 @@ static int csc_rows(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned flags, 
 	double *vv = NULL;
 	size_t n = 0, cap = 0;
 	/* Read column blocks of about H5AD_CHUNK entries through sparse_block. */
-	int64_t *ptr = h5ad_try_alloc(ncol + 1, sizeof(int64_t));
+	int64_t *ptr = sc_h5ad_try_alloc(ncol + 1, sizeof(int64_t));
 	if (!ptr)
-		return h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
-	if (h5ad_read_slab(ptr, H5T_NATIVE_INT64, m->indptr, 0, ncol + 1) < 0) {
+		return sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+	if (sc_h5ad_read_slab(ptr, H5T_NATIVE_INT64, m->indptr, 0, ncol + 1) < 0) {
 		free(ptr);
-		return h5ad_fail_h5(err, m->h, m->path, "cannot read indptr");
+		return sc_h5ad_fail_h5(err, m->h, m->path, "cannot read indptr");
 	}
 	for (size_t c0 = 0; c0 < ncol && !rc;) {
 		size_t c1 = c0 + 1;
@@ -658,7 +658,7 @@ static int csc_rows(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned flags, 
 					if (d)
 						vv = d;
 					if (!a || !b || !d) {
-						rc = h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+						rc = sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
 						break;
 					}
 				}
@@ -675,11 +675,11 @@ static int csc_rows(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned flags, 
 	if (!rc) {
 		o->rows = nr;
 		o->cols = ncol;
-		o->indptr = h5ad_try_alloc(nr + 1, sizeof(int64_t));
-		o->indices = h5ad_try_alloc(n, sizeof(int32_t));
-		o->data = h5ad_try_alloc(n, sizeof(double));
+		o->indptr = sc_h5ad_try_alloc(nr + 1, sizeof(int64_t));
+		o->indices = sc_h5ad_try_alloc(n, sizeof(int32_t));
+		o->data = sc_h5ad_try_alloc(n, sizeof(double));
 		if (!o->indptr || !o->indices || !o->data) {
-			rc = h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+			rc = sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
 		} else {
 			for (size_t k = 0; k < n; k++)
 				o->indptr[ri[k] + 1]++;
@@ -706,7 +706,7 @@ static int csc_rows(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned flags, 
 static int check_range(const matsrc *m, size_t r0, size_t r1, sc_err *err)
 {
 	if (r0 > r1 || r1 > m->info.rows)
-		return h5ad_fail(err, m->h, SC_EINVAL, m->path, "rows %zu..%zu outside the %zu rows", r0, r1,
+		return sc_h5ad_fail(err, m->h, SC_EINVAL, m->path, "rows %zu..%zu outside the %zu rows", r0, r1,
 				 m->info.rows);
 	return 0;
 }
@@ -754,12 +754,12 @@ int sc_h5ad_read_dense_rows(sc_dmat *out, sc_h5ad *h, const char *path, size_t r
 		goto out;
 	size_t nr = r1 - r0, nc = m.info.cols;
 	if (nc && nr > SIZE_MAX / 8 / nc) {
-		rc = h5ad_fail(err, h, SC_EINVAL, path, "%zu x %zu is too large for a dense matrix", nr, nc);
+		rc = sc_h5ad_fail(err, h, SC_EINVAL, path, "%zu x %zu is too large for a dense matrix", nr, nc);
 		goto out;
 	}
-	out->v = h5ad_try_alloc(nr * nc, sizeof(double));
+	out->v = sc_h5ad_try_alloc(nr * nc, sizeof(double));
 	if (!out->v) {
-		rc = h5ad_fail(err, h, SC_ERR, path, "out of memory for a %zu x %zu dense matrix", nr, nc);
+		rc = sc_h5ad_fail(err, h, SC_ERR, path, "out of memory for a %zu x %zu dense matrix", nr, nc);
 		goto out;
 	}
 	out->rows = nr;
@@ -769,7 +769,7 @@ int sc_h5ad_read_dense_rows(sc_dmat *out, sc_h5ad *h, const char *path, size_t r
 		for (size_t r = r0; r < r1 && !rc; r += bs) {
 			size_t e = r + bs < r1 ? r + bs : r1;
 			if (dense_rows(out->v + (r - r0) * nc, &m, r, e) < 0)
-				rc = h5ad_fail_h5(err, h, path, "cannot read rows %zu..%zu", r, e);
+				rc = sc_h5ad_fail_h5(err, h, path, "cannot read rows %zu..%zu", r, e);
 			else
 				rc = check_dense(&m, out->v + (r - r0) * nc, r, e - r, flags, err);
 		}
@@ -822,13 +822,13 @@ int sc_h5ad_matrix_checksum(sc_h5ad_checksum *out, sc_h5ad *h, const char *path,
 		return rc;
 	if (m.info.storage == SC_H5AD_DENSE) {
 		size_t nc = m.info.cols, bs = dense_block_rows(nc);
-		double *buf = h5ad_try_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double));
+		double *buf = sc_h5ad_try_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double));
 		if (!buf)
-			rc = h5ad_fail(err, h, SC_ERR, path, "out of memory");
+			rc = sc_h5ad_fail(err, h, SC_ERR, path, "out of memory");
 		for (size_t r = 0; buf && r < m.info.rows && !rc; r += bs) {
 			size_t e = r + bs < m.info.rows ? r + bs : m.info.rows;
 			if (dense_rows(buf, &m, r, e) < 0)
-				rc = h5ad_fail_h5(err, h, path, "cannot read rows %zu..%zu", r, e);
+				rc = sc_h5ad_fail_h5(err, h, path, "cannot read rows %zu..%zu", r, e);
 			for (size_t k = 0; !rc && k < (e - r) * nc; k++)
 				add_entry(out, r + k / nc, k % nc, buf[k]);
 		}

@@ -31,7 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 typedef struct sc_h5ad sc_h5ad;

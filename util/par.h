@@ -12,19 +12,19 @@
  *     tiles, K chunks, the SkylakeX small-matrix kernels), so 1 and 2 threads
  *     round differently: seen for dsyrk on SkylakeX kernels (PCA), and for
  *     dgemm on every kernel (test_core_par). sc_blas_serial_begin/_end
- *     (blas.h) is the one way to say so around a BLAS region.
+ *     (tasks/core/blas.h) is the one way to say so around a BLAS region.
  *  2. Work is split into pieces fixed by the problem's shape alone, each
  *     piece is computed by one single-threaded BLAS call or loop, and
  *     partial results are combined in a fixed order. Which thread runs which
  *     piece is unspecified and changes nothing.
  *
- * sc_par_gemm and sc_par_syrk are products cut that way; sc_par_run runs any
+ * sc_par_gemm and sc_par_syrk (tasks/core/tiles.h) are products cut that way; sc_par_run runs any
  * such split. The pool size comes from sc_par_default_threads() unless a
  * caller names it: SCEVAL_THREADS when set (1..64), else the online CPUs.
  * Tasks given to sc_par_run must write disjoint outputs.
  */
-#ifndef SC_CORE_PAR_H
-#define SC_CORE_PAR_H
+#ifndef SC_UTIL_PAR_H
+#define SC_UTIL_PAR_H
 
 #include <stddef.h>
 
@@ -61,26 +61,5 @@ typedef struct sc_par_for {
 	void (*run)(void *ctx, void *scratch, size_t begin, size_t end);
 } sc_par_for;
 void sc_par_for_run(size_t n, size_t chunk, int nthreads, const sc_par_for *job);
-
-/*
- * C = alpha op(A) op(B) + beta C, row-major, op = transpose when ta/tb.
- * The m x n output is cut into tiles fixed by (m, n) alone (up to 128 rows,
- * columns so that there are about 8 tiles, at least 128 wide), each
- * computed by one dgemm call. Call inside sc_blas_serial_begin/_end.
- */
-void sc_par_gemm(sc_par *p, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
-		 const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,
-		 size_t ldc);
-
-/*
- * The upper triangle of the m x m row-major C += op(B) op(B)^T, where
- * trans = 0: B is m x k (C += B B^T) and trans = 1: B is k x m (C += B^T B).
- * C is cut into SC_PAR_SYRK_TILE-square tiles fixed by m alone; diagonal
- * tiles are one dsyrk each, the others one dgemm each. Call inside
- * sc_blas_serial_begin/_end. The strict lower triangle is not written.
- */
-#define SC_PAR_SYRK_TILE 256
-void sc_par_syrk(sc_par *p, int trans, size_t m, size_t k, const double *B, size_t ldb,
-		 double *C, size_t ldc);
 
 #endif

@@ -7,7 +7,7 @@
  * guessed around. Workload: up to ~60k genes x a few thousand features (a
  * few hundred MB of text): the file is read whole and split in place.
  */
-#include "tasks/classify/table.h"
+#include "io/table.h"
 #include "util/buf.h"
 #include "util/fs.h"
 

@@ -1,5 +1,5 @@
 /*
- * simulate.h - realistic single-cell count matrices for demos, tests and
+ * splat.h - realistic single-cell count matrices for demos, tests and
  * benchmarks, in the spirit of Splatter (Zappia et al. 2017, Genome
  * Biology): gamma-distributed gene means with expression outliers, cell
  * types that differ by log-normal fold changes on a fraction of genes,
@@ -14,14 +14,14 @@
  * its own stream sc_rng_stream(seed, block), so the file's bytes depend on
  * the parameters and the seed only, never on the number of threads.
  */
-#ifndef SC_SIMULATE_H
-#define SC_SIMULATE_H
+#ifndef SC_CORE_SPLAT_H
+#define SC_CORE_SPLAT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "util/err.h"
 
-typedef struct sc_sim_params {
+typedef struct sc_splat_params {
 	size_t cells, genes, types, batches;
 	uint64_t seed;
 	double mean_shape, mean_rate;        /* gene base mean ~ Gamma(shape, rate) */
@@ -35,19 +35,19 @@ typedef struct sc_sim_params {
 	int integer;                         /* int32 values instead of float32 */
 	int threads;                         /* 0: as many as CPUs */
 	int gzip;                            /* compression level of the file, 0..9 */
-} sc_sim_params;
+} sc_splat_params;
 
 /* The defaults, documented in `sceval simulate --help`. */
-void sc_sim_defaults(sc_sim_params *p);
+void sc_splat_defaults(sc_splat_params *p);
 /* Check ranges; a message naming the parameter on failure. */
-int sc_sim_check(const sc_sim_params *p, sc_err *err) SC_WUR;
+int sc_splat_check(const sc_splat_params *p, sc_err *err) SC_WUR;
 
-typedef struct sc_sim_stats {
+typedef struct sc_splat_stats {
 	size_t nnz;
 	double total;
-} sc_sim_stats;
+} sc_splat_stats;
 
 /* Generate and write path. stats may be NULL. */
-int sc_sim_write(const sc_sim_params *p, const char *path, sc_sim_stats *stats, sc_err *err) SC_WUR;
+int sc_splat_write(const sc_splat_params *p, const char *path, sc_splat_stats *stats, sc_err *err) SC_WUR;
 
 #endif

@@ -6,7 +6,7 @@
 #ifndef SC_NPY_H
 #define SC_NPY_H
 
-#include "tasks/core/mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 /* True when the file starts with the .npy magic. */

@@ -4,7 +4,7 @@
  * and anything else (Fortran order, big-endian, objects) is refused with
  * a message rather than misread.
  */
-#include "npy.h"
+#include "io/npy.h"
 #include "util/fs.h"
 
 #include <ctype.h>

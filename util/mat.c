@@ -1,7 +1,7 @@
 /*
  * mat.c - allocation and simple conversions for the core matrix types.
  */
-#include "mat.h"
+#include "util/mat.h"
 #include "util/err.h"
 
 #include <stdlib.h>
