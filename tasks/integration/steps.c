@@ -326,12 +326,17 @@ static int integration_eval(sc_step_ctx *c)
 	if ((rc = sc_scib_suite_run(&r, &emb, &lab, &bat, &o, c->err)))
 		goto out;
 	int graph_only = sc_step_bool(c, "graph_only", 0);
+	/* the values emitted, for the aggregates (room for the extra metrics) */
+	double *agg_v = sc_xmalloc(sizeof(double) * (r.n_metrics + 8));
+	sc_scib_class *agg_c = sc_xmalloc(sizeof(sc_scib_class) * (r.n_metrics + 8));
+	size_t nagg = 0;
 	for (size_t i = 0; i < r.n_metrics; i++) {
 		const sc_scib_metric *m = &r.metric[i];
 		/* Without batches (one multi-omics sample) there is no batch effect
 		 * to measure: the batch-correction metrics are not reported. */
-		if (!batch_key && (m->cls == SC_SCIB_BATCH || !strncmp(m->name, "ilisi", 5) ||
-				   !strncmp(m->name, "pcr", 3) || !strncmp(m->name, "isolated", 8)))
+		if (!batch_key && (m->cls == SC_SCIB_BATCH || !strcmp(m->name, SC_M_ILISI_KNN) ||
+				   !strcmp(m->name, SC_M_PCR_BEFORE) || !strcmp(m->name, SC_M_PCR_AFTER) ||
+				   !strcmp(m->name, SC_M_ISO_F1) || !strcmp(m->name, SC_M_ISO_ASW)))
 			continue;
 		double v = m->value;
 		char detail[512];
@@ -339,21 +344,34 @@ static int integration_eval(sc_step_ctx *c)
 			 m->why);
 		/* A graph method (WNN) has no embedding of its own: metrics of the
 		 * embedding would describe the concatenation instead. */
-		if (graph_only && (!strcmp(m->name, "asw_label") || !strcmp(m->name, "asw_batch") ||
-				   !strcmp(m->name, "isolated_label_asw") ||
-				   !strncmp(m->name, "pcr", 3) || strstr(m->name, "knn_scibmetrics"))) {
+		if (graph_only && (!strcmp(m->name, SC_M_ASW_LABEL) || !strcmp(m->name, SC_M_ASW_BATCH) ||
+				   !strcmp(m->name, SC_M_ISO_ASW) || !strcmp(m->name, SC_M_PCR) ||
+				   !strcmp(m->name, SC_M_PCR_BEFORE) || !strcmp(m->name, SC_M_PCR_AFTER) ||
+				   strstr(m->name, "knn_scibmetrics"))) {
 			v = NAN;
 			snprintf(detail, sizeof(detail), "undefined: the method gives a graph, not an embedding");
 		}
 		sc_step_metric(c, m->name, v, m->higher_is_better, detail);
+		agg_v[nagg] = v;
+		agg_c[nagg++] = m->cls;
 	}
-	if (!graph_only && !batch_key) {
-		sc_step_metric(c, "bio", r.bio, 1, "mean of the bio-conservation metrics");
-	} else if (!graph_only) {
-		sc_step_metric(c, "bio", r.bio, 1, "mean of the bio-conservation metrics");
-		sc_step_metric(c, "batch", r.batch, 1, "mean of the batch-correction metrics");
-		sc_step_metric(c, "overall", r.overall, 1, "0.6 bio + 0.4 batch");
+	if (!(rc = sc_integration_eval_extra(c, h, rows, n, &emb, &lab, &bat, agg_v, agg_c, &nagg))) {
+		/* The aggregates of what was reported: for a graph method, of the
+		 * metrics a graph defines (as scib's metrics() for a kNN output). */
+		double bio, bat_s, overall;
+		rc = sc_scib_aggregate(&bio, &bat_s, &overall, NULL, agg_v, 1, nagg, agg_c, 0, c->err);
+		if (!rc) {
+			sc_step_metric(c, SC_M_BIO, bio, 1, "mean of the bio-conservation metrics");
+			if (batch_key && !graph_only) {
+				sc_step_metric(c, SC_M_BATCH, bat_s, 1, "mean of the batch-correction metrics");
+				sc_step_metric(c, SC_M_OVERALL, overall, 1, "0.6 bio + 0.4 batch");
+			}
+		}
 	}
+	free(agg_v);
+	free(agg_c);
+	if (rc)
+		goto out;
 	/* Per-cell values. */
 	sc_buf_puts(&b, "cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue\n");
 	for (size_t i = 0; i < n; i++) {
@@ -429,5 +447,5 @@ const sc_step_kind sc_batch_embed_kind = { "batch.embed", "2", batch_embed,
 					   "built-in batch integration (PCA, ComBat, Harmony)" };
 const sc_step_kind sc_multiomics_embed_kind = { "multiomics.embed", "2", multiomics_embed,
 						"joint embedding of two modalities" };
-const sc_step_kind sc_integration_eval_kind = { "integration.eval", "5", integration_eval,
+const sc_step_kind sc_integration_eval_kind = { "integration.eval", "6", integration_eval,
 						"the scIB metric suite on an embedding" };
