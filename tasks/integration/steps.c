@@ -372,6 +372,13 @@ static int integration_eval(sc_step_ctx *c)
 	free(agg_c);
 	if (rc)
 		goto out;
+	if (graph_only) {
+		/* The silhouettes were of the concatenation, not of the method's
+		 * graph: per cell and label they are as undefined as in total. */
+		free(r.asw_label_cell);
+		free(r.asw_batch_cell);
+		r.asw_label_cell = r.asw_batch_cell = NULL;
+	}
 	/* Per-cell values. */
 	sc_buf_puts(&b, "cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue\n");
 	for (size_t i = 0; i < n; i++) {
