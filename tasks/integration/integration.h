@@ -44,6 +44,7 @@ int sc_multiomics_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 	SC_SCIB_METRIC(SC_M_ISO_ASW, 1, "bio", "silhouette of the isolated labels", 0),   \
 	SC_SCIB_METRIC(SC_M_CLISI, 1, "bio", "graph cLISI, scaled", 0),                        \
 	SC_SCIB_METRIC(SC_M_CELL_CYCLE, 1, "bio", "cell-cycle variance kept, per batch (option cell_cycle_genes)", 0), \
+	SC_SCIB_METRIC(SC_M_HVG, 1, "bio", "overlap of each batch's HVGs before and in the corrected features", 0), \
 	SC_SCIB_METRIC(SC_M_ASW_BATCH, 1, "batch", "1 - batch silhouette within labels", 0),         \
 	SC_SCIB_METRIC(SC_M_PCR, 1, "batch", "PC regression of the batch, before vs after", 0), \
 	SC_SCIB_METRIC(SC_M_GRAPH_CONN, 1, "batch", "connectivity of each label's kNN graph", 0), \
