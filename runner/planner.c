@@ -439,6 +439,13 @@ static json_t *describe_interpreter_uncached(const char *argv0)
 int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
 		     const char *dataset, int64_t seed, size_t *out)
 {
+	return sc_plan_external_with(x, t, mi, dataset, seed, NULL, 0, out);
+}
+
+int sc_plan_external_with(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
+			  const char *dataset, int64_t seed, const sc_plan_step_input *extra,
+			  size_t n_extra, size_t *out)
+{
 	if (!dataset)
 		dataset = t->dataset;
 	const sc_spec_method *m = mi->spec;
@@ -467,6 +474,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 						ok = 1;
 			if (!strncmp(ph, "input:", 6) && sc_spec_find_dataset(x->spec, ph + 6))
 				ok = 1;
+			for (size_t q = 0; q < n_extra; q++)
+				if (!strncmp(ph, "input:", 6) && !strcmp(ph + 6, extra[q].role))
+					ok = 1;
 			if (!ok)
 				return sc_spec_errf(x->spec, m->node, x->err,
 						    "method '%s': unknown placeholder '{%s}' (use {input}, "
@@ -490,6 +500,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	char *dname = sc_plan_ctx_dataset_file(x, dataset);
 	sc_plan_input_obj(x->plan, st, "data", d, dname);
 	free(dname);
+	for (size_t q = 0; q < n_extra; q++)
+		sc_plan_input_step(x->plan, st, extra[q].role, extra[q].from, extra[q].output,
+				   extra[q].output);
 	/* Other datasets named by {input:NAME}. */
 	json_array_foreach(m->command, i, a)
 	{

@@ -150,7 +150,7 @@ out:
 	return rc;
 }
 
-int sc_integration_eval_extra(sc_step_ctx *c, sc_h5ad *h, const size_t *rows, size_t n,
+int sc_integration_eval_extra(sc_step_ctx *c, const size_t *rows, size_t n,
 			      const sc_dmat *emb, const sc_labels *lab, const sc_labels *bat,
 			      double *agg_v, sc_scib_class *agg_c, size_t *nagg)
 {
@@ -158,7 +158,10 @@ int sc_integration_eval_extra(sc_step_ctx *c, sc_h5ad *h, const size_t *rows, si
 	if (!sc_step_str(c, "batch_key", NULL) || sc_step_bool(c, "graph_only", 0))
 		return 0; /* these compare batches, on the task's embedding */
 	double v;
-	int rc = cell_cycle(&v, c, h, rows, n, emb, bat);
+	sc_h5ad *h = NULL;
+	int rc = sc_h5ad_open(&h, sc_step_input(c, "data"), c->err);
+	if (!rc)
+		rc = cell_cycle(&v, c, h, rows, n, emb, bat);
 	if (!rc) {
 		agg_v[*nagg] = v;
 		agg_c[(*nagg)++] = SC_SCIB_BIO;
@@ -168,5 +171,6 @@ int sc_integration_eval_extra(sc_step_ctx *c, sc_h5ad *h, const size_t *rows, si
 		agg_v[*nagg] = v;
 		agg_c[(*nagg)++] = SC_SCIB_BIO;
 	}
+	sc_h5ad_close(h);
 	return rc;
 }
