@@ -63,7 +63,16 @@ struct sc_h5ad_writer {
 	char *spath;
 	size_t srows, scols;
 	int64_t snnz;
+	/* A dataset failed to close: libhdf5 writes a small dataset's cached
+	 * data there, and drops it when that write fails. */
+	int close_failed;
 };
+
+static void close_dataset(sc_h5ad_writer *w, hid_t d)
+{
+	if (H5Dclose(d) < 0)
+		w->close_failed = 1;
+}
 
 static int wfail(sc_err *err, sc_h5ad_writer *w, int code, const char *elem, const char *fmt, ...)
 	SC_PRINTF(5, 6);
@@ -220,7 +229,7 @@ static int write_ds(sc_h5ad_writer *w, hid_t loc, const char *name, hid_t ftype,
 	if (r >= 0 && d >= 0 && enc)
 		r = attr_enc(w, d, enc, "0.2.0");
 	if (d >= 0)
-		H5Dclose(d);
+		close_dataset(w, d);
 	H5Pclose(dcpl);
 	H5Sclose(sp);
 	return r < 0 ? -1 : 0;
@@ -484,7 +493,9 @@ int sc_h5ad_writer_close(sc_h5ad_writer *w, sc_err *err)
 		}
 		H5Gclose(g);
 	}
-	if (H5Fflush(w->h.f, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(w->h.f) < 0) {
+	if (w->close_failed || H5Fflush(w->h.f, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(w->h.f) < 0) {
+		if (w->close_failed)
+			H5Fclose(w->h.f);
 		w->h.f = -1;
 		rc = wfail(err, w, SC_EIO, NULL, "cannot write the file");
 		goto out;
@@ -824,9 +835,9 @@ int sc_h5ad_csr_end(sc_h5ad_writer *w, sc_err *err)
 	if (a >= 0)
 		H5Aclose(a);
 	H5Sclose(sp);
-	H5Dclose(w->sdata);
-	H5Dclose(w->sind);
-	H5Dclose(w->sptr);
+	close_dataset(w, w->sdata);
+	close_dataset(w, w->sind);
+	close_dataset(w, w->sptr);
 	H5Gclose(w->sg);
 	w->sg = w->sdata = w->sind = w->sptr = -1;
 	record_matrix(w, w->spath, w->srows, w->scols);
@@ -864,7 +875,7 @@ static int uns_scalar(sc_h5ad_writer *w, const char *key, hid_t ftype, hid_t mty
 		if (d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 || attr_enc(w, d, enc, "0.2.0"))
 			rc = wfail(err, w, SC_EIO, path, "cannot write");
 		if (d >= 0)
-			H5Dclose(d);
+			close_dataset(w, d);
 		H5Sclose(sp);
 	}
 	if (g >= 0)
