@@ -3,8 +3,8 @@
 # covers every task (annotation, gene-function, batch integration,
 # multi-omics) with the built-in baselines, and write the report (then the
 # perturbation and gene-network tasks on simulated data, each a run of its
-# own). Running it
-# again shows the cache at work: every step is found, nothing is recomputed.
+# own). Running it again shows the cache at work: every step is found,
+# nothing is recomputed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 SCEVAL=$top/sceval
