@@ -5,6 +5,7 @@
  * dates, for the grn task's genesets option ({ref: NAME} in a spec).
  */
 #include "cli.h"
+#include "store/foreign.h"
 #include "store/store.h"
 #include "tasks/grn/orgdb.h"
 #include "util/fs.h"
@@ -103,21 +104,47 @@ static void report(cli_ctx *c, const sc_oid *id, const char *name, const sc_grn_
 			in->organism, in->go_date, in->gene_date);
 }
 
-static int import(cli_ctx *c, sc_grn_orgdb_opts *o, const char *name, int force, const char *out)
+static int scan_foreign(void *db, const char *table, const char *const *cols, size_t n_cols,
+			sc_grn_row_fn fn, void *arg, sc_err *err)
+{
+	return sc_foreign_rows(db, table, cols, n_cols, fn, arg, err);
+}
+
+/* Open both files read-only as the importer's readers. */
+static int open_readers(sc_grn_orgdb_opts *o, const char *orgdb, const char *godb, sc_err *err)
+{
+	sc_foreign_db *a = NULL, *b = NULL;
+	int rc = sc_foreign_open(&a, orgdb, err);
+	if (!rc)
+		rc = sc_foreign_open(&b, godb, err);
+	if (rc) {
+		sc_foreign_close(a);
+		return rc;
+	}
+	o->orgdb = (sc_grn_db_reader){ a, sc_path_basename(orgdb), scan_foreign };
+	o->godb = (sc_grn_db_reader){ b, sc_path_basename(godb), scan_foreign };
+	return 0;
+}
+
+static int import(cli_ctx *c, sc_grn_orgdb_opts *o, const char *orgdb, const char *godb_opt,
+		  const char *name, int force, const char *out)
 {
 	sc_err err;
-	char *godb = o->godb ? NULL : default_godb(o->orgdb);
-	if (godb)
-		o->godb = godb;
-	if (godb && access(godb, R_OK) != 0) {
-		free(godb);
-		return cli_failf(c, "no GO.sqlite beside '%s' (install r-bioc-go.db or give --godb)", o->orgdb);
+	char *dflt = godb_opt ? NULL : default_godb(orgdb);
+	const char *godb = godb_opt ? godb_opt : dflt;
+	if (dflt && access(dflt, R_OK) != 0) {
+		free(dflt);
+		return cli_failf(c, "no GO.sqlite beside '%s' (install r-bioc-go.db or give --godb)", orgdb);
 	}
 	sc_buf gmt;
 	sc_buf_init(&gmt);
-	sc_grn_orgdb_info info;
+	sc_grn_orgdb_info info = { 0 };
 	sc_oid id;
-	int rc = sc_grn_orgdb_gmt(&gmt, &info, o, &err);
+	int rc = open_readers(o, orgdb, godb, &err);
+	if (!rc)
+		rc = sc_grn_orgdb_gmt(&gmt, &info, o, &err);
+	sc_foreign_close(o->orgdb.db);
+	sc_foreign_close(o->godb.db);
 	if (!rc && out)
 		rc = sc_write_file_atomic(out, gmt.s, gmt.len, 0644, &err);
 	if (!rc)
@@ -126,7 +153,7 @@ static int import(cli_ctx *c, sc_grn_orgdb_opts *o, const char *name, int force,
 		report(c, &id, name, &info, o);
 	sc_grn_orgdb_info_free(&info);
 	sc_buf_free(&gmt);
-	free(godb);
+	free(dflt);
 	return rc ? cli_fail(c, &err) : 0;
 }
 
@@ -140,14 +167,14 @@ int cmd_genesets(cli_ctx *c, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },     { NULL, 0, NULL, 0 },
 	};
 	sc_grn_orgdb_opts o = { .ontology = "BP", .ids = "symbol", .min_size = 10, .max_size = 500 };
-	const char *name = NULL, *out = NULL;
+	const char *name = NULL, *out = NULL, *orgdb = NULL, *godb = NULL;
 	int force = 0, opt;
 	long v;
 	while ((opt = cli_opt(c, argc, argv, usage, "o:", lo, 1)) != -1) {
 		int bad = 0;
 		switch (opt) {
-		case O_ORGDB: o.orgdb = optarg; break;
-		case O_GODB: o.godb = optarg; break;
+		case O_ORGDB: orgdb = optarg; break;
+		case O_GODB: godb = optarg; break;
 		case O_ONT: o.ontology = optarg; break;
 		case O_IDS: o.ids = optarg; break;
 		case O_NAME: name = optarg; break;
@@ -171,7 +198,7 @@ int cmd_genesets(cli_ctx *c, int argc, char **argv)
 		return cli_usage_error(c, "expected the subcommand 'import'");
 	if (argc - c->optind > 1)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[c->optind + 1]);
-	if (!o.orgdb)
+	if (!orgdb)
 		return cli_usage_error(c, "--orgdb PATH is required");
 	if (strcmp(o.ontology, "BP") && strcmp(o.ontology, "MF") && strcmp(o.ontology, "CC"))
 		return cli_usage_error(c, "--ontology '%s': BP, MF or CC", o.ontology);
@@ -189,5 +216,5 @@ int cmd_genesets(cli_ctx *c, int argc, char **argv)
 	sc_err err;
 	if (sc_store_valid_name(name, &err))
 		return cli_fail(c, &err);
-	return import(c, &o, name, force, out);
+	return import(c, &o, orgdb, godb, name, force, out);
 }

@@ -5,7 +5,6 @@
  * one scan each and joined here by sorting: a few seconds, ~100 MB.
  */
 #include "orgdb.h"
-#include "store/foreign.h"
 #include "util/fs.h"
 
 #include <stdint.h>
@@ -205,34 +204,29 @@ static void id_source(const char *ids, const char **table, const char *cols[2])
 
 static int read_orgdb(tables *t, meta *m, const sc_grn_orgdb_opts *o, sc_err *err)
 {
-	sc_foreign_db *db = NULL;
-	int rc = sc_foreign_open(&db, o->orgdb, err);
-	if (rc)
-		return rc;
-	t->file = sc_path_basename(o->orgdb);
+	const sc_grn_db_reader *r = &o->orgdb;
+	t->file = r->name;
 	char annot_table[32];
 	snprintf(annot_table, sizeof(annot_table), "go_%c%c_all", o->ontology[0] | 0x20,
 		 o->ontology[1] | 0x20);
 	const char *acols[] = { "_id", "go_id" }, *mcols[] = { "name", "value" }, *icols[2], *itable;
 	id_source(o->ids, &itable, icols);
-	if (!(rc = sc_foreign_rows(db, "metadata", mcols, 2, on_meta, m, err)) &&
-	    !(rc = sc_foreign_rows(db, itable, icols, 2, on_id, t, err)))
-		rc = sc_foreign_rows(db, annot_table, acols, 2, on_annot, t, err);
-	sc_foreign_close(db);
+	int rc = r->scan(r->db, "metadata", mcols, 2, on_meta, m, err);
+	if (!rc)
+		rc = r->scan(r->db, itable, icols, 2, on_id, t, err);
+	if (!rc)
+		rc = r->scan(r->db, annot_table, acols, 2, on_annot, t, err);
 	return rc;
 }
 
 static int read_godb(tables *t, meta *m, const sc_grn_orgdb_opts *o, sc_err *err)
 {
-	sc_foreign_db *db = NULL;
-	int rc = sc_foreign_open(&db, o->godb, err);
-	if (rc)
-		return rc;
-	t->file = sc_path_basename(o->godb);
+	const sc_grn_db_reader *r = &o->godb;
+	t->file = r->name;
 	const char *tcols[] = { "go_id", "term" }, *mcols[] = { "name", "value" };
-	if (!(rc = sc_foreign_rows(db, "metadata", mcols, 2, on_meta, m, err)))
-		rc = sc_foreign_rows(db, "go_term", tcols, 2, on_term, t, err);
-	sc_foreign_close(db);
+	int rc = r->scan(r->db, "metadata", mcols, 2, on_meta, m, err);
+	if (!rc)
+		rc = r->scan(r->db, "go_term", tcols, 2, on_term, t, err);
 	return rc;
 }
 
@@ -292,11 +286,11 @@ static void write_header(sc_buf *out, const sc_grn_orgdb_info *info, const sc_gr
 {
 	sc_buf_printf(out, "# Gene Ontology %s gene sets: the genes annotated to a term or to a "
 			   "descendant, all evidence codes (sceval genesets import)\n", o->ontology);
-	sc_buf_printf(out, "# %s: ORGANISM %s; GOSOURCEDATE %s; EGSOURCEDATE %s", sc_path_basename(o->orgdb),
+	sc_buf_printf(out, "# %s: ORGANISM %s; GOSOURCEDATE %s; EGSOURCEDATE %s", o->orgdb.name,
 		      info->organism, info->go_date, info->gene_date);
 	if (!strcmp(o->ids, "ensembl"))
 		sc_buf_printf(out, "; ENSOURCEDATE %s", info->ensembl_date);
-	sc_buf_printf(out, "\n# %s: GOSOURCEDATE %s\n", sc_path_basename(o->godb), info->godb_go_date);
+	sc_buf_printf(out, "\n# %s: GOSOURCEDATE %s\n", o->godb.name, info->godb_go_date);
 	sc_buf_printf(out, "# ids %s; sizes %zu to %zu; %zu of %zu terms; %zu genes\n", o->ids,
 		      o->min_size, o->max_size, info->sets, info->terms, info->genes);
 }
@@ -342,7 +336,7 @@ int sc_grn_orgdb_gmt(sc_buf *out, sc_grn_orgdb_info *info, const sc_grn_orgdb_op
 	if ((rc = read_orgdb(&t, &om, o, err)) || (rc = read_godb(&t, &gm, o, err)))
 		goto out;
 	if (!t.n_an) {
-		rc = sc_errf(err, SC_EINVAL, "'%s': no %s annotation", sc_path_basename(o->orgdb), o->ontology);
+		rc = sc_errf(err, SC_EINVAL, "'%s': no %s annotation", o->orgdb.name, o->ontology);
 		goto out;
 	}
 	qsort(t.ids, t.n_ids, sizeof(gene_id), cmp_id);

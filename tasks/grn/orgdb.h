@@ -2,7 +2,9 @@
  * tasks/grn/orgdb.h - Gene Ontology gene sets from the SQLite files of
  * Bioconductor's annotation packages as Debian ships them
  * (r-bioc-org.hs.eg.db: extdata/org.Hs.eg.sqlite; r-bioc-go.db:
- * extdata/GO.sqlite), read without R through store/foreign.h.
+ * extdata/GO.sqlite), read without R. The tables are scanned through a
+ * reader the caller gives (the command wires store/foreign.h: tasks do not
+ * reach into store/), by table and column name.
  *
  * A set is a GO term of one ontology with every gene annotated to it or to
  * a descendant (org.*.db's go_<ont>_all tables, all evidence codes), its
@@ -20,9 +22,22 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+/* A row of the requested columns (NULL for SQL NULL); non-zero stops. */
+typedef int (*sc_grn_row_fn)(void *arg, const char *const *vals, sc_err *err);
+
+/* One open database: scan(db, table, cols, n_cols, fn, arg, err) calls fn
+ * for every row, or fails naming a missing table or column; name is the
+ * file's base name, for messages and the GMT's header. */
+typedef struct sc_grn_db_reader {
+	void *db;
+	const char *name;
+	int (*scan)(void *db, const char *table, const char *const *cols, size_t n_cols,
+		    sc_grn_row_fn fn, void *arg, sc_err *err);
+} sc_grn_db_reader;
+
 typedef struct sc_grn_orgdb_opts {
-	const char *orgdb;    /* org.*.sqlite */
-	const char *godb;     /* GO.sqlite (term names) */
+	sc_grn_db_reader orgdb; /* org.*.sqlite */
+	sc_grn_db_reader godb;  /* GO.sqlite (term names) */
 	const char *ontology; /* BP, MF or CC */
 	const char *ids;      /* symbol, entrez or ensembl */
 	size_t min_size, max_size;
