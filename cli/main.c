@@ -9,6 +9,8 @@
 #include "tasks/task.h"
 #include "util/progress.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -123,6 +125,10 @@ char **cli_main_argv;
 
 int main(int argc, char **argv)
 {
+	/* jansson's NULL on a failed allocation is checked nowhere (a value
+	 * that vanishes from a record or a bundle): run out of memory the way
+	 * sc_xmalloc does, with a message and a stop. */
+	json_set_alloc_funcs(sc_xmalloc, free);
 	cli_main_argv = argv;
 	const char *store = NULL;
 	int quiet = 0;

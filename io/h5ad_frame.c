@@ -620,20 +620,24 @@ void sc_h5ad_column_free(sc_h5ad_column *c)
 
 /* ---- labels and numbers ---- */
 
-static const void *sort_base_;
-static int sort_kind_; /* 0 strings, 1 int64, 2 double */
+/* What the rows are sorted by (qsort_r's argument). */
+typedef struct row_values {
+	const void *base;
+	int kind; /* 0 strings, 1 int64, 2 double */
+} row_values;
 
-static int cmp_rows(const void *a, const void *b)
+static int cmp_rows(const void *a, const void *b, void *arg)
 {
+	const row_values *rv = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 	int c = 0;
-	if (sort_kind_ == 0)
-		c = strcmp(((char *const *)sort_base_)[i], ((char *const *)sort_base_)[j]);
-	else if (sort_kind_ == 1) {
-		int64_t x = ((const int64_t *)sort_base_)[i], y = ((const int64_t *)sort_base_)[j];
+	if (rv->kind == 0)
+		c = strcmp(((char *const *)rv->base)[i], ((char *const *)rv->base)[j]);
+	else if (rv->kind == 1) {
+		int64_t x = ((const int64_t *)rv->base)[i], y = ((const int64_t *)rv->base)[j];
 		c = (x > y) - (x < y);
 	} else {
-		double x = ((const double *)sort_base_)[i], y = ((const double *)sort_base_)[j];
+		double x = ((const double *)rv->base)[i], y = ((const double *)rv->base)[j];
 		c = (x > y) - (x < y);
 	}
 	return c ? c : (i > j) - (i < j);
@@ -648,9 +652,8 @@ static void labels_from_values(sc_labels *out, const void *base, int kind, const
 	for (size_t i = 0; i < n; i++)
 		if (!missing || !missing[i])
 			ord[m++] = i;
-	sort_base_ = base;
-	sort_kind_ = kind;
-	qsort(ord, m, sizeof(size_t), cmp_rows);
+	row_values rv = { base, kind };
+	qsort_r(ord, m, sizeof(size_t), cmp_rows, &rv);
 	out->n = n;
 	out->codes = sc_xmalloc(sc_mulsz(n ? n : 1, sizeof(int32_t)));
 	for (size_t i = 0; i < n; i++)

@@ -47,14 +47,20 @@ static const char **sorted_keys(const json_t *o, size_t *n)
 	return k;
 }
 
-static void embed(sc_buf *b, sc_store *s, const char *id, const char *caption)
+/* A figure missing from the store (gc, a bundle imported without outputs)
+ * is named on the page; an error reading one that is there also goes into
+ * *fatal, as for the other sections' outputs. */
+static void embed(sc_buf *b, sc_store *s, const char *id, const char *caption, sc_err *fatal)
 {
 	sc_oid oid;
 	sc_err err = { 0 };
 	sc_buf svg = SC_BUF_INIT;
 	sc_buf_init(&svg);
 	sc_buf_puts(b, "<figure class=\"fig\">");
-	if (sc_oid_parse(&oid, id) || sc_store_read(s, &oid, &svg, &err)) {
+	int rc = sc_oid_parse(&oid, id) ? SC_ENOTFOUND : sc_store_read(s, &oid, &svg, &err);
+	if (rc && rc != SC_ENOTFOUND && !fatal->code)
+		*fatal = err;
+	if (rc) {
 		sc_buf_puts(b, "<p class=\"bad\">figure not in the store: ");
 		sc_html_text(b, err.msg[0] ? err.msg : id);
 		sc_buf_puts(b, "</p>");
@@ -82,7 +88,7 @@ static void embed(sc_buf *b, sc_store *s, const char *id, const char *caption)
 
 /* Figures of one method: its first evaluation and the steps upstream. */
 static void method_figures(sc_buf *b, const sc_report_model *m, const sc_report_method *me,
-			   sc_store *s, json_t *shown, int *any)
+			   sc_store *s, json_t *shown, int *any, sc_err *fatal)
 {
 	if (!me->nu)
 		return;
@@ -107,7 +113,7 @@ static void method_figures(sc_buf *b, const sc_report_model *m, const sc_report_
 			*any = 1;
 			char *cap = sc_xasprintf("%s: %s, %s (step %.12s)", me->name,
 						 sc_json_str(st, "kind", "?"), names[j], keys[i]);
-			embed(b, s, id, cap);
+			embed(b, s, id, cap, fatal);
 			free(cap);
 		}
 		free(names);
@@ -130,7 +136,7 @@ static json_t *scored_steps(const sc_report_src *x)
 /* One source's figures of steps of the table's task and dataset that emit
  * no metric. */
 static void source_summary_figures(sc_buf *b, const sc_report_src *x, const sc_report_table *t,
-				   sc_store *s, json_t *shown, int *any)
+				   sc_store *s, json_t *shown, int *any, sc_err *fatal)
 {
 	json_t *scored = scored_steps(x);
 	size_t ns, no;
@@ -153,7 +159,7 @@ static void source_summary_figures(sc_buf *b, const sc_report_src *x, const sc_r
 			*any = 1;
 			char *cap = sc_xasprintf("%s: %s, %s (step %.12s)", sc_json_str(st, "method", "all methods"),
 						 sc_json_str(st, "kind", "?"), names[j], keys[k]);
-			embed(b, s, id, cap);
+			embed(b, s, id, cap, fatal);
 			free(cap);
 		}
 		free(names);
@@ -165,7 +171,7 @@ static void source_summary_figures(sc_buf *b, const sc_report_src *x, const sc_r
 /* Figures of the table's steps that score no method, e.g. a curve over
  * all methods (grn.curve), from each source of the table's methods. */
 static void summary_figures(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-			    sc_store *s, json_t *shown, int *any)
+			    sc_store *s, json_t *shown, int *any, sc_err *fatal)
 {
 	json_t *done = json_object();
 	for (size_t i = 0; i < t->nm; i++)
@@ -175,19 +181,19 @@ static void summary_figures(sc_buf *b, const sc_report_model *m, const sc_report
 			if (json_object_get(done, key))
 				continue;
 			json_object_set_new(done, key, json_true());
-			source_summary_figures(b, &m->s[t->m[i].u[u].src[0]], t, s, shown, any);
+			source_summary_figures(b, &m->s[t->m[i].u[u].src[0]], t, s, shown, any, fatal);
 		}
 	json_decref(done);
 }
 
 void sc_report_section_figures(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-			       sc_store *s)
+			       sc_store *s, sc_err *fatal)
 {
 	json_t *shown = json_object();
 	int any = 0;
 	for (size_t i = 0; i < t->nm; i++)
-		method_figures(b, m, &t->m[i], s, shown, &any);
-	summary_figures(b, m, t, s, shown, &any);
+		method_figures(b, m, &t->m[i], s, shown, &any, fatal);
+	summary_figures(b, m, t, s, shown, &any, fatal);
 	if (any)
 		sc_buf_puts(b, "</div>\n");
 	json_decref(shown);

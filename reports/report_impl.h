@@ -139,20 +139,24 @@ void sc_report_csv_wide(const sc_report_model *m, sc_buf *out);
 /* gen: "" or the generation time (UTC) to print. */
 void sc_report_index_page(const sc_report_model *m, const char *gen, sc_buf *out);
 /* The page of m->p[page]; reads step outputs (confusion, per-class and
- * per-label tables) through the store. A missing or unreadable output is
- * shown as such on the page, never an error. */
-void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *out);
+ * per-label tables) through the store. A missing output or one that is not
+ * a table is shown as such on the page; an output that cannot be read (I/O
+ * error, no memory) is an error, with the page left incomplete. */
+int sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *out,
+			sc_err *err) __attribute__((warn_unused_result));
 
 /* Task-specific sections of a task page (report_sections.c). */
 void sc_report_section_scib(sc_buf *b, const sc_report_table *t);
+/* The first error reading an output that is there goes into *fatal (see
+ * sc_report_task_page); fatal->code is 0 when there was none. */
 void sc_report_section_labels(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-			      sc_store *s);
+			      sc_store *s, sc_err *fatal);
 void sc_report_section_annotation(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-				  sc_store *s);
+				  sc_store *s, sc_err *fatal);
 /* Any task: the SVG figures (outputs named *.svg) that a method's first
  * evaluation and the steps upstream of it wrote (report_figures.c). */
 void sc_report_section_figures(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-			       sc_store *s);
+			       sc_store *s, sc_err *fatal);
 
 /* Provenance (report_prov.c). used: step key -> {source index: true}, the
  * steps a page shows, filled by sc_report_provenance. */

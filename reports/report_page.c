@@ -480,8 +480,10 @@ static void charts(sc_buf *b, const sc_report_table *t)
 	sc_buf_puts(b, "</div>\n");
 }
 
-void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *b)
+int sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *b,
+			sc_err *err)
 {
+	sc_err fatal = { 0, "" };
 	const sc_report_page *p = &m->p[page];
 	char *title = sc_xasprintf("sceval report: %s", p->task);
 	sc_html_begin(b, title);
@@ -519,15 +521,18 @@ void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_
 		charts(b, t);
 		if (t->kind == SC_RK_BATCH || t->kind == SC_RK_MULTIOMICS) {
 			sc_report_section_scib(b, t);
-			sc_report_section_labels(b, m, t, s);
+			sc_report_section_labels(b, m, t, s, &fatal);
 		} else if (t->kind == SC_RK_ANNOTATION) {
-			sc_report_section_annotation(b, m, t, s);
+			sc_report_section_annotation(b, m, t, s, &fatal);
 		}
-		sc_report_section_figures(b, m, t, s);
+		sc_report_section_figures(b, m, t, s, &fatal);
 		sc_report_provenance(b, m, t, used);
 		sc_buf_puts(b, "</section>\n");
 	}
 	sc_report_steps_appendix(b, m, used);
 	json_decref(used);
 	sc_html_end(b);
+	if (fatal.code)
+		return sc_errf(err, fatal.code, "%s", fatal.msg);
+	return 0;
 }

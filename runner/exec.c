@@ -311,7 +311,15 @@ static void run_builtin_child(sc_plan_step *st, const sc_step_kind *k, char **pa
 	json_t *res = json_pack("{s:b, s:s, s:o, s:o}", "ok", rc == 0, "error", rc ? e.msg : "",
 				"metrics", c.metrics, "notes", c.notes);
 	char *rp = sc_path_join(st->scratch, "result.json");
-	int w = json_dump_file(res, rp, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	/* Our own checked write, not json_dump_file: jansson can drop a failed
+	 * fwrite, and a step whose result is lost must say why (the runner
+	 * quotes the end of stderr). */
+	char *text = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	sc_err we;
+	int w = text ? sc_write_file_atomic(rp, text, strlen(text), 0644, &we) : -1;
+	if (w)
+		fprintf(stderr, "sceval: %s\n", text ? we.msg : "cannot write the result: out of memory");
+	free(text);
 	fflush(stdout);
 	fflush(stderr);
 	_exit(rc == 0 && w == 0 ? 0 : 1);

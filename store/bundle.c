@@ -32,11 +32,13 @@
 
 /* ---- rows as JSON and back ------------------------------------------------ */
 
+/* NULL when memory ran out: SQLite then returns NULL for a column's name or
+ * text, which must not become a JSON null in a bundle. */
 static json_t *row_json(sqlite3_stmt *q)
 {
 	json_t *j = json_object();
 	int n = sqlite3_column_count(q);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; j && i < n; i++) {
 		const char *name = sqlite3_column_name(q, i);
 		json_t *v;
 		switch (sqlite3_column_type(q, i)) {
@@ -45,7 +47,10 @@ static json_t *row_json(sqlite3_stmt *q)
 		case SQLITE_NULL: v = json_null(); break;
 		default: v = json_string((const char *)sqlite3_column_text(q, i)); break;
 		}
-		json_object_set_new(j, name, v ? v : json_null());
+		if (!name || !v || json_object_set_new(j, name, v)) {
+			json_decref(j);
+			j = NULL;
+		}
 	}
 	return j;
 }
@@ -61,8 +66,13 @@ static int rows(sqlite3 *db, const char *sql, const char *param, json_t **out, s
 		sqlite3_bind_text(q, 1, param, -1, SQLITE_TRANSIENT);
 	json_t *arr = json_array();
 	int r;
-	while ((r = sc_db_row(db, q, err, "cannot read the records")) > 0)
-		json_array_append_new(arr, row_json(q));
+	while ((r = sc_db_row(db, q, err, "cannot read the records")) > 0) {
+		json_t *row = row_json(q);
+		if (!row || json_array_append_new(arr, row)) {
+			r = sc_errf(err, SC_ERR, "cannot read the records: out of memory");
+			break;
+		}
+	}
 	sqlite3_finalize(q);
 	if (r < 0) {
 		json_decref(arr);
@@ -182,9 +192,23 @@ static int collect_trees(sc_store *s, json_t *set, sc_err *err)
 	}
 }
 
+/* libarchive's message ("Write error") and, when there is one, the
+ * system's reason (thread-local: valid until the next call). */
+static const char *write_error(struct archive *a)
+{
+	static __thread char msg[256];
+	int e = archive_errno(a);
+	const char *s = archive_error_string(a);
+	snprintf(msg, sizeof(msg), "%s%s%s", s ? s : "failed", e > 0 ? ": " : "",
+		 e > 0 ? strerror(e) : "");
+	return msg;
+}
+
 static int write_entry(struct archive *a, const char *name, int64_t size, sc_err *err)
 {
 	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return sc_errf(err, SC_ERR, "cannot write the bundle: out of memory");
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_size(e, size);
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -193,7 +217,7 @@ static int write_entry(struct archive *a, const char *name, int64_t size, sc_err
 	int r = archive_write_header(a, e);
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK)
-		return sc_errf(err, SC_EIO, "cannot write the bundle: %s", archive_error_string(a));
+		return sc_errf(err, SC_EIO, "cannot write the bundle: %s", write_error(a));
 	return 0;
 }
 
@@ -352,16 +376,21 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 		goto out;
 	}
 	a = archive_write_new();
+	if (!a) {
+		rc = sc_errf(err, SC_ERR, "cannot write '%s': out of memory", path);
+		free(text);
+		goto out;
+	}
 	archive_write_set_format_pax_restricted(a);
 	if (archive_write_open_fd(a, fd_out) != ARCHIVE_OK) {
-		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
+		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, write_error(a));
 		free(text);
 		goto out;
 	}
 	size_t tl = strlen(text);
 	rc = write_entry(a, MANIFEST_NAME, (int64_t)tl, err);
 	if (!rc && archive_write_data(a, text, tl) != (la_ssize_t)tl)
-		rc = sc_errf(err, SC_EIO, "cannot write the bundle: %s", archive_error_string(a));
+		rc = sc_errf(err, SC_EIO, "cannot write the bundle: %s", write_error(a));
 	free(text);
 	char *buf = sc_xmalloc(1 << 20);
 	json_t *o;
@@ -396,7 +425,7 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 				break;
 			if (archive_write_data(a, buf, (size_t)r) != r) {
 				rc = sc_errf(err, SC_EIO, "cannot write the bundle: %s",
-					     archive_error_string(a));
+					     write_error(a));
 				break;
 			}
 		}
@@ -406,7 +435,7 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 	}
 	free(buf);
 	if (archive_write_close(a) != ARCHIVE_OK && !rc)
-		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
+		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, write_error(a));
 	if (!rc) {
 		rc = sc_out_commit(fd_out, tmp, path, force, err);
 		fd_out = -1;
@@ -787,9 +816,13 @@ int sc_bundle_import(sc_store *s, const char *path, sc_oid *result, sc_bundle_st
 	import_ctx x = { .s = s, .path = path, .got = json_object(), .err = err };
 	x.stage = sc_xasprintf("%s/tmp/import-%ld", sc_store_root(s), (long)getpid());
 	struct archive *a = archive_read_new();
+	int rc = 0;
+	if (!a) {
+		rc = sc_errf(err, SC_ERR, "cannot read bundle '%s': out of memory", path);
+		goto out;
+	}
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	int rc = 0;
 	if (sc_mkdir_p(x.stage, 0700, err)) {
 		rc = SC_ERR;
 		goto out;

@@ -59,9 +59,9 @@ for i in $(seq 300); do echo a; done > lab.txt
 for i in $(seq 300); do echo b$((i % 2)); done > bat.txt
 expect_exit "an .npy embedding over the limit: refused" 1 env SCEVAL_MEM_LIMIT=50K "$SCEVAL" scib e.npy lab.txt bat.txt
 expect_eq "... naming the file and the size (300 x 50 x (4 + 8) bytes)" "$(cat err)" \
-  "sceval scib: 'e.npy': 300 x 50 values need 176 KiB, more than the memory limit 50 KiB (SCEVAL_MEM_LIMIT)"
+  "sceval scib: e.npy: 300 x 50 values need 176 KiB, more than the memory limit 50 KiB (SCEVAL_MEM_LIMIT)"
 expect_exit "an .npy header claiming more than the file holds: refused" 1 "$SCEVAL" scib lie.npy lab.txt bat.txt
-expect_eq "... before allocating" "$(cat err)" "sceval scib: 'lie.npy' is shorter than its header says"
+expect_eq "... before allocating" "$(cat err)" "sceval scib: lie.npy: truncated data: the header claims 3000000 x 50000 values of <f4, more than the file holds"
 
 # libhdf5's own crashes and hangs, through inspect and run.
 cat > spec.yaml <<'SPEC'
@@ -80,7 +80,7 @@ for f in "$TESTS_DIR"/fuzz/hdf5-known/*.h5ad; do
   grep -q libhdf5 err && expect_eq "... nothing half-printed on stdout" "$(wc -c < out | tr -d ' ')" "0"
   expect_exit "$n: run exits 1" 1 env SCEVAL_READ_TIMEOUT=3 timeout 60 "$SCEVAL" run spec.yaml
   expect_match "... in one line naming the dataset and the file" "$(cat err)" \
-    "^sceval run: spec.yaml:1:15: dataset 'd': 'd.h5ad': (libhdf5 (crashed reading it|did not finish reading it in 3 s)|its HDF5 structure cannot be read|[^ ]+: cannot be read).*: the file is corrupt$"
+    "^sceval run: spec.yaml:[0-9]+:[0-9]+: dataset 'd': 'd.h5ad': ((libhdf5 (crashed reading it|did not finish reading it in 3 s)|its HDF5 structure cannot be read|[^ ]+: cannot be read).*: the file is corrupt|cannot open: truncated or corrupt HDF5 file)$"
   expect_eq "... one line only" "$(wc -l < err | tr -d ' ')" "1"
   t=$(( $(date +%s) - start ))
   check "... both within 15 s (took ${t}s)" test "$t" -le 15

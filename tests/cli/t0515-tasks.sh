@@ -18,7 +18,8 @@ for spec in "annotation label_key representation split counts n_top_genes n_comp
             "gene-function gene_labels id_column label_column features folds unlabeled" \
             "batch batch_key label_key counts n_top_genes n_comps unlabeled" \
             "multiomics label_key modality2 where2 data2 n_comps n_comps2 batch_key" \
-            "grn genesets id_column set_column var_key symbol_key counts min_cells n_comps n_neighbors resolution resolutions min_size fdr fdr_family edges edge_max_genes"; do
+            "grn genesets id_column set_column var_key symbol_key counts min_cells n_comps n_neighbors resolution resolutions min_size fdr fdr_family edges edge_max_genes" \
+            "simulation cell_type_key batch_key mean_covariates counts n_corr_genes max_cells n_comps folds"; do
   set -- $spec; task=$1; shift
   a=$("$SCEVAL" help "$task"); ra=$?
   b=$("$SCEVAL" tasks "$task"); rb=$?

@@ -78,6 +78,18 @@ static void test_methods(const sc_task *t)
 			   p->name);
 			OK(sc_method_param_find(*m, p->name) == p, "%s: %s's parameter %s is declared once",
 			   t->name, (*m)->name, p->name);
+			/* a numeric default is written once, here, and read by the
+			 * step through sc_step_param: it must parse and fit its type */
+			if (p->type != SC_PARAM_STRING && p->dflt && strcmp(p->dflt, "the task's")) {
+				double d = sc_method_param_default(*m, p->name);
+				int fits = p->type == SC_PARAM_UNIT	? d > 0 && d < 1
+					   : p->type == SC_PARAM_COUNT ? d >= 1 && d == floor(d)
+									: d > 0 && isfinite(d);
+				OK(!isnan(d) && fits, "%s: %s's parameter %s defaults to a %s (%s)", t->name,
+				   (*m)->name, p->name,
+				   p->type == SC_PARAM_COUNT ? "count" : p->type == SC_PARAM_UNIT ? "fraction" : "positive number",
+				   p->dflt);
+			}
 		}
 	}
 }
