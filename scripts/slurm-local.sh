@@ -6,6 +6,15 @@
 #   ... (SLURM_CONF is exported; sbatch, squeue, sceval --executor slurm work)
 #   slurm_local_stop DIR
 slurm_local_stop() {
+  # Jobs first (this controller's only), so no slurmstepd outlives slurmd.
+  if [ -f "$1/slurmctld.pid" ]; then
+    ids=$(SLURM_CONF=$1/slurm.conf squeue -h -o %i 2>/dev/null)
+    [ -n "$ids" ] && SLURM_CONF=$1/slurm.conf scancel $ids 2>/dev/null
+    for i in $(seq 1 25); do
+      [ -z "$(SLURM_CONF=$1/slurm.conf squeue -h -o %i 2>/dev/null)" ] && break
+      sleep 0.2
+    done
+  fi
   for f in slurmd slurmctld munged; do
     [ -f "$1/$f.pid" ] && kill "$(cat "$1/$f.pid")" 2>/dev/null
   done
