@@ -58,3 +58,21 @@ PY
 grun=$(sed -n 's/.*"run": \([0-9]*\).*/\1/p' run_grn.json)
 "$SCEVAL" report "$grun" -o report-grn >/dev/null
 echo "gene-network report: $D/report-grn/index.html"
+# The imputation task: one simulated file split into a reference (900 cells,
+# every gene) and "spots" (300 cells, half of the genes, placed by cell type).
+[ -f sim_imp.h5ad ] || "$SCEVAL" simulate -q -o sim_imp.h5ad --cells 1200 --genes 300 --types 5 \
+	--batches 1 --seed 11 --de-prob 0.3 --de-strength 1.5 >/dev/null
+[ -f imp_spatial.h5ad ] || /usr/bin/python3 - <<'PY'
+import numpy as np, anndata as ad
+a = ad.read_h5ad("sim_imp.h5ad")
+ref = a[:900].copy(); sp = a[900:, ::2].copy()
+codes = sp.obs["cell_type"].cat.codes.values
+rng = np.random.default_rng(11)
+sp.obsm["spatial"] = np.c_[codes * 10.0, np.zeros(len(codes))] + rng.normal(0, 3, (len(codes), 2))
+ref.write_h5ad("imp_reference.h5ad"); sp.write_h5ad("imp_spatial.h5ad")
+PY
+"$SCEVAL" run --json "$top/examples/imputation_demo.yaml" > run_imp.json || {
+	cat run_imp.json; echo "demo: the imputation run failed (see above)" >&2; exit 1; }
+irun=$(sed -n 's/.*"run": \([0-9]*\).*/\1/p' run_imp.json)
+"$SCEVAL" report "$irun" -o report-imputation >/dev/null
+echo "imputation report: $D/report-imputation/index.html"

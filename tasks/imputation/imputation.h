@@ -129,12 +129,19 @@ int sc_imp_score_sparsity_figure(sc_step_ctx *c, const double *score, const doub
 int sc_imp_box_figure(sc_step_ctx *c, const double *const *v, char *const *names, size_t k,
 		      size_t n, const char *title, const char *ylabel) SC_WUR;
 
+/* The value of test_genes asking for leave-one-gene-out. */
+#define SC_IMP_LOO "loo"
+
 /* The shared genes of a spatial file and a reference and the held-out ones
- * (test_genes: a list of names, or a fraction drawn with seed); checks the
- * spots' coordinates. by_case: how many matched only ignoring case. */
+ * (test_genes: a list of names, a fraction drawn with seed, or SC_IMP_LOO
+ * with loo = {fold, chunk}: genes fold*chunk .. +chunk-1 held out); checks
+ * the spots' coordinates. by_case: how many matched only ignoring case. */
 int sc_imp_genes_build(sc_imp_genes *g, size_t *by_case, const char *spatial,
-		       const char *reference, const json_t *test_genes, uint64_t seed,
-		       sc_err *err) SC_WUR;
+		       const char *reference, const json_t *test_genes, const json_t *loo,
+		       uint64_t seed, sc_err *err) SC_WUR;
+/* A file of gene names, one a line (blank lines and '#' lines skipped),
+ * as a JSON array of strings. */
+int sc_imp_gene_list_read(json_t **out, const char *path, sc_err *err) SC_WUR;
 
 
 /* ---- the denoise setting's methods (denoisers.c): counts in, dense

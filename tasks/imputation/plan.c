@@ -29,11 +29,38 @@ static int in_list(const char *const *l, const char *s)
 	return 0;
 }
 
-/* test_genes: a list of names or a fraction in (0, 1). */
-static int check_test_genes(sc_plan_ctx *x, const sc_spec_task *t, const json_t *tg)
+static int is_loo(const json_t *tg)
 {
-	if (!tg)
+	return json_is_string(tg) && !strcmp(json_string_value(tg), SC_IMP_LOO);
+}
+
+/* test_genes given as a dataset: a file of gene names (NULL otherwise). */
+static const char *gene_file(const json_t *tg)
+{
+	return json_is_string(tg) && !is_loo(tg) ? json_string_value(tg) : NULL;
+}
+
+/* test_genes: a list of names, a fraction in (0, 1), loo, or a dataset
+ * naming a file of genes; *resolved: the list the genes step will see (a
+ * file's genes, or tg itself; a new reference). */
+static int check_test_genes(sc_plan_ctx *x, const json_t *tg, json_t **resolved)
+{
+	*resolved = tg ? json_incref((json_t *)tg) : NULL;
+	if (!tg || is_loo(tg))
 		return 0;
+	if (gene_file(tg)) {
+		const char *ds = gene_file(tg);
+		if (!sc_spec_find_dataset(x->spec, ds))
+			return sc_spec_errf(x->spec, tg, x->err,
+					    "'test_genes' must be a list, a fraction, loo, or a dataset (a "
+					    "file of genes): no dataset '%s'", ds);
+		sc_err e;
+		json_decref(*resolved);
+		*resolved = NULL;
+		if (sc_imp_gene_list_read(resolved, sc_plan_ctx_dataset_path(x, ds), &e))
+			return sc_spec_errf(x->spec, tg, x->err, "test_genes '%s': %s", ds, e.msg);
+		return 0;
+	}
 	if (json_is_number(tg)) {
 		double f = json_number_value(tg);
 		if (f > 0 && f < 1)
@@ -46,13 +73,15 @@ static int check_test_genes(sc_plan_ctx *x, const sc_spec_task *t, const json_t 
 	}
 bad:
 	return sc_spec_errf(x->spec, tg, x->err,
-			    "'test_genes' must be a list of gene names or a fraction between 0 and 1");
-	(void)t;
+			    "'test_genes' must be a list of gene names, a fraction between 0 and 1, "
+			    "loo, or a dataset naming a file of genes");
 }
 
 /* The spatial setting's datasets: the reference exists, genes are shared,
- * held-out genes are in both files, the spots have coordinates. */
-static int check_spatial(sc_plan_ctx *x, const sc_spec_task *t, const char *reference)
+ * held-out genes are in both files, the spots have coordinates. *shared:
+ * how many genes the two files share. */
+static int check_spatial(sc_plan_ctx *x, const sc_spec_task *t, const char *reference,
+			 size_t *shared)
 {
 	if (!reference)
 		return sc_spec_errf(x->spec, t->node, x->err,
@@ -62,16 +91,24 @@ static int check_spatial(sc_plan_ctx *x, const sc_spec_task *t, const char *refe
 		return sc_spec_errf(x->spec, sc_plan_opt(t, "reference"), x->err,
 				    "'reference' must name a dataset: no dataset '%s'", reference);
 	const json_t *tg = sc_plan_opt(t, "test_genes");
-	int rc = check_test_genes(x, t, tg);
-	if (rc)
+	json_t *list = NULL;
+	int rc = check_test_genes(x, tg, &list);
+	if (rc) {
+		json_decref(list);
 		return rc;
+	}
 	sc_imp_genes g;
 	size_t by_case;
 	sc_err e;
-	if (sc_imp_genes_build(&g, &by_case, sc_plan_ctx_dataset_path(x, t->dataset),
-			       sc_plan_ctx_dataset_path(x, reference), tg, 0, &e))
+	json_t *fold0 = json_pack("{s:i, s:i}", "fold", 0, "chunk", 1);
+	rc = sc_imp_genes_build(&g, &by_case, sc_plan_ctx_dataset_path(x, t->dataset),
+				sc_plan_ctx_dataset_path(x, reference), list, fold0, 0, &e);
+	json_decref(fold0);
+	json_decref(list);
+	if (rc)
 		return sc_spec_errf(x->spec, tg ? tg : t->node, x->err, "dataset '%s' with reference '%s': %s",
 				    t->dataset, reference, e.msg);
+	*shared = g.n;
 	sc_imp_genes_free(&g);
 	return 0;
 }
@@ -90,12 +127,13 @@ static int plan_spatial_method(sc_plan_ctx *x, const sc_spec_task *t, const sc_m
 	int seeded = m->desc ? m->desc->seeded : 1;
 	if (!m->builtin) {
 		const json_t *prov = m->spec->provides;
-		if (!json_is_array(sc_plan_opt(t, "test_genes"))) {
+		const json_t *tg = sc_plan_opt(t, "test_genes");
+		if (!json_is_array(tg) && !gene_file(tg)) {
 			json_decref(p);
 			return sc_spec_errf(x->spec, m->spec->node, x->err,
 					    "method '%s' is external: the spatial setting needs "
-					    "'test_genes' as a list, so that the model can be told which "
-					    "genes it must not use", m->spec->name);
+					    "'test_genes' as a list or a file, so that the model can be "
+					    "told which genes it must not use", m->spec->name);
 		}
 		size_t ext, ext2;
 		int rc = sc_plan_external(x, t, m, NULL, seed, &ext);
@@ -150,41 +188,90 @@ static int plan_spatial_method(sc_plan_ctx *x, const sc_spec_task *t, const sc_m
 	return 0;
 }
 
+/* The genes step of one seed and fold (fold < 0: no leave-one-out). */
+static size_t plan_genes(sc_plan_ctx *x, const sc_spec_task *t, const char *reference,
+			 int64_t seed, long fold)
+{
+	const json_t *tg = sc_plan_opt(t, "test_genes");
+	int seeded = !tg || json_is_number(tg);
+	json_t *gp = json_object();
+	if (fold >= 0) {
+		json_object_set_new(gp, "test_genes", json_string(SC_IMP_LOO));
+		json_object_set_new(gp, "loo", json_pack("{s:i, s:i}", "fold", (json_int_t)fold, "chunk",
+							 (json_int_t)sc_plan_opt_num(t, "loo_chunk")));
+	} else if (tg && !gene_file(tg)) {
+		json_object_set(gp, "test_genes", (json_t *)tg);
+	}
+	size_t genes = sc_plan_add(x->plan, "imputation.genes", gp, seeded, seeded ? seed : 0);
+	sc_plan_input_obj(x->plan, genes, "spatial", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	sc_plan_input_obj(x->plan, genes, "reference", sc_plan_ctx_dataset(x, reference), NULL);
+	if (gene_file(tg))
+		sc_plan_input_obj(x->plan, genes, "test_genes", sc_plan_ctx_dataset(x, gene_file(tg)), NULL);
+	sc_plan_label(x->plan, genes, sc_plan_task_label(t), t->dataset, NULL);
+	return sc_plan_dedupe_last(x->plan);
+}
+
+/* One method for one seed: its prediction per fold, and one evaluation of
+ * every fold's held-out genes together. */
+static int plan_spatial_eval(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
+			     int64_t seed, const size_t *genes, size_t n_folds, int loo,
+			     const char *reference)
+{
+	json_t *norm = json_boolean(strcmp(sc_plan_opt_str(t, "normalize"), "none"));
+	json_t *ep = json_pack("{s:o}", "normalize", norm);
+	if (loo)
+		json_object_set_new(ep, "folds", json_integer((json_int_t)n_folds));
+	size_t *pred = sc_xmalloc(n_folds * sizeof(size_t));
+	for (size_t f = 0; f < n_folds; f++) {
+		int rc = plan_spatial_method(x, t, m, seed, genes[f], reference, &pred[f]);
+		if (rc) {
+			free(pred);
+			json_decref(ep);
+			return rc;
+		}
+	}
+	size_t ev = sc_plan_add(x->plan, "imputation.spatial_eval", ep, 1, seed);
+	sc_plan_input_obj(x->plan, ev, "spatial", sc_plan_ctx_dataset(x, t->dataset), NULL);
+	sc_plan_input_obj(x->plan, ev, "reference", sc_plan_ctx_dataset(x, reference), NULL);
+	for (size_t f = 0; f < n_folds; f++) {
+		char *rg = loo ? sc_xasprintf("genes.%zu", f) : sc_xstrdup("genes");
+		char *rp = loo ? sc_xasprintf("predicted.%zu", f) : sc_xstrdup("predicted");
+		sc_plan_input_step(x->plan, ev, rg, genes[f], SC_IMP_GENES_FILE, NULL);
+		sc_plan_input_step(x->plan, ev, rp, pred[f], SC_IMP_PREDICTED_FILE, NULL);
+		free(rg);
+		free(rp);
+	}
+	sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);
+	sc_plan_dedupe_last(x->plan);
+	free(pred);
+	return 0;
+}
+
+/* test_genes loo: folds of loo_chunk consecutive genes, each held out by a
+ * mapping of its own (Tangram's cross_val(mode='loo') when loo_chunk is 1). */
 static int plan_spatial(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml)
 {
 	const char *reference = sc_plan_opt_str(t, "reference");
-	int rc = check_spatial(x, t, reference);
+	size_t shared = 0;
+	int rc = check_spatial(x, t, reference, &shared);
 	if (rc)
 		return rc;
-	const json_t *tg = sc_plan_opt(t, "test_genes");
-	int split_seeded = !json_is_array(tg);
-	json_t *norm = json_boolean(strcmp(sc_plan_opt_str(t, "normalize"), "none"));
+	int loo = is_loo(sc_plan_opt(t, "test_genes"));
+	size_t chunk = (size_t)sc_plan_opt_num(t, "loo_chunk");
+	size_t n_folds = loo ? (shared + chunk - 1) / chunk : 1;
+	if (loo && n_folds < 2)
+		return sc_spec_errf(x->spec, sc_plan_opt(t, "loo_chunk") ? sc_plan_opt(t, "loo_chunk") : t->node, x->err,
+				    "loo_chunk %zu holds out all %zu shared genes at once: none is left to "
+				    "train on", chunk, shared);
+	size_t *genes = sc_xmalloc(n_folds * sizeof(size_t));
 	for (size_t si = 0; si < t->n_seeds && !rc; si++) {
 		int64_t seed = t->seeds[si];
-		json_t *gp = json_object();
-		if (tg)
-			json_object_set(gp, "test_genes", (json_t *)tg);
-		size_t genes = sc_plan_add(x->plan, "imputation.genes", gp, split_seeded,
-					   split_seeded ? seed : 0);
-		sc_plan_input_obj(x->plan, genes, "spatial", sc_plan_ctx_dataset(x, t->dataset), NULL);
-		sc_plan_input_obj(x->plan, genes, "reference", sc_plan_ctx_dataset(x, reference), NULL);
-		sc_plan_label(x->plan, genes, sc_plan_task_label(t), t->dataset, NULL);
-		genes = sc_plan_dedupe_last(x->plan);
-		for (size_t mi = 0; mi < ml->n && !rc; mi++) {
-			size_t pred = 0;
-			if ((rc = plan_spatial_method(x, t, &ml->v[mi], seed, genes, reference, &pred)))
-				break;
-			size_t ev = sc_plan_add(x->plan, "imputation.spatial_eval",
-						json_pack("{s:O}", "normalize", norm), 1, seed);
-			sc_plan_input_obj(x->plan, ev, "spatial", sc_plan_ctx_dataset(x, t->dataset), NULL);
-			sc_plan_input_obj(x->plan, ev, "reference", sc_plan_ctx_dataset(x, reference), NULL);
-			sc_plan_input_step(x->plan, ev, "genes", genes, SC_IMP_GENES_FILE, NULL);
-			sc_plan_input_step(x->plan, ev, "predicted", pred, SC_IMP_PREDICTED_FILE, NULL);
-			sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, ml->v[mi].label);
-			sc_plan_dedupe_last(x->plan);
-		}
+		for (size_t f = 0; f < n_folds; f++)
+			genes[f] = plan_genes(x, t, reference, seed, loo ? (long)f : -1);
+		for (size_t mi = 0; mi < ml->n && !rc; mi++)
+			rc = plan_spatial_eval(x, t, &ml->v[mi], seed, genes, n_folds, loo, reference);
 	}
-	json_decref(norm);
+	free(genes);
 	return rc;
 }
 

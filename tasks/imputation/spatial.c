@@ -70,13 +70,24 @@ static int find_ci(char *const *names, size_t n, const char *want)
 	return hits == 1 ? hit : -1;
 }
 
-/* Mark the held-out genes: a list of names, or a fraction drawn with the
- * seed (at least one gene, at least one left for training). */
-static int choose_test(sc_imp_genes *g, const json_t *tg, uint64_t seed, char *const *sp,
+/* Mark the held-out genes: a list of names, a fraction drawn with the
+ * seed (at least one gene, at least one left for training), or one fold of
+ * leave-one-out (loo: {fold, chunk}). */
+static int choose_test(sc_imp_genes *g, const json_t *tg, const json_t *loo, uint64_t seed,
+		       char *const *sp,
 		       size_t ns, char *const *ref, size_t nr, const int32_t *ref_of,
 		       const char *psp, const char *pref, sc_err *err)
 {
-	if (json_is_array(tg)) {
+	if (json_is_string(tg) && !strcmp(json_string_value(tg), SC_IMP_LOO)) {
+		/* fold f of chunk k: genes f*k .. f*k+k-1 in the spatial file's order */
+		size_t k = (size_t)json_integer_value(json_object_get(loo, "chunk"));
+		size_t f = (size_t)json_integer_value(json_object_get(loo, "fold"));
+		if (k < 1 || f * k >= g->n)
+			return sc_errf(err, SC_EINVAL, "leave-one-out fold %zu of %zu genes by %zu: out of "
+				       "range", f, g->n, k);
+		for (size_t j = f * k; j < g->n && j < f * k + k; j++)
+			g->test[j] = 1;
+	} else if (json_is_array(tg)) {
 		size_t i;
 		json_t *v;
 		json_array_foreach(tg, i, v)
@@ -120,7 +131,7 @@ static int choose_test(sc_imp_genes *g, const json_t *tg, uint64_t seed, char *c
 }
 
 int sc_imp_genes_build(sc_imp_genes *g, size_t *by_case, const char *psp, const char *pref,
-		       const json_t *test_genes, uint64_t seed, sc_err *err)
+		       const json_t *test_genes, const json_t *loo, uint64_t seed, sc_err *err)
 {
 	memset(g, 0, sizeof(*g));
 	sc_h5ad *hs = NULL, *hr = NULL;
@@ -153,7 +164,7 @@ int sc_imp_genes_build(sc_imp_genes *g, size_t *by_case, const char *psp, const 
 			g->spatial[g->n] = sc_xstrdup(sp[j]);
 			g->reference[g->n++] = sc_xstrdup(ref[ref_of[j]]);
 		}
-	rc = choose_test(g, test_genes, seed, sp, ns, ref, nr, ref_of, psp, pref, err);
+	rc = choose_test(g, test_genes, loo, seed, sp, ns, ref, nr, ref_of, psp, pref, err);
 out:
 	if (rc)
 		sc_imp_genes_free(g);
@@ -165,15 +176,53 @@ out:
 	return rc;
 }
 
+int sc_imp_gene_list_read(json_t **out, const char *path, sc_err *err)
+{
+	*out = NULL;
+	sc_buf b;
+	sc_buf_init(&b);
+	int rc = sc_read_file(&b, path, err);
+	if (rc) {
+		sc_buf_free(&b);
+		return rc;
+	}
+	char *text = b.s ? b.s : sc_xstrdup("");
+	json_t *a = json_array();
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		while (isspace((unsigned char)*line))
+			line++;
+		size_t n = strlen(line);
+		while (n && isspace((unsigned char)line[n - 1]))
+			line[--n] = 0;
+		if (n && line[0] != '#')
+			json_array_append_new(a, json_string(line));
+	}
+	free(text);
+	if (!json_array_size(a)) {
+		json_decref(a);
+		return sc_errf(err, SC_EINVAL, "%s: no gene names (one gene per line)",
+			       sc_path_basename(path));
+	}
+	*out = a;
+	return 0;
+}
+
 static int imputation_genes(sc_step_ctx *c)
 {
 	const char *psp = sc_step_need(c, "spatial"), *pref = sc_step_need(c, "reference");
 	if (!psp || !pref)
 		return c->err->code;
+	const char *file = sc_step_input(c, "test_genes");
+	json_t *listed = NULL;
+	if (file && sc_imp_gene_list_read(&listed, file, c->err))
+		return c->err->code;
 	sc_imp_genes g;
 	size_t by_case = 0;
-	int rc = sc_imp_genes_build(&g, &by_case, psp, pref, json_object_get(c->params, "test_genes"),
-				    (uint64_t)c->seed, c->err);
+	int rc = sc_imp_genes_build(&g, &by_case, psp, pref,
+				    listed ? listed : json_object_get(c->params, "test_genes"),
+				    json_object_get(c->params, "loo"), (uint64_t)c->seed, c->err);
+	json_decref(listed);
 	if (rc)
 		return rc;
 	if (by_case)

@@ -32,6 +32,66 @@ static int read_predicted(sc_step_ctx *c, sc_dmat *out, const char *path, const 
 	return rc;
 }
 
+/* dst gets src's columns appended (both have dst->rows rows). */
+static void append_cols(sc_dmat *dst, const sc_dmat *src)
+{
+	sc_dmat m;
+	sc_dmat_alloc(&m, dst->rows, dst->cols + src->cols);
+	for (size_t i = 0; i < m.rows; i++) {
+		memcpy(m.v + i * m.cols, dst->v + i * dst->cols, dst->cols * sizeof(double));
+		memcpy(m.v + i * m.cols + dst->cols, src->v + i * src->cols, src->cols * sizeof(double));
+	}
+	sc_dmat_free(dst);
+	*dst = m;
+}
+
+/* One fold's genes table and predictions (roles ROLE, or ROLE.f with folds). */
+static int load_fold(sc_step_ctx *c, sc_imp_pair *p, sc_dmat *pred, size_t f, int folded,
+		     const char *psp, const char *pref)
+{
+	char *rg = folded ? sc_xasprintf("genes.%zu", f) : sc_xstrdup("genes");
+	char *rp = folded ? sc_xasprintf("predicted.%zu", f) : sc_xstrdup("predicted");
+	const char *pg = sc_step_need(c, rg), *pp = sc_step_need(c, rp);
+	free(rg);
+	free(rp);
+	if (!pg || !pp)
+		return c->err->code;
+	int rc = sc_imp_pair_load(p, psp, pref, pg, sc_step_bool(c, "normalize", 1), c->err);
+	if (!rc && (rc = read_predicted(c, pred, pp, p)))
+		sc_imp_pair_free(p);
+	return rc;
+}
+
+/* The held-out genes of every fold (leave-one-out: param folds > 0), each
+ * measured under its own fold's normalisation, side by side in p and pred. */
+static int load_folds(sc_step_ctx *c, sc_imp_pair *p, sc_dmat *pred, const char *psp,
+		      const char *pref)
+{
+	json_int_t nf = json_integer_value(json_object_get(c->params, "folds"));
+	int rc = load_fold(c, p, pred, 0, nf > 0, psp, pref);
+	for (size_t f = 1; !rc && f < (size_t)nf; f++) {
+		sc_imp_pair q;
+		sc_dmat qp = { 0 };
+		if ((rc = load_fold(c, &q, &qp, f, 1, psp, pref)))
+			break;
+		append_cols(&p->sp_test, &q.sp_test);
+		append_cols(&p->ref_test, &q.ref_test);
+		append_cols(pred, &qp);
+		p->test_names = sc_xrealloc(p->test_names, (p->n_test + q.n_test) * sizeof(char *));
+		for (size_t j = 0; j < q.n_test; j++) {
+			p->test_names[p->n_test++] = q.test_names[j];
+			q.test_names[j] = NULL;
+		}
+		sc_dmat_free(&qp);
+		sc_imp_pair_free(&q);
+	}
+	if (rc) {
+		sc_imp_pair_free(p);
+		sc_dmat_free(pred);
+	}
+	return rc;
+}
+
 static int write_scores(sc_step_ctx *c, const sc_imp_pair *p, const sc_imp_gene_score *s,
 			const double *sparsity_sc)
 {
@@ -74,20 +134,19 @@ static void emit_summary(sc_step_ctx *c, const char *name, const double *v, size
 
 static int imputation_spatial_eval(sc_step_ctx *c)
 {
-	const char *psp = sc_step_need(c, "spatial"), *pref = sc_step_need(c, "reference"),
-		   *pg = sc_step_need(c, "genes"), *pp = sc_step_need(c, "predicted");
-	if (!psp || !pref || !pg || !pp)
+	const char *psp = sc_step_need(c, "spatial"), *pref = sc_step_need(c, "reference");
+	if (!psp || !pref)
 		return c->err->code;
 	sc_imp_pair p;
 	sc_dmat pred = { 0 }, xy = { 0 };
-	int rc = sc_imp_pair_load(&p, psp, pref, pg, sc_step_bool(c, "normalize", 1), c->err);
+	int rc = load_folds(c, &p, &pred, psp, pref);
 	if (rc)
 		return rc;
 	size_t nt = p.n_test;
 	sc_imp_gene_score *s = sc_xcalloc(nt ? nt : 1, sizeof(*s));
 	double *col = sc_xmalloc(4 * (nt ? nt : 1) * sizeof(double));
 	double *cos = col, *pr = col + nt, *sp = col + 2 * nt, *ssc = col + 3 * nt;
-	if ((rc = read_predicted(c, &pred, pp, &p)) || (rc = sc_imp_coords(&xy, psp, c->err)))
+	if ((rc = sc_imp_coords(&xy, psp, c->err)))
 		goto out;
 	size_t significant = 0, tested = 0;
 	for (size_t j = 0; j < nt; j++) {

@@ -15,7 +15,11 @@ static const sc_task_option options[] = {
 	  .doc = "spatial: the dataset of the scRNA-seq reference (raw counts in X)" },
 	{ .name = "test_genes", .type = SC_OPT_ANY,
 	  .doc = "spatial: the held-out genes, a list of names or a fraction drawn with the seed "
-		 "(default 0.2)" },
+		 "(default 0.2), a dataset naming a file of genes (one a line), or loo: each gene "
+		 "held out in turn, as Tangram's cross_val(mode='loo')" },
+	{ .name = "loo_chunk", .type = SC_OPT_INT, .dnum = 1, .lo = 1, .hi = 1000000,
+	  .doc = "spatial, test_genes loo: genes held out together per fold, consecutive in the "
+		 "spatial file's order (1: exact leave-one-out, one mapping per gene)" },
 	{ .name = "label_key", .type = SC_OPT_STRING,
 	  .doc = "spatial: the reference's obs column of cell types (tangram mode clusters)" },
 	{ .name = "normalize", .type = SC_OPT_STRING, .dflt = "log1p", .allowed = normalizations,
