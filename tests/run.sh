@@ -25,15 +25,28 @@ cd "$top" || exit 1
 
 pass=0 fail=0 skipn=0
 failed_list=""
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-run_one() {
-  name=$1; shift
+# Tests run SCEVAL_TEST_JOBS at a time (default: the online CPUs, at most
+# 4): each in its own scratch folder, its output kept whole and reported in
+# the fixed order below, so the summary reads the same at any job count.
+: "${SCEVAL_TEST_JOBS:=$(nproc 2>/dev/null || echo 1)}"
+[ "$SCEVAL_TEST_JOBS" -gt 4 ] && SCEVAL_TEST_JOBS=4
+[ "$SCEVAL_TEST_JOBS" -lt 1 ] && SCEVAL_TEST_JOBS=1
+
+# exec_one IDX CMD...: run one test, keeping its output and its exit status
+# and seconds (written last: the reporter waits for that file).
+exec_one() {
+  idx=$1; shift
   start=$(date +%s)
-  "$@" >"$log" 2>&1
+  "$@" >"$work/$idx.log" 2>&1
   rc=$?
-  end=$(date +%s)
+  echo "$rc $(( $(date +%s) - start ))" >"$work/$idx.tmp" && mv "$work/$idx.tmp" "$work/$idx.meta"
+}
+
+report_one() {
+  name=$1 log=$2 rc=$3 secs=$4
   p=$(grep -c '^ok ' "$log")
   f=$(grep -c '^not ok ' "$log")
   s=$(grep -c '^skip ' "$log")
@@ -42,7 +55,7 @@ run_one() {
     echo "not ok - $name exited with status $rc" >>"$log"
   fi
   pass=$((pass + p)); fail=$((fail + f)); skipn=$((skipn + s))
-  printf '%-40s %4d ok %3d failed %3d skipped  %3ss\n' "$name" "$p" "$f" "$s" "$((end - start))"
+  printf '%-40s %4d ok %3d failed %3d skipped  %3ss\n' "$name" "$p" "$f" "$s" "$secs"
   if [ "$f" -ne 0 ]; then
     failed_list="$failed_list $name"
     grep -E '^not ok |^#' "$log" | head -n 40 | sed 's/^/    /'
@@ -60,18 +73,49 @@ matches() {
 }
 FILTER="$*"
 
+# The list: index, display name, command.
+n=0
+: >"$work/list"
 for t in "$SCEVAL_UNITDIR"/test_*; do
   [ -x "$t" ] || continue
-  n=$(basename "$t")
-  [ -n "$FILTER" ] && ! matches "$n" $FILTER && continue
-  run_one "unit/$n" "$t"
+  b=$(basename "$t")
+  [ -n "$FILTER" ] && ! matches "$b" $FILTER && continue
+  n=$((n + 1)); printf '%s\tunit/%s\t%s\n' "$n" "$b" "$t" >>"$work/list"
 done
 for t in "$here"/cli/t[0-9]*.sh; do
   [ -f "$t" ] || continue
-  n=$(basename "$t" .sh)
-  [ -n "$FILTER" ] && ! matches "$n" $FILTER && continue
-  run_one "cli/$n" sh "$t"
+  b=$(basename "$t" .sh)
+  [ -n "$FILTER" ] && ! matches "$b" $FILTER && continue
+  n=$((n + 1)); printf '%s\tcli/%s\tsh %s\n' "$n" "$b" "$t" >>"$work/list"
 done
+
+# Workers take the next index from a shared counter (a lock-free claim by
+# mkdir), so at most SCEVAL_TEST_JOBS tests run at once.
+worker() {
+  while :; do
+    i=1
+    while [ "$i" -le "$n" ] && ! mkdir "$work/$i.claim" 2>/dev/null; do i=$((i + 1)); done
+    [ "$i" -le "$n" ] || return 0
+    cmd=$(sed -n "${i}p" "$work/list" | cut -f3)
+    # shellcheck disable=SC2086
+    exec_one "$i" $cmd
+  done
+}
+w=0
+while [ "$w" -lt "$SCEVAL_TEST_JOBS" ]; do
+  worker &
+  w=$((w + 1))
+done
+
+i=1
+while [ "$i" -le "$n" ]; do
+  while [ ! -f "$work/$i.meta" ]; do sleep 0.2; done
+  name=$(sed -n "${i}p" "$work/list" | cut -f2)
+  read -r rc secs <"$work/$i.meta"
+  report_one "$name" "$work/$i.log" "$rc" "$secs"
+  i=$((i + 1))
+done
+wait
 
 [ -n "$failed_list" ] && echo "failed:$failed_list"
 if [ "$skipn" -gt 0 ]; then
