@@ -69,7 +69,12 @@ datasets: {d: d.h5ad}
 tasks:
   - {task: annotation, dataset: d, label_key: cell_type, methods: [knn]}
 SPEC
-for f in "$TESTS_DIR"/fuzz/hdf5-known/*.h5ad; do
+# Under AddressSanitizer the reading child's libhdf5 overflows are caught
+# by ASan's interceptors, which report them (in libhdf5, not sceval) instead
+# of the crash this part checks: replayed by the release build only.
+known="$TESTS_DIR"/fuzz/hdf5-known/*.h5ad
+[ -n "${SCEVAL_ASAN:-}" ] && { skip "libhdf5's known crashes are replayed without ASan"; known=; }
+for f in $known; do
   n=$(basename "$f")
   cp "$f" d.h5ad
   start=$(date +%s)
