@@ -316,9 +316,9 @@ static void score_corr(double *out, const double *x, const sc_sim_data *d, const
  * A correlation estimated from n cells has standard error (1 - rho^2) /
  * sqrt(n) <= 1 / sqrt(n). Over the 2 types x 28 pairs x 2 checks, a bound
  * of 4 / sqrt(n) fails by chance with probability below 112 x 6.3e-5.
- * The randomised PIT of counts with means >= 14 attenuates a correlation
- * by the jitter within one pmf step (variance ~ pmf^2 / 12 / phi(z)^2,
- * below 1e-3 here): far inside the bound.
+ * The randomised PIT of counts with means of 16 to 55 (times the cell scale)
+ * attenuates a correlation by the jitter within one pmf step (variance
+ * ~ pmf^2 / 12 / phi(z)^2, below 1e-3 here): far inside the bound.
  * The offset is the cell's own total, so correlated genes that make up a
  * large share of it bias the fitted correlation down (their common
  * excursion is read as library size): with 8 correlated genes among 100
