@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -147,7 +148,7 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 		return cli_usage_error(c, "--exact and --tolerance exclude each other");
 	if (argc - c->optind != 1)
 		return cli_usage_error(c, "expected one RESULT");
-	o.progress = !c->quiet && isatty(2);
+	o.progress = !c->quiet && isatty(2) && !sc_progress_json_enabled();
 	sc_err err;
 	sc_store *s = NULL;
 	sc_oid res;

@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "util/fmt.h"
 #include "util/json.h"
+#include "util/progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -93,7 +94,7 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 	CLI_OPTS_END(c);
 	if (argc - c->optind != 1)
 		return cli_usage_error(c, "expected one SPEC");
-	o.progress = !c->quiet && isatty(2);
+	o.progress = !c->quiet && isatty(2) && !sc_progress_json_enabled();
 	sc_err err;
 	if (!portable && !sc_portable_active()) {
 		sc_spec *spec = NULL;

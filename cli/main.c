@@ -45,7 +45,7 @@ const cli_cmd cli_commands[] = {
 };
 
 static const char main_usage[] =
-	"usage: sceval [--store DIR] [-q] <command> [options] [args]\n";
+	"usage: sceval [--store DIR] [-q] [--json-progress] <command> [options] [args]\n";
 
 static void print_commands(FILE *f)
 {
@@ -57,6 +57,10 @@ static void print_commands(FILE *f)
 	      "  --store DIR  use the store in DIR (default: $SCEVAL_DIR, else the nearest\n"
 	      "               .sceval/ in the working directory or above)\n"
 	      "  -q, --quiet  no progress output\n"
+	      "  --json-progress\n"
+	      "               progress as JSON lines on stderr, one per update, terminal or\n"
+	      "               not: {\"schema\":1,\"event\":\"progress\",\"step\",\"label\",\"unit\",\n"
+	      "               \"done\",\"total\",\"elapsed\",\"rate\",\"eta\"}\n"
 	      "  --json       machine-readable output (commands that report something)\n"
 	      "\n'sceval help CMD' or 'sceval CMD --help' shows a command's usage;\n"
 	      "'sceval help TASK' a task's options ('sceval tasks' lists them).\n",
@@ -124,7 +128,7 @@ int main(int argc, char **argv)
 {
 	cli_main_argv = argv;
 	const char *store = NULL;
-	int quiet = 0;
+	int quiet = 0, json_progress = 0;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -134,6 +138,8 @@ int main(int argc, char **argv)
 			store = a + 8;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
+		} else if (!strcmp(a, "--json-progress")) {
+			json_progress = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			print_commands(stdout);
 			return finish(0, "help");
@@ -159,6 +165,8 @@ int main(int argc, char **argv)
 	 * error we report and clean up after, not as a fatal signal. */
 	signal(SIGXFSZ, SIG_IGN);
 	sc_progress_enable(!quiet && isatty(2));
+	if (json_progress)
+		sc_progress_json(1);
 	int rc = run_cmd(k, argc - i, argv + i, store, quiet);
 	return finish(rc, k->name);
 }

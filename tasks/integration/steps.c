@@ -19,6 +19,7 @@
  * Cells without a label (or batch) cannot be scored and are left out, with
  * a note, as scib's callers filter them.
  */
+#include "util/progress.h"
 #include "integration.h"
 #include "io/h5ad.h"
 #include "tasks/integrate/baseline.h"
@@ -323,6 +324,7 @@ static int integration_eval(sc_step_ctx *c)
 	}
 	if (g.indptr)
 		o.conn15 = &g;
+	sc_progress_stages("scIB metrics", "stages", SC_SCIB_SUITE_STAGES);
 	if ((rc = sc_scib_suite_run(&r, &emb, &lab, &bat, &o, c->err)))
 		goto out;
 	int graph_only = sc_step_bool(c, "graph_only", 0);
