@@ -3,6 +3,8 @@
  * command line as a folder of self-contained HTML pages and CSV tables.
  */
 #include "cli.h"
+#include "runner/provenance.h"
+#include "util/fs.h"
 #include "reports/report.h"
 #include "store/store.h"
 #include "util/json.h"
@@ -63,11 +65,18 @@ int cmd_report(cli_ctx *c, int argc, char **argv)
 	if (cli_open_store(c, &s, &err))
 		return cli_fail(c, &err);
 	json_t *w = NULL;
+	/* a folder made for the report is marked as sceval's output, so it never
+	 * counts as untracked code in a later run's provenance */
+	int fresh = !sc_is_dir(dir);
 	int rc = sc_report_write(s, (const char *const *)argv + c->optind, (size_t)(argc - c->optind),
 				 dir, &o, &w, &err);
 	sc_store_free(s);
-	if (rc)
+	if (!rc && fresh)
+		rc = sc_provenance_mark_output(dir, &err);
+	if (rc) {
+		json_decref(w);
 		return cli_fail(c, &err);
+	}
 	if (c->json)
 		return cli_json_out(c, w);
 	printf("%s\n", json_string_value(json_object_get(w, "index")));

@@ -334,6 +334,13 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		       json_is_true(json_object_get(prov, "dirty")) ? "), dirty" : ")");
 	else
 		printf("commit   %s\n", sc_json_str(prov, "note", "(none)"));
+	size_t n_untracked = 0, k;
+	json_t *f;
+	json_array_foreach(json_object_get(prov, "dirty_files"), k, f)
+		n_untracked += json_is_string(f) && !strncmp(json_string_value(f), "?? ", 3);
+	if (n_untracked)
+		printf("untracked %zu file%s beside the commit (not dirty)\n", n_untracked,
+		       n_untracked == 1 ? "" : "s");
 	if (json_is_string(json_object_get(prov, "diff")))
 		printf("diff     %s\n", sc_json_str(prov, "diff", ""));
 	printf("sceval   %s\n", sc_json_str(j, "sceval_version", ""));
