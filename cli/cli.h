@@ -109,6 +109,10 @@ int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_scib(cli_ctx *c, int argc, char **argv);
 int cmd_compare(cli_ctx *c, int argc, char **argv);
+int cmd_log(cli_ctx *c, int argc, char **argv);
+int cmd_du(cli_ctx *c, int argc, char **argv);
+/* `sceval show STEP`: a step by its key or a unique prefix (cmd_step.c). */
+int cli_show_step(cli_ctx *c, sc_store *s, const char *ref);
 /* The metric table of runs (runner/summary.h) in one of these formats
  * (cmd_compare.c); per_run: a row per run (runs --metrics), else variants
  * pooled across the runs (compare). metrics: "M,..." or NULL for all. */
