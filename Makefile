@@ -142,7 +142,16 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
-bench: all
+# The benchmark drivers (bench/*.c), linked against the library like the
+# unit tests; the scripts in bench/ run `make bench` and use build/bench/NAME.
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: all $(BENCH_BIN)
 	@echo "benchmarks: see bench/README.md (each script prints sceval vs its peer)"
 
 install: $(BIN) $(BUILD)/doc/sceval.1

@@ -5,35 +5,21 @@
 #     (multinomial, lbfgs, same C and tol, both on StandardScaler'd input,
 #     fit on the first 80% of cells, predict the rest), accuracies compared;
 #   the neural network's epoch time (2000 features, batches of 128);
-#   the kNN classifier vs sklearn KNeighborsClassifier, only when the
-#     core's sc_knn_query links (it lives on another branch until merged).
+#   the kNN classifier vs sklearn KNeighborsClassifier.
 #
 # Data: N cells x D features (logreg, kNN: a 50-PC-sized problem) and
 # N x NN_D (network), K Gaussian classes, written once and read by both
 # sides. Sizes and repeats come from the environment:
 #   N=100000 D=50 NN_D=2000 K=20 C=1.0 TOL=1e-4 REPEAT=3 EPOCHS=1 KNN_K=15
 # Each timing is the best of REPEAT runs (the machine is shared).
-# Usage: sh bench/classify.sh      (from anywhere; builds what it needs)
+# Usage: sh bench/classify.sh      (from anywhere; `make bench` builds the drivers)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 : "${N:=100000}" "${D:=50}" "${NN_D:=2000}" "${K:=20}" "${C:=1.0}" "${TOL:=1e-4}"
 : "${REPEAT:=3}" "${EPOCHS:=1}" "${KNN_K:=15}" "${PYTHON:=/usr/bin/python3}"
-: "${PKG_CONFIG:=pkg-config}" "${CC:=cc}"
 
-make -s all >/dev/null
-PKGS="sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive"
-CFLAGS="-O2 -g -std=gnu11 -D_GNU_SOURCE -I. -Ibuild $($PKG_CONFIG --cflags $PKGS)"
-LIBS="$($PKG_CONFIG --libs $PKGS) -lm -pthread"
-mkdir -p build/bench
-# shellcheck disable=SC2086
-$CC $CFLAGS -o build/bench/classify_bench bench/classify_bench.c build/libsceval.a $LIBS
-have_knn=0
-# shellcheck disable=SC2086
-if $CC $CFLAGS -o build/bench/classify_knn_bench bench/classify_knn_bench.c build/libsceval.a \
-	$LIBS 2>/dev/null; then
-	have_knn=1
-fi
+make -s bench >/dev/null
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -125,16 +111,12 @@ printf '  sceval   %s epoch(s) on %s cells: %ss per epoch (cpu %ss; incl. valida
 echo "  (no Python peer here: PyTorch is not installed)"
 
 echo
-if [ "$have_knn" = 1 ]; then
-	echo "kNN classifier ($D features, k=$KNN_K, Euclidean, 80% reference, 20% queries)"
-	best "$tmp/c_knn" build/bench/classify_knn_bench "$data" "$KNN_K"
-	best "$tmp/py_knn" "$PYTHON" "$tmp/sk_knn.py" "$data" "$KNN_K"
-	printf '  %-8s total %7ss  accuracy %s  macro F1 %s\n' sceval "$(value total_s "$tmp/c_knn")" \
-		"$(value accuracy "$tmp/c_knn")" "$(value f1_macro "$tmp/c_knn")"
-	printf '  %-8s total %7ss  accuracy %s  macro F1 %s\n' sklearn "$(value total_s "$tmp/py_knn")" \
-		"$(value accuracy "$tmp/py_knn")" "$(value f1_macro "$tmp/py_knn")"
-	echo "  speed-up: $(ratio "$(value total_s "$tmp/c_knn")" "$(value total_s "$tmp/py_knn")")x;" \
-		"accuracy difference $(points "$(value accuracy "$tmp/c_knn")" "$(value accuracy "$tmp/py_knn")") points"
-else
-	echo "kNN classifier: skipped (sc_knn_query is not linked in this build)"
-fi
+echo "kNN classifier ($D features, k=$KNN_K, Euclidean, 80% reference, 20% queries)"
+best "$tmp/c_knn" build/bench/classify_knn_bench "$data" "$KNN_K"
+best "$tmp/py_knn" "$PYTHON" "$tmp/sk_knn.py" "$data" "$KNN_K"
+printf '  %-8s total %7ss  accuracy %s  macro F1 %s\n' sceval "$(value total_s "$tmp/c_knn")" \
+	"$(value accuracy "$tmp/c_knn")" "$(value f1_macro "$tmp/c_knn")"
+printf '  %-8s total %7ss  accuracy %s  macro F1 %s\n' sklearn "$(value total_s "$tmp/py_knn")" \
+	"$(value accuracy "$tmp/py_knn")" "$(value f1_macro "$tmp/py_knn")"
+echo "  speed-up: $(ratio "$(value total_s "$tmp/c_knn")" "$(value total_s "$tmp/py_knn")")x;" \
+	"accuracy difference $(points "$(value accuracy "$tmp/c_knn")" "$(value accuracy "$tmp/py_knn")") points"

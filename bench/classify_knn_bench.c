@@ -1,7 +1,6 @@
 /*
- * classify_knn_bench.c - kNN classifier timing for bench/classify.sh, in a
- * file of its own because it needs the core's sc_knn_query linked: the
- * script skips this part when it does not link.
+ * classify_knn_bench.c - kNN classifier timing for bench/classify.sh (a
+ * driver of its own, built by `make bench` like the others).
  *
  *   classify_knn_bench FILE K     first 80% of FILE (classify_bench gen
  *                                 format) as reference, the rest as queries

@@ -20,20 +20,16 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
 make -C "$top" -s build/libsceval.a
-PKG_CFLAGS=$(pkg-config --cflags openblas lapack igraph)
-PKG_LIBS=$(pkg-config --libs sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive 2>/dev/null)
-# shellcheck disable=SC2086
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top" $PKG_CFLAGS -o "$W/core_bench" "$top/bench/core_bench.c" \
-  "$top/build/libsceval.a" $PKG_LIBS -lm -pthread
+make -C "$top" -s bench >/dev/null
 
 out=$W/results
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out"
 "$PYTHON" "$top/bench/core_peer.py" gen "$W" "$PCA_N" "$PCA_P" "$KNN_N" "$KNN_D" | tee -a "$out"
-"$W/core_bench" gemm | tee -a "$out"
-"$W/core_bench" pca "$W/pca.csr" 50 | tee -a "$out"
-"$W/core_bench" pca "$W/pca.csr" 50 iterative | tee -a "$out"
+"$top/build/bench/core_bench" gemm | tee -a "$out"
+"$top/build/bench/core_bench" pca "$W/pca.csr" 50 | tee -a "$out"
+"$top/build/bench/core_bench" pca "$W/pca.csr" 50 iterative | tee -a "$out"
 "$PYTHON" "$top/bench/core_peer.py" pca "$W" 50 | tee -a "$out"
-"$W/core_bench" knn "$W/knn.dense" 15 50 90 | tee -a "$out"
+"$top/build/bench/core_bench" knn "$W/knn.dense" 15 50 90 | tee -a "$out"
 "$PYTHON" "$top/bench/core_peer.py" knn "$W" 15 50 90 | tee -a "$out"
 
 echo "# ratios (> 1: sceval faster)"

@@ -20,10 +20,8 @@ cd "$here"
 make -s all build/libsceval.a >/dev/null
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-# The driver: compiled with the Makefile's own flags and libraries.
-libs=$(pkg-config --libs sqlite3 libgit2 libcrypto hdf5 libdeflate openblas lapack igraph yaml-0.1 jansson libarchive 2>/dev/null)
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I. -Ibuild $(pkg-config --cflags hdf5 jansson) -o "$tmp/h5ad_read" \
-  bench/h5ad_read.c build/libsceval.a $libs -lm -pthread
+# The driver: built by `make bench` with the Makefile's own flags and libraries.
+make -s bench >/dev/null
 
 f=$tmp/sim.h5ad
 echo "input: sceval simulate --cells $cells --genes $genes"
@@ -33,8 +31,8 @@ rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time.txt")
 echo "simulate: wall $wall, peak RSS $((rss / 1024)) MiB, file $(($(wc -c <"$f") / 1048576)) MiB"
 
 best() { sort -n | head -n 1; }
-"$tmp/h5ad_read" "$f" >/dev/null
-for i in 1 2 3; do "$tmp/h5ad_read" "$f"; done >"$tmp/c.txt"
+build/bench/h5ad_read "$f" >/dev/null
+for i in 1 2 3; do build/bench/h5ad_read "$f"; done >"$tmp/c.txt"
 s=$(cut -d' ' -f1 "$tmp/c.txt" | best)
 sc=$(cut -d' ' -f2 "$tmp/c.txt" | best)
 "$PYTHON" - "$f" >"$tmp/py.txt" <<'PY'
@@ -54,7 +52,7 @@ print(f"{min(ts):.3f} {min(cs):.3f}")
 PY
 p=$(cut -d' ' -f1 "$tmp/py.txt")
 pc=$(cut -d' ' -f2 "$tmp/py.txt")
-/usr/bin/time -v "$tmp/h5ad_read" "$f" >/dev/null 2>"$tmp/time2.txt"
+/usr/bin/time -v build/bench/h5ad_read "$f" >/dev/null 2>"$tmp/time2.txt"
 rss2=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time2.txt")
 echo "read X (CSR) + obs: sceval wall ${s}s cpu ${sc}s (peak RSS $((rss2 / 1024)) MiB); anndata.read_h5ad wall ${p}s cpu ${pc}s"
 "$PYTHON" -c "import sys; s, sc, p, pc = map(float, sys.argv[1:]); print(f'ratio anndata / sceval: wall {p / s:.2f}x, cpu {pc / sc:.2f}x (target 3x)')" "$s" "$sc" "$p" "$pc"

@@ -16,20 +16,16 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PYTHON=${PYTHON:-/usr/bin/python3}
 NC=${1:-100000}
 NH=${2:-100000}
-PKGS="sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive"
 W=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
-(cd "$top" && make -s -j2 build/libsceval.a >/dev/null)
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top" $(pkg-config --cflags $PKGS) \
-  -o "$W/driver" "$top/bench/integrate_driver.c" "$top/build/libsceval.a" \
-  $(pkg-config --libs $PKGS) -lm -pthread
+make -C "$top" -s -j2 bench >/dev/null
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 calc() { awk "BEGIN{printf \"%.2f\", $1}"; }
 
 echo "simulating ComBat input: $NC cells x 500 genes, 10 batches..."
-"$W/driver" gen-combat "$W" "$NC" 500 10 1
-c=$("$W/driver" combat "$W")
+"$top/build/bench/integrate_driver" gen-combat "$W" "$NC" 500 10 1
+c=$("$top/build/bench/integrate_driver" combat "$W")
 p=$("$PYTHON" "$top/bench/integrate_peer.py" combat "$W")
 tc=$(field "$c" seconds); tp=$(field "$p" seconds)
 printf '%-44s %8.2f s  (%s EB iterations)\n' "sceval ComBat" "$tc" "$(field "$c" iterations)"
@@ -40,8 +36,8 @@ printf 'ComBat: transcription / sceval = %s x; outputs differ by at most %s (rel
 rm -f "$W"/x.bin "$W"/combat_*.bin
 
 echo "simulating Harmony input: $NH cells x 50 PCs, 10 batches..."
-"$W/driver" gen-harmony "$W" "$NH" 50 10 2
-c=$("$W/driver" harmony "$W")
+"$top/build/bench/integrate_driver" gen-harmony "$W" "$NH" 50 10 2
+c=$("$top/build/bench/integrate_driver" harmony "$W")
 p=$("$PYTHON" "$top/bench/integrate_peer.py" harmony "$W")
 tc=$(field "$c" seconds); tp=$(field "$p" seconds)
 kc=$(field "$c" kmeans_steps); kp=$(field "$p" kmeans_steps)

@@ -14,9 +14,7 @@ N=${1:-100000}
 PY=/usr/bin/python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-PKGS="sqlite3 libgit2 libcrypto hdf5 libdeflate openblas lapack igraph yaml-0.1 jansson libarchive"
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top" $(pkg-config --cflags $PKGS) -o "$W/leiden_bench" \
-  "$top/bench/leiden_bench.c" "$top/build/libsceval.a" $(pkg-config --libs $PKGS) -lm -pthread
+make -C "$top" -s bench >/dev/null
 "$PY" - "$W" "$N" <<'PY'
 import sys, numpy as np
 w, n = sys.argv[1], int(sys.argv[2])
@@ -25,7 +23,7 @@ centers = rng.normal(0, 4, (20, 50))
 x = centers[rng.integers(0, 20, n)] + rng.normal(0, 1, (n, 50))
 x.astype(np.float64).tofile(f"{w}/emb.bin")
 PY
-"$W/leiden_bench" "$W" "$N" 50 > "$W/c.txt"
+"$top/build/bench/leiden_bench" "$W" "$N" 50 > "$W/c.txt"
 "$PY" - "$W" <<'PY' > "$W/py.txt"
 import sys, time, numpy as np, igraph as ig, leidenalg
 w = sys.argv[1]

@@ -11,12 +11,10 @@ N=${1:-30000}
 W=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
-make -C "$top" -s build/libsceval.a
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top" -o "$W/loess_bench" "$top/bench/loess_bench.c" \
-  "$top/build/libsceval.a" -lm -pthread
+make -C "$top" -s bench >/dev/null
 
 echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$W/loess_bench" "$N" "$W/xy"
+"$top/build/bench/loess_bench" "$N" "$W/xy"
 Rscript - "$W/xy" <<'REOF'
 path <- commandArgs(trailingOnly = TRUE)[1]
 con <- file(path, "rb"); invisible(readChar(con, 4, useBytes = TRUE))

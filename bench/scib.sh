@@ -26,23 +26,19 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
 make -C "$top" -s build/libsceval.a
-PKG_CFLAGS=$(pkg-config --cflags openblas lapack igraph)
-PKG_LIBS=$(pkg-config --libs sqlite3 libgit2 libcrypto hdf5 openblas lapack igraph yaml-0.1 jansson libarchive 2>/dev/null)
-# shellcheck disable=SC2086
-cc -O2 -std=gnu11 -D_GNU_SOURCE -I"$top" $PKG_CFLAGS -o "$W/scib_bench" "$top/bench/scib_bench.c" \
-  "$top/build/libsceval.a" $PKG_LIBS -lm -pthread
+make -C "$top" -s bench >/dev/null
 
 out=$W/results
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out"
 "$PYTHON" "$top/bench/scib_peer.py" gen "$W" "$N" "$D" "$TYPES" "$BATCHES" "$SEED" | tee -a "$out"
 
-/usr/bin/time -f "suite_cpu_seconds %U" -o "$W/cpu.txt" "$W/scib_bench" suite "$W" > "$W/suite.txt"
+/usr/bin/time -f "suite_cpu_seconds %U" -o "$W/cpu.txt" "$top/build/bench/scib_bench" suite "$W" > "$W/suite.txt"
 cat "$W/suite.txt" "$W/cpu.txt" >> "$out"
 
-"$W/scib_bench" nmi "$W" >> "$out"
+"$top/build/bench/scib_bench" nmi "$W" >> "$out"
 "$PYTHON" "$top/bench/scib_peer.py" nmi "$W" >> "$out"
 "$PYTHON" "$top/bench/scib_peer.py" sub "$W" "$S" "$SEED"
-"$W/scib_bench" sil "$W" sub >> "$out"
+"$top/build/bench/scib_bench" sil "$W" sub >> "$out"
 "$PYTHON" "$top/bench/scib_peer.py" sil "$W" "$S" >> "$out"
 if [ "$SK_FULL" = 1 ]; then
   "$PYTHON" "$top/bench/scib_peer.py" full "$W" >> "$out"

@@ -8,15 +8,18 @@
  * sceval's reading with anndata's on real files.
  */
 #include "cli.h"
+#include "util/child.h"
 #include "util/fs.h"
 #include "io/h5ad.h"
 #include "util/json.h"
+#include "util/limits.h"
 
 #include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
 	"usage: sceval inspect [--checksum] [--counts PATH] [--json] FILE\n"
@@ -38,6 +41,8 @@ typedef struct insp {
 	int checksum, json;
 	const char *counts;
 	sc_err err;
+	cli_ctx *c;
+	const char *path;
 } insp;
 
 /* Stream a matrix by row blocks with count validation. */
@@ -62,7 +67,7 @@ static json_t *check_counts(insp *in, const char *path)
 		sc_csr_free(&b);
 	}
 	if (!in->json)
-		printf("%-10s %s: counts ok, %s, total %.17g\n", "counts", path,
+		printf("%-10s %s: counts ok, %s, total %.17g\n", "counts", cli_esc(path),
 		       whole ? "whole numbers" : "not whole numbers", total);
 	return json_pack("{s:s, s:b, s:o}", "path", path, "whole", whole, "total", sc_json_real(total));
 }
@@ -285,7 +290,7 @@ static json_t *describe_uns(insp *in)
 			json_object_set_new(j, "type", json_string(e.encoding[0] ? e.encoding : "dict"));
 			json_object_set_new(j, "n_keys", json_integer((json_int_t)ns));
 			if (!in->json)
-				printf("  %-22s %s, %zu key%s\n", cli_esc(keys[i]), e.encoding[0] ? e.encoding : "dict", ns,
+				printf("  %-22s %s, %zu key%s\n", cli_esc(keys[i]), e.encoding[0] ? cli_esc(e.encoding) : "dict", ns,
 				       ns == 1 ? "" : "s");
 		} else {
 			json_object_set_new(j, "type", json_string(e.encoding[0] ? e.encoding : "array"));
@@ -302,7 +307,8 @@ static json_t *describe_uns(insp *in)
 			if (scalar && strcmp(e.dtype, "str") && !sc_h5ad_read_scalar(&v, in->h, p, NULL))
 				json_object_set_new(j, "value", sc_json_real(v));
 			if (!in->json) {
-				printf("  %-22s %s %s", cli_esc(keys[i]), e.encoding[0] ? e.encoding : "array", e.dtype);
+				printf("  %-22s %s %s", cli_esc(keys[i]), e.encoding[0] ? cli_esc(e.encoding) : "array",
+				       cli_esc(e.dtype));
 				if (e.ndim == 1)
 					printf(" [%zu]", e.shape[0]);
 				else if (e.ndim >= 2)
@@ -400,6 +406,26 @@ static int inspect(insp *in, json_t *root)
 	return 0;
 }
 
+/* The whole command, in the child of sc_child_run: its exit status. */
+static int inspect_child(void *arg)
+{
+	insp *in = arg;
+	cli_ctx *c = in->c;
+	if (sc_h5ad_open(&in->h, in->path, &in->err))
+		return cli_fail(c, &in->err);
+	json_t *root = json_object();
+	int rc = inspect(in, root);
+	sc_h5ad_close(in->h);
+	if (rc) {
+		json_decref(root);
+		return cli_fail(c, &in->err);
+	}
+	if (c->json)
+		return cli_json_out(c, root);
+	json_decref(root);
+	return 0;
+}
+
 int cmd_inspect(cli_ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = { { "checksum", no_argument, NULL, 'c' },
@@ -422,17 +448,24 @@ int cmd_inspect(cli_ctx *c, int argc, char **argv)
 	in.json = c->json;
 	/* A directory is left to the reader, which says so; a FIFO or a device
 	 * would block it. */
-	if (sc_check_file(argv[c->optind], 1, &in.err) || sc_h5ad_open(&in.h, argv[c->optind], &in.err))
+	const char *path = argv[c->optind];
+	struct stat st;
+	if (sc_check_file(path, 1, &in.err))
 		return cli_fail(c, &in.err);
-	json_t *root = json_object();
-	int rc = inspect(&in, root);
-	sc_h5ad_close(in.h);
-	if (rc) {
-		json_decref(root);
+	/* libhdf5 may crash or hang on a corrupt file: read it in a child. */
+	in.c = c;
+	in.path = path;
+	sc_child_result r;
+	if (sc_child_run(&r, inspect_child, &in, sc_read_timeout(stat(path, &st) ? 0 : (uint64_t)st.st_size),
+			 &in.err))
+		return cli_fail(c, &in.err);
+	if (sc_child_blame(&r, path, "libhdf5", &in.err)) {
+		sc_child_result_free(&r);
 		return cli_fail(c, &in.err);
 	}
-	if (c->json)
-		return cli_json_out(c, root);
-	json_decref(root);
-	return 0;
+	fwrite(r.out, 1, r.out_len, stdout);
+	fflush(stdout);
+	fwrite(r.err, 1, r.err_len, stderr);
+	sc_child_result_free(&r);
+	return r.status;
 }

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "tasks/core/splat.h"
+#include "tasks/perturbation/perturbation.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -48,12 +49,23 @@ static const char usage[] =
 	"  --int                int32 counts (default float32, as most real files)\n"
 	"  --gzip L             deflate level of the file, 0 = none [1]\n"
 	"  --threads N          generating threads [number of CPUs]; never changes the file\n"
-	"  --json               print the result as JSON\n";
+	"  --json               print the result as JSON\n"
+	"\n"
+	"perturb-seq (--perturb): a gene DAG, knock-downs propagated along it, single and\n"
+	"paired targets, a share of pairs non-additive, NB counts; obs/condition in GEARS's\n"
+	"names, uns/interacting; --genes [200], --cells per condition [50], --seed apply:\n"
+	"  --perturb            write a Perturb-seq data set instead\n"
+	"  --targets N          single-gene perturbations [12]\n"
+	"  --combos N           two-gene combinations [12]\n"
+	"  --knockdown F        a target's mean is multiplied by F [0.2]\n"
+	"  --interaction P      share of combinations with a non-additive change [0.5]\n"
+	"  --expected           X = log of the expected means (no sampling)\n";
 
 enum {
 	O_CELLS = 0x100, O_GENES, O_TYPES, O_BATCHES, O_SEED, O_MSHAPE, O_MRATE, O_OUT, O_LIBLOC,
 	O_LIBSCALE, O_DEPROB, O_DELOC, O_DESCALE, O_DEDOWN, O_BLOC, O_BSCALE, O_BCV, O_DMID,
-	O_DSHAPE, O_NODROP, O_INT, O_GZIP, O_THREADS,
+	O_DSHAPE, O_NODROP, O_INT, O_GZIP, O_THREADS, O_PERTURB, O_TARGETS, O_COMBOS, O_KNOCK,
+	O_INTER, O_EXPECTED,
 };
 
 int cmd_simulate(cli_ctx *c, int argc, char **argv)
@@ -83,10 +95,19 @@ int cmd_simulate(cli_ctx *c, int argc, char **argv)
 		{ "int", no_argument, NULL, O_INT },
 		{ "gzip", required_argument, NULL, O_GZIP },
 		{ "threads", required_argument, NULL, O_THREADS },
+		{ "perturb", no_argument, NULL, O_PERTURB },
+		{ "targets", required_argument, NULL, O_TARGETS },
+		{ "combos", required_argument, NULL, O_COMBOS },
+		{ "knockdown", required_argument, NULL, O_KNOCK },
+		{ "interaction", required_argument, NULL, O_INTER },
+		{ "expected", no_argument, NULL, O_EXPECTED },
 		{ NULL, 0, NULL, 0 },
 	};
 	sc_splat_params p;
 	sc_splat_defaults(&p);
+	sc_pert_sim_params pp;
+	sc_pert_sim_defaults(&pp);
+	int perturb = 0, cells_given = 0, genes_given = 0;
 	const char *out = NULL;
 	long v;
 	int o;
@@ -99,10 +120,12 @@ int cmd_simulate(cli_ctx *c, int argc, char **argv)
 		case O_CELLS:
 			bad = cli_parse_long(c, "--cells", optarg, 1, 1000000000L, &v);
 			p.cells = (size_t)v;
+			cells_given = 1;
 			break;
 		case O_GENES:
 			bad = cli_parse_long(c, "--genes", optarg, 1, 1000000L, &v);
 			p.genes = (size_t)v;
+			genes_given = 1;
 			break;
 		case O_TYPES:
 			bad = cli_parse_long(c, "--types", optarg, 1, 1000, &v);
@@ -123,6 +146,26 @@ int cmd_simulate(cli_ctx *c, int argc, char **argv)
 		case O_GZIP:
 			bad = cli_parse_long(c, "--gzip", optarg, 0, 9, &v);
 			p.gzip = (int)v;
+			break;
+		case O_PERTURB:
+			perturb = 1;
+			break;
+		case O_EXPECTED:
+			pp.expected = 1;
+			break;
+		case O_TARGETS:
+			bad = cli_parse_long(c, "--targets", optarg, 2, 100000, &v);
+			pp.targets = (size_t)v;
+			break;
+		case O_COMBOS:
+			bad = cli_parse_long(c, "--combos", optarg, 0, 1000000, &v);
+			pp.combos = (size_t)v;
+			break;
+		case O_KNOCK:
+			bad = cli_parse_double(c, "--knockdown", optarg, &pp.knockdown);
+			break;
+		case O_INTER:
+			bad = cli_parse_double(c, "--interaction", optarg, &pp.interaction);
 			break;
 		case O_NODROP:
 			p.dropout = 0;
@@ -166,6 +209,22 @@ int cmd_simulate(cli_ctx *c, int argc, char **argv)
 	if (!out)
 		return cli_usage_error(c, "missing -o FILE");
 	sc_err err = { 0, "" };
+	if (perturb) {
+		pp.seed = p.seed;
+		if (cells_given)
+			pp.cells = p.cells;
+		if (genes_given)
+			pp.genes = p.genes;
+		if (sc_pert_sim_write(&pp, out, &err))
+			return cli_fail(c, &err);
+		if (!c->json)
+			printf("%s: %zu conditions x %zu cells, %zu genes\n", out, 1 + pp.targets + pp.combos,
+			       pp.cells, pp.genes);
+		return c->json ? cli_json_out(c, json_pack("{s:s, s:I, s:I}", "path", out, "n_obs",
+							   (json_int_t)((1 + pp.targets + pp.combos) * pp.cells),
+							   "n_vars", (json_int_t)pp.genes))
+			       : 0;
+	}
 	if (sc_splat_check(&p, &err))
 		return cli_usage_error(c, "%s", err.msg);
 	sc_splat_stats st;

@@ -5,8 +5,11 @@
  * silently truncated result.
  */
 #include "cli.h"
+#include "util/limits.h"
 #include "tasks/task.h"
 #include "util/progress.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -128,6 +131,10 @@ char **cli_main_argv;
 
 int main(int argc, char **argv)
 {
+	/* jansson's NULL on a failed allocation is checked nowhere (a value
+	 * that vanishes from a record or a bundle): run out of memory the way
+	 * sc_xmalloc does, with a message and a stop. */
+	json_set_alloc_funcs(sc_xmalloc, free);
 	cli_main_argv = argv;
 	const char *store = NULL;
 	int quiet = 0, json_progress = 0;
@@ -166,6 +173,11 @@ int main(int argc, char **argv)
 	/* A file size limit (ulimit -f) must surface as EFBIG from write(), an
 	 * error we report and clean up after, not as a fatal signal. */
 	signal(SIGXFSZ, SIG_IGN);
+	sc_err lerr;
+	if (sc_limits_check_env(&lerr)) {
+		fprintf(stderr, "sceval %s: %s\n", k->name, lerr.msg);
+		return 2;
+	}
 	sc_progress_enable(!quiet && isatty(2));
 	if (json_progress)
 		sc_progress_json(1);

@@ -12,6 +12,7 @@
 #include "h5ad_impl.h"
 #include "util/buf.h"
 #include "util/fs.h"
+#include "util/limits.h"
 
 #include <errno.h>
 #include <math.h>
@@ -31,11 +32,26 @@ void sc_h5ad_quiet(void)
 	}
 }
 
-void *sc_h5ad_try_alloc(size_t nmemb, size_t size)
+int sc_h5ad_mem_check(size_t nmemb, size_t size, const sc_h5ad *h, const char *elem,
+		      const char *what, sc_err *err)
 {
-	if (nmemb && size > SIZE_MAX / nmemb)
+	char detail[96];
+	snprintf(detail, sizeof(detail), "%zu %s", nmemb, what);
+	sc_err e;
+	if (sc_mem_check(nmemb, size, detail, &e))
+		return sc_h5ad_fail(err, h, SC_EINVAL, elem, "%s", e.msg);
+	return 0;
+}
+
+void *sc_h5ad_alloc(size_t nmemb, size_t size, const sc_h5ad *h, const char *elem,
+		    const char *what, sc_err *err)
+{
+	if (sc_h5ad_mem_check(nmemb, size, h, elem, what, err))
 		return NULL;
-	return calloc(nmemb ? nmemb : 1, size ? size : 1);
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		sc_h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu %s", nmemb, what);
+	return p;
 }
 
 static herr_t innermost_cb(unsigned n, const H5E_error2_t *e, void *data)
@@ -263,6 +279,7 @@ int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err)
 		rc = sc_errsys(err, errno, "cannot open '%s'", path);
 		goto out;
 	}
+	h->file_bytes = (uint64_t)st.st_size;
 	if (S_ISDIR(st.st_mode)) {
 		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "is a directory, not an HDF5 file");
 		goto out;

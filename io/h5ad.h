@@ -44,6 +44,13 @@ typedef enum sc_h5ad_encoding {
 } sc_h5ad_encoding;
 
 int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err) SC_WUR;
+/* Read, in a child process with a time limit, the parts of a file libhdf5
+ * has been seen to crash or hang on (attributes, variable-length strings):
+ * SC_ECORRUPT "'NAME': libhdf5 crashed reading it (...): the file is
+ * corrupt" when it does, else 0 (also for files that are not HDF5, whose
+ * errors the reader reports). For callers that open a user's file in their
+ * own process (h5ad_probe.c). */
+int sc_h5ad_probe(const char *path, sc_err *err) SC_WUR;
 void sc_h5ad_close(sc_h5ad *h);
 const char *sc_h5ad_path(const sc_h5ad *h);
 sc_h5ad_encoding sc_h5ad_encoding_of(const sc_h5ad *h);
@@ -223,11 +230,14 @@ int sc_h5ad_read_strings(char ***out, size_t *n, sc_h5ad *h, const char *path,
  * column-order attributes and checks shapes). sc_h5ad_writer_free without
  * close abandons the file (it is removed).
  *
- * Editing: sc_h5ad_edit opens an existing file read-write so that a method
- * can add one element (an obsm embedding, an obs column of predictions);
- * with copy_from set it first copies that file to path (a temporary name,
- * renamed into place on close), which is the safe way for files that must
- * stay immutable (store objects) or that another process may read.
+ * Every writer is atomic: the file is written under a temporary name in
+ * the destination directory, fsynced and renamed into place on close (the
+ * directory fsynced too); freed without closing, nothing appears at path.
+ *
+ * Editing: sc_h5ad_edit opens a copy of an existing file read-write so that
+ * a method can add one element (an obsm embedding, an obs column of
+ * predictions): a copy of copy_from when set (store objects stay
+ * immutable), else of path itself, renamed over path on close.
  */
 typedef struct sc_h5ad_writer sc_h5ad_writer;
 

@@ -183,7 +183,7 @@ static int read_as_strings(char ***out, size_t n, hid_t ds, const char *field, c
 	int rc = 0;
 	char buf[64];
 	if (k == H5K_INT || k == H5K_UINT || k == H5K_BOOL) {
-		int64_t *x = sc_h5ad_try_alloc(n, sizeof(int64_t));
+		int64_t *x = sc_h5ad_alloc(n, sizeof(int64_t), h, elem, "values", err);
 		rc = x ? sc_h5ad_read_i64(x, n, ds, field, h, elem, err) : SC_ERR;
 		for (size_t i = 0; !rc && i < n; i++) {
 			if (k == H5K_BOOL)
@@ -193,7 +193,7 @@ static int read_as_strings(char ***out, size_t n, hid_t ds, const char *field, c
 		}
 		free(x);
 	} else if (k == H5K_FLOAT) {
-		double *x = sc_h5ad_try_alloc(n, sizeof(double));
+		double *x = sc_h5ad_alloc(n, sizeof(double), h, elem, "values", err);
 		rc = x ? sc_h5ad_read_f64(x, n, ds, field, h, elem, err) : SC_ERR;
 		for (size_t i = 0; !rc && i < n; i++) {
 			sc_h5ad_fmt_double(buf, sizeof(buf), x[i]);
@@ -224,9 +224,9 @@ static int ds_len_any(size_t *n, hid_t ds)
 static int read_codes(sc_h5ad_column *c, hid_t ds, const char *field, const sc_h5ad *h,
 		      const char *elem, sc_err *err)
 {
-	int64_t *x = sc_h5ad_try_alloc(c->n, sizeof(int64_t));
+	int64_t *x = sc_h5ad_alloc(c->n, sizeof(int64_t), h, elem, "codes", err);
 	if (!x)
-		return sc_h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu codes", c->n);
+		return err->code;
 	int rc = sc_h5ad_read_i64(x, c->n, ds, field, h, elem, err);
 	c->codes = sc_xmalloc(sc_mulsz(c->n ? c->n : 1, sizeof(int32_t)));
 	for (size_t i = 0; !rc && i < c->n; i++) {
@@ -297,13 +297,13 @@ static int load_plain(sc_h5ad_column *c, hid_t ds, const char *field, int values
 	size_t n = c->n;
 	switch (c->type) {
 	case SC_H5AD_COL_INT:
-		c->i = sc_h5ad_try_alloc(n, sizeof(int64_t));
+		c->i = sc_h5ad_alloc(n, sizeof(int64_t), h, elem, "values", err);
 		return c->i ? sc_h5ad_read_i64(c->i, n, ds, field, h, elem, err) : SC_ERR;
 	case SC_H5AD_COL_FLOAT:
-		c->f = sc_h5ad_try_alloc(n, sizeof(double));
+		c->f = sc_h5ad_alloc(n, sizeof(double), h, elem, "values", err);
 		return c->f ? sc_h5ad_read_f64(c->f, n, ds, field, h, elem, err) : SC_ERR;
 	case SC_H5AD_COL_BOOL:
-		c->b = sc_h5ad_try_alloc(n, 1);
+		c->b = sc_h5ad_alloc(n, 1, h, elem, "values", err);
 		return c->b ? sc_h5ad_read_u8(c->b, n, ds, field, h, elem, err) : SC_ERR;
 	default:
 		return sc_h5ad_read_strs(&c->s, n, ds, field, h, elem, err);
@@ -326,7 +326,7 @@ static int legacy_uns_cats(sc_h5ad_column *c, hid_t ds, const char *field, const
 	}
 	size_t ncat;
 	ds_len_any(&ncat, cds);
-	int64_t *x = sc_h5ad_try_alloc(c->n, sizeof(int64_t));
+	int64_t *x = sc_h5ad_alloc(c->n, sizeof(int64_t), h, elem, "codes", err);
 	rc = x ? sc_h5ad_read_i64(x, c->n, ds, field, h, elem, err) : SC_ERR;
 	int fits = !rc;
 	for (size_t i = 0; fits && i < c->n; i++)
@@ -425,7 +425,7 @@ static int load_group_column(sc_h5ad_column *c, hid_t g, int values, const sc_h5
 			goto out;
 		}
 		if (values) {
-			c->mask = sc_h5ad_try_alloc(c->n, 1);
+			c->mask = sc_h5ad_alloc(c->n, 1, h, sub, "mask values", err);
 			rc = c->mask ? sc_h5ad_read_u8(c->mask, c->n, b, NULL, h, sub, err) : SC_ERR;
 			for (size_t i = 0; !rc && c->s && i < c->n; i++)
 				if (c->mask[i])
@@ -620,20 +620,24 @@ void sc_h5ad_column_free(sc_h5ad_column *c)
 
 /* ---- labels and numbers ---- */
 
-static const void *sort_base_;
-static int sort_kind_; /* 0 strings, 1 int64, 2 double */
+/* What the rows are sorted by (qsort_r's argument). */
+typedef struct row_values {
+	const void *base;
+	int kind; /* 0 strings, 1 int64, 2 double */
+} row_values;
 
-static int cmp_rows(const void *a, const void *b)
+static int cmp_rows(const void *a, const void *b, void *arg)
 {
+	const row_values *rv = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 	int c = 0;
-	if (sort_kind_ == 0)
-		c = strcmp(((char *const *)sort_base_)[i], ((char *const *)sort_base_)[j]);
-	else if (sort_kind_ == 1) {
-		int64_t x = ((const int64_t *)sort_base_)[i], y = ((const int64_t *)sort_base_)[j];
+	if (rv->kind == 0)
+		c = strcmp(((char *const *)rv->base)[i], ((char *const *)rv->base)[j]);
+	else if (rv->kind == 1) {
+		int64_t x = ((const int64_t *)rv->base)[i], y = ((const int64_t *)rv->base)[j];
 		c = (x > y) - (x < y);
 	} else {
-		double x = ((const double *)sort_base_)[i], y = ((const double *)sort_base_)[j];
+		double x = ((const double *)rv->base)[i], y = ((const double *)rv->base)[j];
 		c = (x > y) - (x < y);
 	}
 	return c ? c : (i > j) - (i < j);
@@ -648,9 +652,8 @@ static void labels_from_values(sc_labels *out, const void *base, int kind, const
 	for (size_t i = 0; i < n; i++)
 		if (!missing || !missing[i])
 			ord[m++] = i;
-	sort_base_ = base;
-	sort_kind_ = kind;
-	qsort(ord, m, sizeof(size_t), cmp_rows);
+	row_values rv = { base, kind };
+	qsort_r(ord, m, sizeof(size_t), cmp_rows, &rv);
 	out->n = n;
 	out->codes = sc_xmalloc(sc_mulsz(n ? n : 1, sizeof(int32_t)));
 	for (size_t i = 0; i < n; i++)

@@ -15,6 +15,7 @@ struct sc_h5ad {
 	const char *base; /* basename of path, for messages */
 	sc_h5ad_encoding enc;
 	size_t n_obs, n_vars;
+	uint64_t file_bytes; /* the file's size when opened */
 };
 
 /* Classification of an HDF5 datatype. */
@@ -88,8 +89,21 @@ int sc_h5ad_fast_read(void *out, int dest, hid_t ds, size_t off, size_t cnt);
 
 /* A number formatted as pandas would print it in a category ("3", "0.5", "1.0"). */
 void sc_h5ad_fmt_double(char *buf, size_t n, double v);
-/* Memory that may be huge and is sized from file contents: NULL instead of abort. */
-void *sc_h5ad_try_alloc(size_t nmemb, size_t size);
+/* Memory that may be huge and is sized from file contents: nmemb "what"s
+ * of size bytes, zeroed. NULL with err filled ("base: elem: 10 values need
+ * 80 B, more than the memory limit ...", or out of memory) instead of an
+ * abort or the OOM killer; see util/limits.h. */
+void *sc_h5ad_alloc(size_t nmemb, size_t size, const sc_h5ad *h, const char *elem,
+		    const char *what, sc_err *err);
+/* The limit check alone (0, or SC_EINVAL with the same message). */
+int sc_h5ad_mem_check(size_t nmemb, size_t size, const sc_h5ad *h, const char *elem,
+		      const char *what, sc_err *err);
+/* Whether nelem elements of ds could be stored in the file at all: an
+ * unfiltered dataset in at most the file's size, a deflate- or LZF-filtered
+ * one in 1/1032 of its raw size (deflate's best ratio; LZF's is lower).
+ * SC_ECORRUPT naming the element otherwise: a tiny file declaring a huge
+ * array is refused before anything is allocated or decompressed. */
+int sc_h5ad_check_extent(hid_t ds, uint64_t nelem, const sc_h5ad *h, const char *elem, sc_err *err);
 
 /* Data frames (h5ad_frame.c): the length of a frame's index. */
 int sc_h5ad_frame_len(size_t *out, sc_h5ad *h, const char *df, sc_err *err);

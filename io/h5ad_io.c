@@ -7,6 +7,7 @@
  * opening files and walking groups reads as what it is.
  */
 #include "h5ad_impl.h"
+#include "util/fmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -258,7 +259,7 @@ int sc_h5ad_len(size_t *n, hid_t ds, const sc_h5ad *h, const char *elem, sc_err 
 		return sc_h5ad_fail(err, h, SC_EINVAL, elem, "expected a 1-D array, found %d dimensions",
 				 nd);
 	*n = (size_t)d[0];
-	return 0;
+	return sc_h5ad_check_extent(ds, d[0], h, elem, err);
 }
 
 hid_t sc_h5ad_field_type(hid_t ds, const char *field)
@@ -384,9 +385,9 @@ int sc_h5ad_read_u8(uint8_t *out, size_t n, hid_t ds, const char *field, const s
 			out[i] = out[i] != 0;
 		return rc;
 	}
-	double *tmp = sc_h5ad_try_alloc(n, sizeof(double));
+	double *tmp = sc_h5ad_alloc(n, sizeof(double), h, elem, "values", err);
 	if (!tmp)
-		return sc_h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu values", n);
+		return err->code;
 	rc = read_numbers(tmp, H5T_NATIVE_DOUBLE, n, ds, field, h, elem, err);
 	for (size_t i = 0; !rc && i < n; i++)
 		out[i] = tmp[i] != 0;
@@ -405,10 +406,10 @@ int sc_h5ad_read_i64(int64_t *out, size_t n, hid_t ds, const char *field, const 
 		uint8_t *b = NULL;
 		double *d = NULL;
 		if (k == H5K_BOOL) {
-			b = sc_h5ad_try_alloc(n, 1);
+			b = sc_h5ad_alloc(n, 1, h, elem, "values", err);
 			rc = b ? sc_h5ad_read_u8(b, n, ds, field, h, elem, err) : SC_ERR;
 		} else {
-			d = sc_h5ad_try_alloc(n, sizeof(double));
+			d = sc_h5ad_alloc(n, sizeof(double), h, elem, "values", err);
 			rc = d ? read_numbers(d, H5T_NATIVE_DOUBLE, n, ds, field, h, elem, err) : SC_ERR;
 		}
 		for (size_t i = 0; !rc && i < n; i++)
@@ -428,9 +429,9 @@ int sc_h5ad_read_f64(double *out, size_t n, hid_t ds, const char *field, const s
 	if (rc)
 		return rc;
 	if (k == H5K_BOOL) {
-		uint8_t *b = sc_h5ad_try_alloc(n, 1);
+		uint8_t *b = sc_h5ad_alloc(n, 1, h, elem, "values", err);
 		if (!b)
-			return sc_h5ad_fail(err, h, SC_ERR, elem, "out of memory for %zu values", n);
+			return err->code;
 		rc = sc_h5ad_read_u8(b, n, ds, field, h, elem, err);
 		for (size_t i = 0; !rc && i < n; i++)
 			out[i] = b[i];
@@ -475,3 +476,54 @@ void sc_h5ad_fmt_double(char *buf, size_t n, double v)
 		strcat(buf, ".0");
 }
 
+
+/* ---- declared sizes ---- */
+
+/* How many times smaller than its raw data a dataset's storage can be, or
+ * 0 when a filter (or external storage) gives no bound we know. Deflate's
+ * best is 1032:1 (a 258-byte match in two bits); LZF's is lower. */
+static double best_ratio(hid_t ds)
+{
+	hid_t dcpl = H5Dget_create_plist(ds);
+	if (dcpl < 0)
+		return 0;
+	double ratio = 1;
+	if (H5Pget_external_count(dcpl) > 0)
+		ratio = 0;
+	int nf = H5Pget_nfilters(dcpl);
+	for (int i = 0; ratio > 0 && i < nf; i++) {
+		unsigned fl;
+		size_t nc = 0;
+		H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &fl, &nc, NULL, 0, NULL, NULL);
+		if (id == H5Z_FILTER_DEFLATE || id == 32000 /* lzf */)
+			ratio = 1032;
+		else if (id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_FLETCHER32)
+			ratio = 0;
+	}
+	H5Pclose(dcpl);
+	return ratio;
+}
+
+int sc_h5ad_check_extent(hid_t ds, uint64_t nelem, const sc_h5ad *h, const char *elem, sc_err *err)
+{
+	hid_t t = H5Dget_type(ds);
+	if (t < 0)
+		return sc_h5ad_fail_h5(err, h, elem, "cannot read the type");
+	/* On disk a variable-length value is a 16-byte global heap reference. */
+	uint64_t esize = H5Tis_variable_str(t) > 0 || H5Tget_class(t) == H5T_VLEN ? 16 : H5Tget_size(t);
+	H5Tclose(t);
+	double ratio = best_ratio(ds);
+	if (!ratio || !esize)
+		return 0;
+	/* The slack covers a compact dataset's header and rounding. */
+	double raw = (double)nelem * (double)esize, room = ratio * (double)h->file_bytes + 65536.0;
+	if (raw <= room)
+		return 0;
+	char want[32], have[32];
+	sc_fmt_size(raw >= 1.8e19 ? UINT64_MAX : (uint64_t)raw, want);
+	sc_fmt_size(h->file_bytes, have);
+	return sc_h5ad_fail(err, h, SC_ECORRUPT, elem,
+			    "declares %llu values (%s) that a file of %s cannot hold%s: corrupt or truncated",
+			    (unsigned long long)nelem, want, have,
+			    ratio > 1 ? " even compressed (at most 1032:1)" : "");
+}

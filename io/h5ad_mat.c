@@ -242,6 +242,15 @@ static int open_sparse(matsrc *m, const char *fmt, int legacy, sc_err *err)
 	m->minor = in->storage == SC_H5AD_CSR ? in->cols : in->rows;
 	size_t nd = ds_len(m->data), ni = ds_len(m->indices), np = ds_len(m->indptr);
 	in->nnz = nd;
+	static const char *const member[] = { "data", "indices", "indptr" };
+	const hid_t mds[] = { m->data, m->indices, m->indptr };
+	const size_t mlen[] = { nd, ni, np };
+	for (int k = 0; k < 3; k++) {
+		snprintf(elem, sizeof(elem), "%s/%s", m->path, member[k]);
+		if ((rc = sc_h5ad_check_extent(mds[k], mlen[k], h, elem, err)))
+			return rc;
+	}
+	snprintf(elem, sizeof(elem), "%s/indptr", m->path);
 	if (nd != ni)
 		return sc_h5ad_fail(err, h, SC_ECORRUPT, m->path, "data has %zu values but indices has %zu", nd, ni);
 	if (np != m->major + 1)
@@ -294,13 +303,19 @@ static int mat_open(matsrc *m, sc_h5ad *h, const char *path, sc_err *err)
 			rc = sc_h5ad_fail(err, h, SC_EINVAL, path, "expected a 2-D matrix, found %d dimensions", nd);
 			goto out;
 		}
+		if (d[1] && d[0] > UINT64_MAX / d[1]) {
+			rc = sc_h5ad_fail(err, h, SC_ECORRUPT, path, "shape %llu x %llu overflows",
+					  (unsigned long long)d[0], (unsigned long long)d[1]);
+			goto out;
+		}
 		in->rows = (size_t)d[0];
 		in->cols = (size_t)d[1];
 		in->nnz = in->rows * in->cols;
 		filter_name(in->filter, m->obj);
 		m->major = in->rows;
 		m->minor = in->cols;
-		rc = check_axes(m, err);
+		if (!(rc = check_axes(m, err)))
+			rc = sc_h5ad_check_extent(m->obj, d[0] * d[1], h, path, err);
 	} else {
 		char *et = NULL, *fmt = NULL;
 		sc_h5ad_attr_str(&et, m->obj, "encoding-type");
@@ -435,9 +450,9 @@ static int sparse_block(sc_csr *o, matsrc *m, size_t a0, size_t a1, unsigned fla
 	o->cols = m->minor;
 	char elem[600];
 	snprintf(elem, sizeof(elem), "%s/indptr", m->path);
-	o->indptr = sc_h5ad_try_alloc(nr + 1, sizeof(int64_t));
+	o->indptr = sc_h5ad_alloc(nr + 1, sizeof(int64_t), h, m->path, "row offsets", err);
 	if (!o->indptr)
-		return sc_h5ad_fail(err, h, SC_ERR, m->path, "out of memory for %zu rows", nr);
+		return err->code;
 	int rc = 0;
 	if (sc_h5ad_read_slab(o->indptr, H5T_NATIVE_INT64, m->indptr, a0, nr + 1) < 0) {
 		rc = sc_h5ad_fail_h5(err, h, elem, "cannot read");
@@ -460,14 +475,16 @@ static int sparse_block(sc_csr *o, matsrc *m, size_t a0, size_t a1, unsigned fla
 	for (size_t r = 0; r <= nr; r++)
 		o->indptr[r] -= base;
 	size_t nnz = (size_t)o->indptr[nr];
-	o->indices = sc_h5ad_try_alloc(nnz, sizeof(int32_t));
-	o->data = sc_h5ad_try_alloc(nnz, sizeof(double));
 	int64_t *tmp = NULL;
-	if (!m->idx32)
-		tmp = sc_h5ad_try_alloc(nnz < H5AD_CHUNK ? nnz : H5AD_CHUNK, sizeof(int64_t));
-	if (!o->indices || !o->data || (!m->idx32 && !tmp)) {
-		free(tmp);
-		rc = sc_h5ad_fail(err, h, SC_ERR, m->path, "out of memory for %zu stored values", nnz);
+	/* Checked as one request: the indices and values live together. */
+	if ((rc = sc_h5ad_mem_check(nnz, sizeof(double) + sizeof(int32_t), h, m->path,
+				    "stored values with their indices", err)))
+		goto out;
+	if (!(o->indices = sc_h5ad_alloc(nnz, sizeof(int32_t), h, m->path, "indices", err)) ||
+	    !(o->data = sc_h5ad_alloc(nnz, sizeof(double), h, m->path, "stored values", err)) ||
+	    (!m->idx32 && !(tmp = sc_h5ad_alloc(nnz < H5AD_CHUNK ? nnz : H5AD_CHUNK, sizeof(int64_t),
+						 h, m->path, "indices", err)))) {
+		rc = err->code;
 		goto out;
 	}
 	int fi = m->idx32 ? sc_h5ad_fast_read(o->indices, H5AD_DEST_I32, m->indices, (size_t)base, nnz) : 1;
@@ -580,12 +597,13 @@ static int dense_to_csr(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned fla
 	size_t nc = m->info.cols, bs = dense_block_rows(nc);
 	memset(o, 0, sizeof(*o));
 	o->cols = nc;
-	o->indptr = sc_h5ad_try_alloc(r1 - r0 + 1, sizeof(int64_t));
-	double *buf = sc_h5ad_try_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double));
+	double *buf = NULL;
 	builder b = { o, 0 };
 	int rc = 0;
-	if (!o->indptr || !buf) {
-		rc = sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+	if (!(o->indptr = sc_h5ad_alloc(r1 - r0 + 1, sizeof(int64_t), m->h, m->path, "row offsets", err)) ||
+	    !(buf = sc_h5ad_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double), m->h, m->path,
+				  "values of a block of rows", err))) {
+		rc = err->code;
 		goto out;
 	}
 	for (size_t r = r0; r < r1; r += bs) {
@@ -628,9 +646,9 @@ static int csc_rows(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned flags, 
 	double *vv = NULL;
 	size_t n = 0, cap = 0;
 	/* Read column blocks of about H5AD_CHUNK entries through sparse_block. */
-	int64_t *ptr = sc_h5ad_try_alloc(ncol + 1, sizeof(int64_t));
+	int64_t *ptr = sc_h5ad_alloc(ncol + 1, sizeof(int64_t), m->h, m->path, "column offsets", err);
 	if (!ptr)
-		return sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+		return err->code;
 	if (sc_h5ad_read_slab(ptr, H5T_NATIVE_INT64, m->indptr, 0, ncol + 1) < 0) {
 		free(ptr);
 		return sc_h5ad_fail_h5(err, m->h, m->path, "cannot read indptr");
@@ -675,11 +693,10 @@ static int csc_rows(sc_csr *o, matsrc *m, size_t r0, size_t r1, unsigned flags, 
 	if (!rc) {
 		o->rows = nr;
 		o->cols = ncol;
-		o->indptr = sc_h5ad_try_alloc(nr + 1, sizeof(int64_t));
-		o->indices = sc_h5ad_try_alloc(n, sizeof(int32_t));
-		o->data = sc_h5ad_try_alloc(n, sizeof(double));
-		if (!o->indptr || !o->indices || !o->data) {
-			rc = sc_h5ad_fail(err, m->h, SC_ERR, m->path, "out of memory");
+		if (!(o->indptr = sc_h5ad_alloc(nr + 1, sizeof(int64_t), m->h, m->path, "row offsets", err)) ||
+		    !(o->indices = sc_h5ad_alloc(n, sizeof(int32_t), m->h, m->path, "indices", err)) ||
+		    !(o->data = sc_h5ad_alloc(n, sizeof(double), m->h, m->path, "stored values", err))) {
+			rc = err->code;
 		} else {
 			for (size_t k = 0; k < n; k++)
 				o->indptr[ri[k] + 1]++;
@@ -757,9 +774,10 @@ int sc_h5ad_read_dense_rows(sc_dmat *out, sc_h5ad *h, const char *path, size_t r
 		rc = sc_h5ad_fail(err, h, SC_EINVAL, path, "%zu x %zu is too large for a dense matrix", nr, nc);
 		goto out;
 	}
-	out->v = sc_h5ad_try_alloc(nr * nc, sizeof(double));
-	if (!out->v) {
-		rc = sc_h5ad_fail(err, h, SC_ERR, path, "out of memory for a %zu x %zu dense matrix", nr, nc);
+	char what[80];
+	snprintf(what, sizeof(what), "%zu x %zu values", nr, nc);
+	if (!(out->v = sc_h5ad_alloc(nr * nc, sizeof(double), h, path, what, err))) {
+		rc = err->code;
 		goto out;
 	}
 	out->rows = nr;
@@ -822,9 +840,10 @@ int sc_h5ad_matrix_checksum(sc_h5ad_checksum *out, sc_h5ad *h, const char *path,
 		return rc;
 	if (m.info.storage == SC_H5AD_DENSE) {
 		size_t nc = m.info.cols, bs = dense_block_rows(nc);
-		double *buf = sc_h5ad_try_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double));
+		double *buf = sc_h5ad_alloc(sc_mulsz(bs, nc ? nc : 1), sizeof(double), h, path,
+					    "values of a block of rows", err);
 		if (!buf)
-			rc = sc_h5ad_fail(err, h, SC_ERR, path, "out of memory");
+			rc = err->code;
 		for (size_t r = 0; buf && r < m.info.rows && !rc; r += bs) {
 			size_t e = r + bs < m.info.rows ? r + bs : m.info.rows;
 			if (dense_rows(buf, &m, r, e) < 0)

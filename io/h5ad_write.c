@@ -11,11 +11,12 @@
  * million cells is appended in row blocks to extendable chunked datasets,
  * so memory is one block whatever the file size.
  *
- * Files are written under a temporary name in the destination directory and
- * renamed into place on close, so a crash never leaves a half-written file
- * under the final name. Editing (adding an obsm key or an obs column) either
- * works on a copy (the safe way: store objects are immutable and readers may
- * hold the original) or, without copy_from, in place.
+ * Every file is written under a temporary name in the destination
+ * directory, fsynced, renamed into place on close and the directory fsynced
+ * (git's loose objects): a crash never leaves a half-written file under the
+ * final name. Editing (adding an obsm key or an obs column) works on a copy
+ * too, of copy_from or of the file itself, so a reader holding the original
+ * never sees a half-edited file.
  */
 #include "h5ad_impl.h"
 #include "util/fs.h"
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +63,16 @@ struct sc_h5ad_writer {
 	char *spath;
 	size_t srows, scols;
 	int64_t snnz;
+	/* A dataset failed to close: libhdf5 writes a small dataset's cached
+	 * data there, and drops it when that write fails. */
+	int close_failed;
 };
+
+static void close_dataset(sc_h5ad_writer *w, hid_t d)
+{
+	if (H5Dclose(d) < 0)
+		w->close_failed = 1;
+}
 
 static int wfail(sc_err *err, sc_h5ad_writer *w, int code, const char *elem, const char *fmt, ...)
 	SC_PRINTF(5, 6);
@@ -218,7 +229,7 @@ static int write_ds(sc_h5ad_writer *w, hid_t loc, const char *name, hid_t ftype,
 	if (r >= 0 && d >= 0 && enc)
 		r = attr_enc(w, d, enc, "0.2.0");
 	if (d >= 0)
-		H5Dclose(d);
+		close_dataset(w, d);
 	H5Pclose(dcpl);
 	H5Sclose(sp);
 	return r < 0 ? -1 : 0;
@@ -280,9 +291,34 @@ static sc_h5ad_writer *writer_new(const char *path)
 	return w;
 }
 
+/* A name beside path that no other writer uses: the process id tells
+ * processes apart, the counter the writers of one process (created with
+ * H5F_ACC_EXCL, so a leftover of a crashed process is never reused). */
 static char *temp_name(const char *path)
 {
-	return sc_xasprintf("%s.tmp-%ld", path, (long)getpid());
+	static atomic_ulong serial;
+	return sc_xasprintf("%s.tmp-%ld-%lu", path, (long)getpid(),
+			    (unsigned long)atomic_fetch_add(&serial, 1));
+}
+
+/* Make the finished temporary file durable, then give it its name. */
+static int publish(const char *tmp, const char *path, sc_err *err)
+{
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sc_errsys(err, errno, "cannot reopen '%s'", tmp);
+	if (fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		return sc_errsys(err, e, "cannot write '%s'", path);
+	}
+	close(fd);
+	if (rename(tmp, path) != 0)
+		return sc_errsys(err, errno, "cannot rename '%s' to '%s'", tmp, path);
+	char *dir = sc_path_dirname(path);
+	int rc = sc_fsync_dir(dir, err);
+	free(dir);
+	return rc;
 }
 
 int sc_h5ad_create(sc_h5ad_writer **out, const char *path, sc_err *err)
@@ -292,7 +328,7 @@ int sc_h5ad_create(sc_h5ad_writer **out, const char *path, sc_err *err)
 	w->tmp = temp_name(path);
 	hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
 	H5Pset_obj_track_times(fcpl, 0);
-	w->h.f = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+	w->h.f = H5Fcreate(w->tmp, H5F_ACC_EXCL, fcpl, H5P_DEFAULT);
 	H5Pclose(fcpl);
 	if (w->h.f < 0) {
 		int rc = sc_h5ad_fail_h5(err, &w->h, NULL, "cannot create '%s'", path);
@@ -308,12 +344,12 @@ int sc_h5ad_create(sc_h5ad_writer **out, const char *path, sc_err *err)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to, sc_h5ad_writer *w, sc_err *err)
+static int copy_file(const char *from, const char *to, sc_err *err)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return sc_errsys(err, errno, "cannot open '%s'", from);
-	int o = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int o = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (o < 0) {
 		close(in);
 		return sc_errsys(err, errno, "cannot create '%s'", to);
@@ -337,7 +373,6 @@ static int copy_file(const char *from, const char *to, sc_h5ad_writer *w, sc_err
 	close(in);
 	if (close(o) < 0 && !rc)
 		rc = sc_errsys(err, errno, "cannot write '%s'", to);
-	(void)w;
 	return rc;
 }
 
@@ -367,13 +402,10 @@ int sc_h5ad_edit(sc_h5ad_writer **out, const char *path, const char *copy_from, 
 	*out = NULL;
 	sc_h5ad_writer *w = writer_new(path);
 	int rc = 0;
-	const char *target = path;
-	if (copy_from) {
-		w->tmp = temp_name(path);
-		if ((rc = copy_file(copy_from, w->tmp, w, err)))
-			goto out;
-		target = w->tmp;
-	}
+	w->tmp = temp_name(path);
+	if ((rc = copy_file(copy_from ? copy_from : path, w->tmp, err)))
+		goto out;
+	const char *target = w->tmp;
 	if (H5Fis_hdf5(target) <= 0) {
 		rc = wfail(err, w, SC_EINVAL, NULL, "not an HDF5 file");
 		goto out;
@@ -461,20 +493,18 @@ int sc_h5ad_writer_close(sc_h5ad_writer *w, sc_err *err)
 		}
 		H5Gclose(g);
 	}
-	if (H5Fflush(w->h.f, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(w->h.f) < 0) {
+	if (w->close_failed || H5Fflush(w->h.f, H5F_SCOPE_GLOBAL) < 0 || H5Fclose(w->h.f) < 0) {
+		if (w->close_failed)
+			H5Fclose(w->h.f);
 		w->h.f = -1;
 		rc = wfail(err, w, SC_EIO, NULL, "cannot write the file");
 		goto out;
 	}
 	w->h.f = -1;
-	if (w->tmp) {
-		if (rename(w->tmp, w->path) != 0) {
-			rc = sc_errsys(err, errno, "cannot rename '%s' to '%s'", w->tmp, w->path);
-			goto out;
-		}
-		free(w->tmp);
-		w->tmp = NULL;
-	}
+	if ((rc = publish(w->tmp, w->path, err)))
+		goto out;
+	free(w->tmp);
+	w->tmp = NULL;
 	w->closed = 1;
 out:
 	sc_h5ad_writer_free(w);
@@ -805,9 +835,9 @@ int sc_h5ad_csr_end(sc_h5ad_writer *w, sc_err *err)
 	if (a >= 0)
 		H5Aclose(a);
 	H5Sclose(sp);
-	H5Dclose(w->sdata);
-	H5Dclose(w->sind);
-	H5Dclose(w->sptr);
+	close_dataset(w, w->sdata);
+	close_dataset(w, w->sind);
+	close_dataset(w, w->sptr);
 	H5Gclose(w->sg);
 	w->sg = w->sdata = w->sind = w->sptr = -1;
 	record_matrix(w, w->spath, w->srows, w->scols);
@@ -845,7 +875,7 @@ static int uns_scalar(sc_h5ad_writer *w, const char *key, hid_t ftype, hid_t mty
 		if (d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0 || attr_enc(w, d, enc, "0.2.0"))
 			rc = wfail(err, w, SC_EIO, path, "cannot write");
 		if (d >= 0)
-			H5Dclose(d);
+			close_dataset(w, d);
 		H5Sclose(sp);
 	}
 	if (g >= 0)

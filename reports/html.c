@@ -7,6 +7,8 @@
 #include "html.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char css[] =
 	":root{--fg:#1d1d1f;--muted:#6b6b70;--line:#d8d8de;--bg:#fff;--good:#137333;"
@@ -47,6 +49,9 @@ static const char css[] =
 	"background:#ececf0;vertical-align:middle;margin-right:5px}.sb{display:block;height:100%}"
 	".c1{background:#27784a}.c2{background:#2654a6}.c3{background:#6a3d9a}"
 	"th.g1{background:#e3efe6}th.g2{background:#e4eaf5}th.g3{background:#ece6f3}"
+	".figs{display:flex;flex-wrap:wrap;gap:1em}.fig{margin:0;max-width:100%}"
+	".fig img{max-width:100%;height:auto;border:1px solid var(--line,#ddd)}"
+	".fig figcaption{font-size:.85em;color:var(--muted)}"
 	"td.diag{font-weight:700}.heat td .muted{color:inherit;opacity:.7}"
 	"table.heat td,.track,.sb,td.best,th{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
 	"@media print{.scroll{overflow:visible}h2{break-before:auto}details{display:block}"
@@ -73,6 +78,17 @@ void sc_html_end(sc_buf *b)
 void sc_html_text(sc_buf *b, const char *s)
 {
 	sc_buf_html(b, s ? s : "");
+}
+
+void sc_html_text_n(sc_buf *b, const char *s, size_t n)
+{
+	s = s ? s : "";
+	size_t len = strnlen(s, n);
+	char *head = sc_xmalloc(len + 1);
+	memcpy(head, s, len);
+	head[len] = 0;
+	sc_buf_html(b, head);
+	free(head);
 }
 
 void sc_html_num(sc_buf *b, double v, int digits)

@@ -42,8 +42,8 @@ int sc_report_write(sc_store *s, const char *const *refs, size_t n, const char *
 	if ((rc = put(dir, "index.html", &b, index, err)))
 		goto out;
 	for (size_t i = 0; i < m->np; i++) {
-		sc_report_task_page(m, i, s, &b);
-		if ((rc = put(dir, m->p[i].file, &b, pages, err)))
+		if ((rc = sc_report_task_page(m, i, s, &b, err)) ||
+		    (rc = put(dir, m->p[i].file, &b, pages, err)))
 			goto out;
 	}
 	sc_report_csv_long(m, &b);

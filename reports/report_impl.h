@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include "store/store.h"
 #include "tasks/scib/aggregate.h"
+#include "tasks/task.h"
 #include "util/buf.h"
 
 typedef enum {
@@ -67,7 +68,8 @@ typedef struct sc_report_method {
 
 typedef struct sc_report_table {
 	char *task, *dataset;
-	sc_report_kind kind;
+	const sc_task *desc;  /* the task that ran it (NULL: unknown) */
+	sc_report_kind kind;  /* the tasks with their own sections */
 	char **metric;        /* sorted bytewise */
 	int *hib;             /* higher is better, per metric */
 	size_t nk;
@@ -101,6 +103,8 @@ void sc_report_model_free(sc_report_model *m);
 /* ---- pieces with their own tests ---------------------------------------- */
 
 const char *sc_report_kind_name(sc_report_kind k);
+/* The name of the task of t ("other" when unknown). */
+const char *sc_report_task_kind(const sc_report_table *t);
 /* The metric ranks use: accuracy, accuracy_mean, overall, bio; NULL for other kinds. */
 const char *sc_report_primary_metric(sc_report_kind k);
 /* Mean and sample standard deviation (ddof 1) of the finite values among
@@ -135,16 +139,24 @@ void sc_report_csv_wide(const sc_report_model *m, sc_buf *out);
 /* gen: "" or the generation time (UTC) to print. */
 void sc_report_index_page(const sc_report_model *m, const char *gen, sc_buf *out);
 /* The page of m->p[page]; reads step outputs (confusion, per-class and
- * per-label tables) through the store. A missing or unreadable output is
- * shown as such on the page, never an error. */
-void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *out);
+ * per-label tables) through the store. A missing output or one that is not
+ * a table is shown as such on the page; an output that cannot be read (I/O
+ * error, no memory) is an error, with the page left incomplete. */
+int sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *out,
+			sc_err *err) __attribute__((warn_unused_result));
 
 /* Task-specific sections of a task page (report_sections.c). */
 void sc_report_section_scib(sc_buf *b, const sc_report_table *t);
+/* The first error reading an output that is there goes into *fatal (see
+ * sc_report_task_page); fatal->code is 0 when there was none. */
 void sc_report_section_labels(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-			      sc_store *s);
+			      sc_store *s, sc_err *fatal);
 void sc_report_section_annotation(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-				  sc_store *s);
+				  sc_store *s, sc_err *fatal);
+/* Any task: the SVG figures (outputs named *.svg) that a method's first
+ * evaluation and the steps upstream of it wrote (report_figures.c). */
+void sc_report_section_figures(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
+			       sc_store *s, sc_err *fatal);
 
 /* Provenance (report_prov.c). used: step key -> {source index: true}, the
  * steps a page shows, filled by sc_report_provenance. */
@@ -155,6 +167,9 @@ void sc_report_steps_appendix(sc_buf *b, const sc_report_model *m, const json_t 
  * several writers of the same bytes, the one with the consumer's method
  * and seed, else the first. NULL when no step of x wrote it. */
 const char *sc_report_producer(const sc_report_src *x, const char *hex, const json_t *consumer);
+/* The steps of source x upstream of step key, transitively, added to out
+ * (key -> true; key itself is not added). */
+void sc_report_ancestors(const sc_report_src *x, const char *key, json_t *out);
 /* A link to a step's record on this page (page NULL) or another. */
 void sc_report_step_link(sc_buf *b, const char *key, const char *page);
 /* A link to a source's row on the index. */

@@ -33,6 +33,11 @@ const char *sc_report_kind_name(sc_report_kind k)
 	}
 }
 
+const char *sc_report_task_kind(const sc_report_table *t)
+{
+	return t->desc ? t->desc->name : "other";
+}
+
 /* The task's descriptor (tasks/task.h) names its primary metric. */
 const char *sc_report_primary_metric(sc_report_kind k)
 {
@@ -419,6 +424,7 @@ static void finish_table(sc_report_model *m, sc_report_table *t, json_t *metrics
 	}
 	free(col);
 	const sc_task *task = t->nm && t->m[0].nu ? task_of(m, &t->m[0].u[0]) : NULL;
+	t->desc = task;
 	t->kind = kind_of_task(task);
 	/* Directions and the primary metric as the task declared them when its
 	 * steps ran (recorded with the metrics); for rows recorded without a

@@ -111,9 +111,11 @@ static void source_row(sc_buf *b, const sc_report_model *m, size_t si)
 	sc_buf_puts(b, "</td><td>");
 	sc_html_text(b, x->run ? sc_json_str(in, "status", "") : "result");
 	sc_buf_puts(b, "</td><td>");
-	if (x->result[0])
-		sc_buf_printf(b, "<code class=\"hash\">%s</code>", x->result);
-	else
+	if (x->result[0]) {
+		sc_buf_puts(b, "<code class=\"hash\">");
+		sc_html_text(b, x->result);
+		sc_buf_puts(b, "</code>");
+	} else
 		sc_buf_puts(b, "<span class=\"bad\">none</span>");
 	sc_buf_puts(b, "</td><td>");
 	sc_html_text(b, sc_json_str(in, "started", ""));
@@ -126,7 +128,7 @@ static void source_row(sc_buf *b, const sc_report_model *m, size_t si)
 	sc_buf_puts(b, "</td><td>");
 	if (json_is_string(json_object_get(prov, "commit"))) {
 		sc_buf_puts(b, "<code>");
-		sc_buf_printf(b, "%.12s", sc_json_str(prov, "commit", ""));
+		sc_html_text_n(b, sc_json_str(prov, "commit", ""), 12);
 		sc_buf_puts(b, "</code>");
 		if (json_is_string(json_object_get(prov, "branch"))) {
 			sc_buf_puts(b, " ");
@@ -373,7 +375,7 @@ void sc_report_index_page(const sc_report_model *m, const char *gen, sc_buf *b)
 			sc_buf_puts(b, "\">");
 			sc_html_text(b, t->task);
 			sc_buf_puts(b, "</a></td><td>");
-			sc_html_text(b, sc_report_kind_name(t->kind));
+			sc_html_text(b, sc_report_task_kind(t));
 			sc_buf_puts(b, "</td><td><a href=\"");
 			sc_html_text(b, m->p[t->page].file);
 			sc_buf_printf(b, "#d%zu\">", t->index);
@@ -478,8 +480,10 @@ static void charts(sc_buf *b, const sc_report_table *t)
 	sc_buf_puts(b, "</div>\n");
 }
 
-void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *b)
+int sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_buf *b,
+			sc_err *err)
 {
+	sc_err fatal = { 0, "" };
 	const sc_report_page *p = &m->p[page];
 	char *title = sc_xasprintf("sceval report: %s", p->task);
 	sc_html_begin(b, title);
@@ -503,7 +507,7 @@ void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_
 		sc_buf_printf(b, "<section id=\"d%zu\">\n<h2>", t->index);
 		sc_html_text(b, t->dataset);
 		sc_buf_puts(b, " <span class=\"tag\">");
-		sc_html_text(b, sc_report_kind_name(t->kind));
+		sc_html_text(b, sc_report_task_kind(t));
 		sc_buf_printf(b, "</span></h2>\n<p>%zu method%s, %zu evaluation%s; seeds: ", t->nm,
 			      t->nm == 1 ? "" : "s", evaluations(t), evaluations(t) == 1 ? "" : "s");
 		seeds_text(b, t);
@@ -517,14 +521,18 @@ void sc_report_task_page(const sc_report_model *m, size_t page, sc_store *s, sc_
 		charts(b, t);
 		if (t->kind == SC_RK_BATCH || t->kind == SC_RK_MULTIOMICS) {
 			sc_report_section_scib(b, t);
-			sc_report_section_labels(b, m, t, s);
+			sc_report_section_labels(b, m, t, s, &fatal);
 		} else if (t->kind == SC_RK_ANNOTATION) {
-			sc_report_section_annotation(b, m, t, s);
+			sc_report_section_annotation(b, m, t, s, &fatal);
 		}
+		sc_report_section_figures(b, m, t, s, &fatal);
 		sc_report_provenance(b, m, t, used);
 		sc_buf_puts(b, "</section>\n");
 	}
 	sc_report_steps_appendix(b, m, used);
 	json_decref(used);
 	sc_html_end(b);
+	if (fatal.code)
+		return sc_errf(err, fatal.code, "%s", fatal.msg);
+	return 0;
 }

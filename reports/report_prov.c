@@ -24,7 +24,7 @@ void sc_report_step_link(sc_buf *b, const char *key, const char *page)
 	sc_buf_puts(b, "#s-");
 	sc_html_text(b, key);
 	sc_buf_puts(b, "\"><code>");
-	sc_buf_printf(b, "%.12s", key);
+	sc_html_text_n(b, key, 12);
 	sc_buf_puts(b, "</code></a>");
 }
 
@@ -58,7 +58,9 @@ static void shell_word(sc_buf *b, const char *a)
 void sc_report_reproduce(sc_buf *b, const sc_report_src *x)
 {
 	if (x->result[0]) {
-		sc_buf_printf(b, "<code>sceval reproduce %s</code>", x->result);
+		sc_buf_puts(b, "<code>sceval reproduce ");
+		sc_html_text(b, x->result);
+		sc_buf_puts(b, "</code>");
 		return;
 	}
 	sc_buf_puts(b, "<span class=\"muted\">no result (not every step succeeded); run again:</span> "
@@ -99,7 +101,7 @@ const char *sc_report_producer(const sc_report_src *x, const char *hex, const js
 	return json_string_value(json_array_get(l, 0));
 }
 
-static void ancestors(const sc_report_src *x, const char *key, json_t *out)
+void sc_report_ancestors(const sc_report_src *x, const char *key, json_t *out)
 {
 	json_t *queue = json_array();
 	json_array_append_new(queue, json_string(key));
@@ -159,7 +161,7 @@ void sc_report_provenance(sc_buf *b, const sc_report_model *m, const sc_report_t
 			sc_report_step_link(b, un->step, NULL);
 			sc_buf_puts(b, "</td><td>");
 			json_t *anc = json_object();
-			ancestors(&m->s[un->src[0]], un->step, anc);
+			sc_report_ancestors(&m->s[un->src[0]], un->step, anc);
 			size_t n = 0;
 			const char *key;
 			json_t *v;

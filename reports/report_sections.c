@@ -18,9 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An evaluation's output table, or an error naming what is missing. */
+/* An evaluation's output table, or an error naming what is missing. An
+ * object that is there but cannot be read (an I/O error, no memory) is not a
+ * fact about the runs that the page could show: it also goes into *fatal
+ * (the first one only), and the report fails rather than print the error. */
 static int read_output(sc_store *s, const sc_report_model *m, const sc_report_unit *u,
-		       const char *role, sc_csv *out, sc_err *err)
+		       const char *role, sc_csv *out, sc_err *err, sc_err *fatal)
 {
 	const json_t *st = json_object_get(m->s[u->src[0]].steps, u->step);
 	const char *id = sc_json_str(json_object_get(st, "outputs"), role, NULL);
@@ -30,6 +33,8 @@ static int read_output(sc_store *s, const sc_report_model *m, const sc_report_un
 	sc_buf b = SC_BUF_INIT;
 	sc_buf_init(&b);
 	int rc = sc_store_read(s, &oid, &b, err);
+	if (rc && rc != SC_ENOTFOUND && !fatal->code)
+		*fatal = *err;
 	if (!rc)
 		rc = sc_csv_parse(out, b.s, b.len, role, err);
 	sc_buf_free(&b);
@@ -199,7 +204,7 @@ void sc_report_section_scib(sc_buf *b, const sc_report_table *t)
 }
 
 void sc_report_section_labels(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-			      sc_store *s)
+			      sc_store *s, sc_err *fatal)
 {
 	sc_buf_puts(b, "<h3>Per-label breakdown</h3>\n");
 	/* label -> {"cells": n, "<method>\x1f<col>": [sum, count]} pooled over seeds */
@@ -210,7 +215,7 @@ void sc_report_section_labels(sc_buf *b, const sc_report_model *m, const sc_repo
 		for (size_t u = 0; u < t->m[i].nu; u++) {
 			sc_csv c;
 			sc_err e2;
-			if (read_output(s, m, &t->m[i].u[u], "labels.csv", &c, &e2)) {
+			if (read_output(s, m, &t->m[i].u[u], "labels.csv", &c, &e2, fatal)) {
 				if (!bad++)
 					e = e2;
 				continue;
@@ -328,7 +333,7 @@ typedef struct pooled {
 } pooled;
 
 void sc_report_section_annotation(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
-				  sc_store *s)
+				  sc_store *s, sc_err *fatal)
 {
 	json_t *classes = json_object();
 	size_t nm = t->nm;
@@ -342,8 +347,8 @@ void sc_report_section_annotation(sc_buf *b, const sc_report_model *m, const sc_
 		rep[i] = sc_xcalloc(me->nu + 1, sizeof(sc_csv));
 		for (size_t u = 0; u < me->nu; u++) {
 			sc_err e2;
-			if (read_output(s, m, &me->u[u], "confusion.csv", &conf[i][u], &e2) ||
-			    read_output(s, m, &me->u[u], "report.csv", &rep[i][u], &e2)) {
+			if (read_output(s, m, &me->u[u], "confusion.csv", &conf[i][u], &e2, fatal) ||
+			    read_output(s, m, &me->u[u], "report.csv", &rep[i][u], &e2, fatal)) {
 				sc_csv_free(&conf[i][u]);
 				if (!bad++)
 					e = e2;

@@ -194,41 +194,6 @@ void sc_compare_files(sc_cmp *out, const char *a, const char *b, const char *nam
 
 /* ---- .npy ---------------------------------------------------------------- */
 
-/* The dtype kind ('f', 'i', 'u', ...) and whether the shape fits the file,
- * checked before sc_npy_read allocates what the header claims. */
-static int npy_check(char *kind, const char *path, char *msg, size_t n)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char hdr[4096];
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(msg, n, "cannot read: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	ssize_t r = sc_read_full(fd, hdr, sizeof(hdr) - 1);
-	close(fd);
-	hdr[r > 0 ? r : 0] = 0;
-	const char *d = r > 10 ? strstr(hdr + 10, "'descr':") : NULL;
-	const char *s = r > 10 ? strstr(hdr + 10, "'shape':") : NULL;
-	char descr[16];
-	unsigned long long rows, cols;
-	if (!d || !s || sscanf(d + 8, " '%15[^']'", descr) != 1 || strlen(descr) < 3 ||
-	    sscanf(s + 8, " (%llu, %llu)", &rows, &cols) != 2) {
-		snprintf(msg, n, "unreadable .npy header");
-		return -1;
-	}
-	unsigned long long es = strtoull(descr + 2, NULL, 10);
-	if (!es || (cols && rows > (unsigned long long)st.st_size / cols / es)) {
-		snprintf(msg, n, "the header claims %llu x %llu values of %s, more than the file holds",
-			 rows, cols, descr);
-		return -1;
-	}
-	*kind = descr[1];
-	return 0;
-}
-
 static void npy_where(void *ctx, size_t i, char *buf, size_t n)
 {
 	const sc_dmat *m = ctx;
@@ -238,20 +203,18 @@ static void npy_where(void *ctx, size_t i, char *buf, size_t n)
 void sc_compare_npy(sc_cmp *out, const char *a, const char *b, double tol)
 {
 	sc_cmp_reset(out, "npy");
-	char ka, kb, msg[256];
+	char msg[256];
+	sc_npy_info ia, ib;
 	sc_dmat x = { 0 }, y = { 0 };
 	sc_err e;
 	for (int side = 0; side < 2; side++) {
 		const char *what = side ? "reproduced" : "recorded";
-		if (npy_check(side ? &kb : &ka, side ? b : a, msg, sizeof(msg))) {
-			sc_cmp_differ(out, "%s file: %s", what, msg);
-			goto out;
-		}
-		if (sc_npy_read(side ? &y : &x, side ? b : a, &e)) {
+		if (sc_npy_load(side ? &y : &x, side ? &ib : &ia, side ? b : a, &e)) {
 			sc_cmp_differ(out, "%s file: %s", what, e.msg);
 			goto out;
 		}
 	}
+	char ka = ia.kind, kb = ib.kind;
 	if (x.rows != y.rows || x.cols != y.cols) {
 		sc_cmp_differ(out, "shape %zux%zu vs %zux%zu", x.rows, x.cols, y.rows, y.cols);
 		goto out;

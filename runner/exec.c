@@ -318,7 +318,15 @@ static void run_builtin_child(sc_plan_step *st, const sc_step_kind *k, char **pa
 	json_t *res = json_pack("{s:b, s:s, s:o, s:o}", "ok", rc == 0, "error", rc ? e.msg : "",
 				"metrics", c.metrics, "notes", c.notes);
 	char *rp = sc_path_join(st->scratch, "result.json");
-	int w = json_dump_file(res, rp, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	/* Our own checked write, not json_dump_file: jansson can drop a failed
+	 * fwrite, and a step whose result is lost must say why (the runner
+	 * quotes the end of stderr). */
+	char *text = json_dumps(res, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	sc_err we;
+	int w = text ? sc_write_file_atomic(rp, text, strlen(text), 0644, &we) : -1;
+	if (w)
+		fprintf(stderr, "sceval: %s\n", text ? we.msg : "cannot write the result: out of memory");
+	free(text);
 	fflush(stdout);
 	fflush(stderr);
 	_exit(rc == 0 && w == 0 ? 0 : 1);
@@ -568,8 +576,8 @@ static void collect(exec_ctx *x, sc_plan_step *st, int status, const struct rusa
 	if (st->timed_out) {
 		set_error(st, "timed out after %gs (killed)", st->timeout);
 	} else if (WIFSIGNALED(status)) {
-		set_error(st, "%s killed by signal %d%s%s", external ? "command" : "step",
-			  WTERMSIG(status), tail ? ": " : "", tail ? tail : "");
+		set_error(st, "%s killed by signal %d (%s)%s%s", external ? "command" : "step",
+			  WTERMSIG(status), strsignal(WTERMSIG(status)), tail ? ": " : "", tail ? tail : "");
 	} else if (external) {
 		const char *oname = sc_json_str(st->params, "output", "");
 		char *op = sc_xasprintf("%s/out/%s", st->scratch, oname);

@@ -92,5 +92,15 @@ void sc_method_list_free(sc_method_list *l);
 /* The external step of a method for a dataset (NULL: the task's) and seed. */
 int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
 		     const char *dataset, int64_t seed, size_t *out) SC_WUR;
+/* The same with other steps' outputs as further inputs, which the
+ * command names as {input:ROLE} (e.g. a split the model must follow). */
+typedef struct sc_plan_step_input {
+	const char *role;
+	size_t from;        /* the step */
+	const char *output; /* its output file */
+} sc_plan_step_input;
+int sc_plan_external_with(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
+			  const char *dataset, int64_t seed, const sc_plan_step_input *extra,
+			  size_t n_extra, size_t *out) SC_WUR;
 
 #endif

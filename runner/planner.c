@@ -4,6 +4,7 @@
  * through the table of tasks (tasks/tasks.c).
  */
 #include "planner.h"
+#include "io/h5ad.h"
 #include "runner/plan_tasks.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -42,10 +43,16 @@ static int resolve_datasets(sc_plan_ctx *x)
 		const sc_spec_dataset *d = &sp->datasets[i];
 		sc_err e;
 		int rc = 0;
+		/* The checks below open .h5ad files in this process: a file that
+		 * crashes or hangs libhdf5 is refused first, before it is stored. */
 		if (d->ref) {
 			rc = sc_store_resolve(x->s, d->ref, &x->data_oid[i], &e);
 			if (!rc)
 				x->data_path[i] = sc_store_object_path(x->s, &x->data_oid[i]);
+			if (!rc)
+				rc = sc_h5ad_probe(x->data_path[i], &e);
+		} else if ((rc = sc_h5ad_probe(d->path, &e))) {
+			/* said below */
 		} else if (x->dry) {
 			if (access(d->path, R_OK) < 0)
 				rc = sc_errsys(&e, errno, "cannot read '%s'", d->path);
@@ -432,6 +439,13 @@ static json_t *describe_interpreter_uncached(const char *argv0)
 int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
 		     const char *dataset, int64_t seed, size_t *out)
 {
+	return sc_plan_external_with(x, t, mi, dataset, seed, NULL, 0, out);
+}
+
+int sc_plan_external_with(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
+			  const char *dataset, int64_t seed, const sc_plan_step_input *extra,
+			  size_t n_extra, size_t *out)
+{
 	if (!dataset)
 		dataset = t->dataset;
 	const sc_spec_method *m = mi->spec;
@@ -460,6 +474,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 						ok = 1;
 			if (!strncmp(ph, "input:", 6) && sc_spec_find_dataset(x->spec, ph + 6))
 				ok = 1;
+			for (size_t q = 0; q < n_extra; q++)
+				if (!strncmp(ph, "input:", 6) && !strcmp(ph + 6, extra[q].role))
+					ok = 1;
 			if (!ok)
 				return sc_spec_errf(x->spec, m->node, x->err,
 						    "method '%s': unknown placeholder '{%s}' (use {input}, "
@@ -483,6 +500,9 @@ int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst
 	char *dname = sc_plan_ctx_dataset_file(x, dataset);
 	sc_plan_input_obj(x->plan, st, "data", d, dname);
 	free(dname);
+	for (size_t q = 0; q < n_extra; q++)
+		sc_plan_input_step(x->plan, st, extra[q].role, extra[q].from, extra[q].output,
+				   extra[q].output);
 	/* Other datasets named by {input:NAME}. */
 	json_array_foreach(m->command, i, a)
 	{

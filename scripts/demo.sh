@@ -30,3 +30,10 @@ echo
 echo "report: $D/report/index.html"
 echo "result: $result"
 echo "(reproduce it with: cd demo && ../sceval reproduce $result)"
+# The perturbation task on a simulated Perturb-seq file, as a run of its own.
+[ -f sim_perturb.h5ad ] || "$SCEVAL" simulate -q --perturb -o sim_perturb.h5ad --seed 42 >/dev/null
+"$SCEVAL" run --json "$top/examples/perturbation_demo.yaml" > run_perturb.json || {
+	cat run_perturb.json; echo "demo: the perturbation run failed (see above)" >&2; exit 1; }
+prun=$(sed -n 's/.*"run": \([0-9]*\).*/\1/p' run_perturb.json)
+"$SCEVAL" report "$prun" -o report-perturbation >/dev/null
+echo "perturbation report: $D/report-perturbation/index.html"

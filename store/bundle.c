@@ -10,8 +10,10 @@
 #include "store/catalog.h"
 #include "store/db.h"
 #include "util/buf.h"
+#include "util/fmt.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/limits.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define MANIFEST_NAME "sceval-bundle.json"
@@ -29,11 +32,13 @@
 
 /* ---- rows as JSON and back ------------------------------------------------ */
 
+/* NULL when memory ran out: SQLite then returns NULL for a column's name or
+ * text, which must not become a JSON null in a bundle. */
 static json_t *row_json(sqlite3_stmt *q)
 {
 	json_t *j = json_object();
 	int n = sqlite3_column_count(q);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; j && i < n; i++) {
 		const char *name = sqlite3_column_name(q, i);
 		json_t *v;
 		switch (sqlite3_column_type(q, i)) {
@@ -42,7 +47,10 @@ static json_t *row_json(sqlite3_stmt *q)
 		case SQLITE_NULL: v = json_null(); break;
 		default: v = json_string((const char *)sqlite3_column_text(q, i)); break;
 		}
-		json_object_set_new(j, name, v ? v : json_null());
+		if (!name || !v || json_object_set_new(j, name, v)) {
+			json_decref(j);
+			j = NULL;
+		}
 	}
 	return j;
 }
@@ -58,8 +66,13 @@ static int rows(sqlite3 *db, const char *sql, const char *param, json_t **out, s
 		sqlite3_bind_text(q, 1, param, -1, SQLITE_TRANSIENT);
 	json_t *arr = json_array();
 	int r;
-	while ((r = sc_db_row(db, q, err, "cannot read the records")) > 0)
-		json_array_append_new(arr, row_json(q));
+	while ((r = sc_db_row(db, q, err, "cannot read the records")) > 0) {
+		json_t *row = row_json(q);
+		if (!row || json_array_append_new(arr, row)) {
+			r = sc_errf(err, SC_ERR, "cannot read the records: out of memory");
+			break;
+		}
+	}
 	sqlite3_finalize(q);
 	if (r < 0) {
 		json_decref(arr);
@@ -179,9 +192,23 @@ static int collect_trees(sc_store *s, json_t *set, sc_err *err)
 	}
 }
 
+/* libarchive's message ("Write error") and, when there is one, the
+ * system's reason (thread-local: valid until the next call). */
+static const char *write_error(struct archive *a)
+{
+	static __thread char msg[256];
+	int e = archive_errno(a);
+	const char *s = archive_error_string(a);
+	snprintf(msg, sizeof(msg), "%s%s%s", s ? s : "failed", e > 0 ? ": " : "",
+		 e > 0 ? strerror(e) : "");
+	return msg;
+}
+
 static int write_entry(struct archive *a, const char *name, int64_t size, sc_err *err)
 {
 	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return sc_errf(err, SC_ERR, "cannot write the bundle: out of memory");
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_size(e, size);
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -190,7 +217,7 @@ static int write_entry(struct archive *a, const char *name, int64_t size, sc_err
 	int r = archive_write_header(a, e);
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK)
-		return sc_errf(err, SC_EIO, "cannot write the bundle: %s", archive_error_string(a));
+		return sc_errf(err, SC_EIO, "cannot write the bundle: %s", write_error(a));
 	return 0;
 }
 
@@ -349,16 +376,21 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 		goto out;
 	}
 	a = archive_write_new();
+	if (!a) {
+		rc = sc_errf(err, SC_ERR, "cannot write '%s': out of memory", path);
+		free(text);
+		goto out;
+	}
 	archive_write_set_format_pax_restricted(a);
 	if (archive_write_open_fd(a, fd_out) != ARCHIVE_OK) {
-		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
+		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, write_error(a));
 		free(text);
 		goto out;
 	}
 	size_t tl = strlen(text);
 	rc = write_entry(a, MANIFEST_NAME, (int64_t)tl, err);
 	if (!rc && archive_write_data(a, text, tl) != (la_ssize_t)tl)
-		rc = sc_errf(err, SC_EIO, "cannot write the bundle: %s", archive_error_string(a));
+		rc = sc_errf(err, SC_EIO, "cannot write the bundle: %s", write_error(a));
 	free(text);
 	char *buf = sc_xmalloc(1 << 20);
 	json_t *o;
@@ -393,7 +425,7 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 				break;
 			if (archive_write_data(a, buf, (size_t)r) != r) {
 				rc = sc_errf(err, SC_EIO, "cannot write the bundle: %s",
-					     archive_error_string(a));
+					     write_error(a));
 				break;
 			}
 		}
@@ -403,7 +435,7 @@ int sc_bundle_export(sc_store *s, const sc_oid *result, const char *path, int fo
 	}
 	free(buf);
 	if (archive_write_close(a) != ARCHIVE_OK && !rc)
-		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, archive_error_string(a));
+		rc = sc_errf(err, SC_EIO, "cannot write '%s': %s", path, write_error(a));
 	if (!rc) {
 		rc = sc_out_commit(fd_out, tmp, path, force, err);
 		fd_out = -1;
@@ -438,7 +470,38 @@ typedef struct import_ctx {
 	json_t *got;      /* id -> true */
 	char *stage;
 	sc_err *err;
+	uint64_t file_bytes; /* the bundle file's size */
+	int raw_tar;         /* no compression filter: entries are stored as they are */
+	uint64_t declared;   /* the manifest's objects, in bytes */
 } import_ctx;
+
+/* A bundle may not make the importer allocate, stage or decompress more
+ * than it can: a plain tar holds its entries verbatim, so no entry is
+ * larger than the file; whatever the compression, the objects the manifest
+ * declares (entries must match it) must fit on the store's disk. */
+static int entry_fits(import_ctx *x, int64_t size, const char *what)
+{
+	char a[32], b[32];
+	if (x->raw_tar && (uint64_t)size > x->file_bytes)
+		return sc_errf(x->err, SC_ECORRUPT,
+			       "'%s': rejected: %s declares %s, more than the whole bundle (%s)", x->path,
+			       what, sc_fmt_size((uint64_t)size, a), sc_fmt_size(x->file_bytes, b));
+	return 0;
+}
+
+static int declared_fits(import_ctx *x)
+{
+	struct statvfs vs;
+	char a[32], b[32];
+	if (statvfs(x->stage, &vs) != 0)
+		return 0; /* writing will say what is wrong */
+	uint64_t avail = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
+	if (x->declared > avail)
+		return sc_errf(x->err, SC_EIO,
+			       "'%s': its objects take %s, more than the %s free on the store's disk",
+			       x->path, sc_fmt_size(x->declared, a), sc_fmt_size(avail, b));
+	return 0;
+}
 
 static int bad(import_ctx *x, const char *fmt, const char *detail)
 {
@@ -462,6 +525,11 @@ static int read_manifest(import_ctx *x, struct archive *a, struct archive_entry 
 	int64_t size = archive_entry_size(e);
 	if (archive_entry_filetype(e) != AE_IFREG || size <= 0 || size > MAX_MANIFEST)
 		return bad(x, "the bundle manifest is not a regular file of sensible size", NULL);
+	int rc = entry_fits(x, size, "the manifest");
+	if (!rc && (rc = sc_mem_check(1, (uint64_t)size, "the bundle manifest's bytes", x->err)))
+		sc_errprefix(x->err, "'%s'", x->path);
+	if (rc)
+		return rc;
 	char *text = sc_xmalloc((size_t)size + 1);
 	la_ssize_t got = archive_read_data(a, text, (size_t)size);
 	if (got != size) {
@@ -487,6 +555,10 @@ static int read_manifest(import_ctx *x, struct archive *a, struct archive_entry 
 			return bad(x, "malformed object record in the manifest", NULL);
 		char hex[SC_OID_HEXLEN + 1];
 		sc_oid_hex(&id, hex);
+		json_int_t sz = json_integer_value(json_object_get(o, "size"));
+		if (sz < 0 || (uint64_t)sz > UINT64_MAX - x->declared)
+			return bad(x, "an object of impossible size in the manifest: ", hex);
+		x->declared += (uint64_t)sz;
 		json_object_set(x->expected, hex, json_object_get(o, "size"));
 	}
 	return 0;
@@ -501,6 +573,9 @@ static int stage_object(import_ctx *x, struct archive *a, struct archive_entry *
 		return bad(x, "an object appears twice: ", hex);
 	if (archive_entry_size(e) != json_integer_value(size))
 		return bad(x, "an object's size differs from the manifest: ", hex);
+	int rc0 = entry_fits(x, archive_entry_size(e), hex);
+	if (rc0)
+		return rc0;
 	char *p = sc_path_join(x->stage, hex);
 	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -738,16 +813,23 @@ int sc_bundle_import(sc_store *s, const char *path, sc_oid *result, sc_bundle_st
 		     sc_err *err)
 {
 	memset(st, 0, sizeof(*st));
-	import_ctx x = { s, path, NULL, NULL, json_object(), NULL, err };
+	import_ctx x = { .s = s, .path = path, .got = json_object(), .err = err };
 	x.stage = sc_xasprintf("%s/tmp/import-%ld", sc_store_root(s), (long)getpid());
 	struct archive *a = archive_read_new();
+	int rc = 0;
+	if (!a) {
+		rc = sc_errf(err, SC_ERR, "cannot read bundle '%s': out of memory", path);
+		goto out;
+	}
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	int rc = 0;
 	if (sc_mkdir_p(x.stage, 0700, err)) {
 		rc = SC_ERR;
 		goto out;
 	}
+	struct stat bst;
+	if (stat(path, &bst) == 0)
+		x.file_bytes = (uint64_t)bst.st_size;
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
 		rc = sc_errf(err, errno == ENOENT ? SC_ENOTFOUND : SC_EINVAL, "cannot read bundle '%s': %s",
 			     path, archive_error_string(a));
@@ -778,7 +860,9 @@ int sc_bundle_import(sc_store *s, const char *path, sc_oid *result, sc_bundle_st
 				rc = bad(&x, "the first entry must be " MANIFEST_NAME ", found ", name);
 				goto out;
 			}
-			if ((rc = read_manifest(&x, a, e)))
+			x.raw_tar = archive_filter_count(a) == 1 &&
+				    archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
+			if ((rc = read_manifest(&x, a, e)) || (rc = declared_fits(&x)))
 				goto out;
 			first = 0;
 			continue;

@@ -6,8 +6,13 @@
 #include "db.h"
 #include "store/catalog.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 
 int sc_db_err(sqlite3 *db, sc_err *err, const char *what)
@@ -133,13 +138,65 @@ fail:
 	return err ? err->code : SC_ERR;
 }
 
+/* SQLite's allocator, made to end the process when memory runs out, as
+ * sc_xmalloc does. SQLite itself recovers, but its callers here would not:
+ * a failed sqlite3_bind_text leaves the parameter NULL (a lookup then finds
+ * nothing, an insert stores less), a failed sqlite3_column_text reads as
+ * NULL. Stopping is the one answer that never records a wrong value. */
+static sqlite3_mem_methods sqlite_mem;
+
+static void *sqlite_malloc_or_die(int n)
+{
+	void *p = sqlite_mem.xMalloc(n);
+	if (!p && n > 0) {
+		fprintf(stderr, "sceval: out of memory allocating %d bytes for the catalog\n", n);
+		abort();
+	}
+	return p;
+}
+
+static void *sqlite_realloc_or_die(void *old, int n)
+{
+	void *p = sqlite_mem.xRealloc(old, n);
+	if (!p && n > 0) {
+		fprintf(stderr, "sceval: out of memory allocating %d bytes for the catalog\n", n);
+		abort();
+	}
+	return p;
+}
+
+static void sqlite_alloc_policy(void)
+{
+	sqlite3_mem_methods m;
+	if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &sqlite_mem) != SQLITE_OK)
+		return;
+	m = sqlite_mem;
+	m.xMalloc = sqlite_malloc_or_die;
+	m.xRealloc = sqlite_realloc_or_die;
+	/* Fails harmlessly (SQLITE_MISUSE) once SQLite is initialised. */
+	(void)sqlite3_config(SQLITE_CONFIG_MALLOC, &m);
+}
+
 int sc_catalog_open(sqlite3 **out, const char *path, int create, sc_err *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_alloc_policy);
 	sqlite3 *db = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		int rc = sc_errf(err, SC_EIO, "cannot open catalog '%s': %s", path,
 				 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	/* SQLite opens read-only when it cannot open for writing, and says
+	 * "attempt to write a readonly database" only at the first write. */
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+		int rc = sc_errf(err, SC_EIO, "cannot open catalog '%s' for writing: %s", path,
+				 fd < 0 ? strerror(errno) : "opened read-only");
+		if (fd >= 0)
+			close(fd);
 		sqlite3_close(db);
 		return rc;
 	}

@@ -42,9 +42,9 @@ int sc_classifier_fit_predict(sc_step_ctx *c, const char *method, const sc_dmat 
 		 * logistic regression (sklearn's LogisticRegression defaults). */
 		sc_logreg_opts o;
 		sc_logreg_opts_init(&o);
-		o.C = sc_step_num(c, "C", o.C);
-		o.max_iter = (int)sc_step_int(c, "max_iter", 1000);
-		o.tol = sc_step_num(c, "tol", o.tol);
+		o.C = sc_step_param(c, &sc_method_logreg, "C");
+		o.max_iter = (int)sc_step_param(c, &sc_method_logreg, "max_iter");
+		o.tol = sc_step_param(c, &sc_method_logreg, "tol");
 		if ((rc = sc_scaler_fit(&sc, &xtr, c->err)))
 			goto out;
 		sc_scaler_transform(&sc, &xtr);
@@ -60,7 +60,7 @@ int sc_classifier_fit_predict(sc_step_ctx *c, const char *method, const sc_dmat 
 	} else if (!strcmp(method, "knn")) {
 		/* sklearn's KNeighborsClassifier: uniform votes of the k nearest
 		 * training cells (Euclidean), ties to the smallest class. */
-		size_t k = (size_t)sc_step_int(c, "k", 5);
+		size_t k = (size_t)sc_step_param(c, &sc_method_knn, "k");
 		if (k < 1 || k > ntrain) {
 			rc = sc_errf(c->err, SC_EINVAL, "knn: k=%zu but %zu training cells", k, ntrain);
 			goto out;
@@ -77,13 +77,13 @@ int sc_classifier_fit_predict(sc_step_ctx *c, const char *method, const sc_dmat 
 		sc_nn_opts o;
 		sc_nn_opts_init(&o);
 		o.seed = (uint64_t)c->seed;
-		o.lr = sc_step_num(c, "lr", o.lr);
-		o.batch = (size_t)sc_step_int(c, "batch_size", (long long)o.batch);
-		o.max_epochs = (int)sc_step_int(c, "max_epochs", o.max_epochs);
-		o.patience = (int)sc_step_int(c, "patience", o.patience);
+		o.lr = sc_step_param(c, &sc_method_nn, "lr");
+		o.batch = (size_t)sc_step_param(c, &sc_method_nn, "batch_size");
+		o.max_epochs = (int)sc_step_param(c, &sc_method_nn, "max_epochs");
+		o.patience = (int)sc_step_param(c, &sc_method_nn, "patience");
 		/* Early stopping watches a stratified tenth of the training cells. */
 		if ((rc = sc_split_validation(&vs, ytr, all, ntrain,
-					      sc_step_num(c, "val_fraction", 0.1), (uint64_t)c->seed,
+					      sc_step_param(c, &sc_method_nn, "val_fraction"), (uint64_t)c->seed,
 					      c->err)))
 			goto out;
 		ya = sc_xmalloc((vs.ntrain ? vs.ntrain : 1) * sizeof(int32_t));

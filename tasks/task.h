@@ -73,12 +73,20 @@ typedef struct sc_method_desc {
 	const char *representation; /* annotation: what it trains on by default ("pca") */
 } sc_method_desc;
 
+/* What a metric needs of the evaluated result (sc_metric_desc.needs): a
+ * step that lacks it leaves the metric out or reports it undefined. */
+enum {
+	SC_METRIC_NEEDS_BATCHES = 1 << 0,   /* two batches or more to compare */
+	SC_METRIC_NEEDS_EMBEDDING = 1 << 1, /* coordinates, not only a graph */
+};
+
 typedef struct sc_metric_desc {
 	const char *name;
 	int higher_is_better;
 	const char *group; /* "classification", "bio", "batch", "score", "spread", ... */
 	int primary;       /* the task's ranking metric (one per task) */
 	const char *doc;
+	unsigned needs;    /* SC_METRIC_NEEDS_* */
 } sc_metric_desc;
 
 struct sc_plan_ctx;
@@ -103,6 +111,15 @@ const sc_task *sc_task_find(const char *name);
 const sc_task_option *sc_task_option_find(const sc_task *t, const char *name);
 const sc_method_desc *sc_task_method_find(const sc_task *t, const char *name);
 const sc_method_param *sc_method_param_find(const sc_method_desc *m, const char *name);
+/* The numeric default m's descriptor documents for a parameter (its .dflt
+ * parsed), NAN when it documents none or not a number ("the task's"). */
+double sc_method_param_default(const sc_method_desc *m, const char *name);
+/* A built-in method's numeric parameter as its step reads it: the step's
+ * value, else the default m's descriptor documents, so that each default
+ * is written once (t0515 runs every method with its defaults written out).
+ * Naming a parameter m does not declare with a numeric default is a
+ * programmer error. Counts come back as doubles: cast them. */
+double sc_step_param(const sc_step_ctx *c, const sc_method_desc *m, const char *name);
 const sc_metric_desc *sc_task_metric_find(const sc_task *t, const char *name);
 /* The task's primary metric's name, or NULL. */
 const char *sc_task_primary_metric(const sc_task *t);

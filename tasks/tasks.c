@@ -7,9 +7,16 @@
 #include "task.h"
 #include "tasks/annotation/annotation.h"
 #include "tasks/genefunc/genefunc.h"
+#include "tasks/imputation/imputation.h"
 #include "tasks/integration/integration.h"
+#include "tasks/perturbation/perturbation.h"
+#include "tasks/grn/grn.h"
+#include "tasks/simulation/simulation.h"
 
+#include <assert.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const sc_task *const sc_tasks[] = {
@@ -17,6 +24,10 @@ const sc_task *const sc_tasks[] = {
 	&sc_genefunc_task,
 	&sc_batch_task,
 	&sc_multiomics_task,
+	&sc_perturbation_task,
+	&sc_grn_task,
+	&sc_simulation_task,
+	&sc_imputation_task,
 	NULL,
 };
 
@@ -50,6 +61,23 @@ const sc_method_param *sc_method_param_find(const sc_method_desc *m, const char 
 		if (!strcmp(p->name, name))
 			return p;
 	return NULL;
+}
+
+double sc_method_param_default(const sc_method_desc *m, const char *name)
+{
+	const sc_method_param *p = sc_method_param_find(m, name);
+	if (!p || !p->dflt)
+		return NAN;
+	char *end;
+	double v = strtod(p->dflt, &end);
+	return end != p->dflt && *end == 0 ? v : NAN;
+}
+
+double sc_step_param(const sc_step_ctx *c, const sc_method_desc *m, const char *name)
+{
+	double d = sc_method_param_default(m, name);
+	assert(!isnan(d) && "the method's descriptor documents no numeric default");
+	return sc_step_num(c, name, d);
 }
 
 const sc_metric_desc *sc_task_metric_find(const sc_task *t, const char *name)

@@ -89,20 +89,6 @@ char *sc_buf_detach(sc_buf *b)
 	return s;
 }
 
-void sc_buf_html(sc_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sc_buf_puts(b, "&amp;"); break;
-		case '<': sc_buf_puts(b, "&lt;"); break;
-		case '>': sc_buf_puts(b, "&gt;"); break;
-		case '"': sc_buf_puts(b, "&quot;"); break;
-		case '\'': sc_buf_puts(b, "&#39;"); break;
-		default: sc_buf_putc(b, *s);
-		}
-	}
-}
-
 int sc_csv_formula(const char *s)
 {
 	const char *p = s;
@@ -158,16 +144,32 @@ static int utf8_seq(const unsigned char *p, unsigned *cp)
 	return n;
 }
 
-void sc_buf_term(sc_buf *b, const char *s)
+/* Append s with the characters that could act rather than show written as
+ * \xHH or \uHHHH (see sc_buf_term); keep_space lets tab, LF and CR through,
+ * html escapes & < > " ' as entities. */
+static void put_visible(sc_buf *b, const char *s, int keep_space, int html)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
 		unsigned cp;
 		int n;
-		if (*p < 0x20 || *p == 0x7f) {
+		if (keep_space && (*p == '\t' || *p == '\n' || *p == '\r')) {
+			sc_buf_putc(b, (char)*p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
 			sc_buf_printf(b, "\\x%02x", *p++);
 		} else if (*p < 0x80) {
-			sc_buf_putc(b, (char)*p++);
+			const char *ent = !html	      ? NULL
+					  : *p == '&'  ? "&amp;"
+					  : *p == '<'  ? "&lt;"
+					  : *p == '>'  ? "&gt;"
+					  : *p == '"'  ? "&quot;"
+					  : *p == '\'' ? "&#39;"
+							: NULL;
+			if (ent)
+				sc_buf_puts(b, ent);
+			else
+				sc_buf_putc(b, (char)*p);
+			p++;
 		} else if (!(n = utf8_seq(p, &cp))) {
 			sc_buf_printf(b, "\\x%02x", *p++);
 		} else if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
@@ -179,4 +181,14 @@ void sc_buf_term(sc_buf *b, const char *s)
 			p += n;
 		}
 	}
+}
+
+void sc_buf_term(sc_buf *b, const char *s)
+{
+	put_visible(b, s, 0, 0);
+}
+
+void sc_buf_html(sc_buf *b, const char *s)
+{
+	put_visible(b, s, 1, 1);
 }

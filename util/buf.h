@@ -26,7 +26,11 @@ void sc_buf_puts(sc_buf *b, const char *s);
 void sc_buf_putc(sc_buf *b, char c);
 void sc_buf_printf(sc_buf *b, const char *fmt, ...) SC_PRINTF(2, 3);
 char *sc_buf_detach(sc_buf *b);
-/* Append s with HTML special characters escaped (& < > " '). */
+/* Append s with HTML special characters escaped (& < > " ') and, as in
+ * sc_buf_term, control characters (but tab, LF, CR), bytes that are not
+ * UTF-8 and the bidirectional overrides written out visibly: a label must
+ * not reorder the text around it or read as something it is not (a
+ * U+202E in "abc\u202eevil" would show it as "abclive"). */
 void sc_buf_html(sc_buf *b, const char *s);
 /* Append s as an RFC 4180 CSV field (quoted when it holds , " CR or LF).
  * Every CSV sceval writes goes through here. A field a spreadsheet would

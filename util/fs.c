@@ -288,6 +288,10 @@ int sc_out_commit(int fd, const char *tmp, const char *path, int force, sc_err *
 	}
 	char *dir = sc_path_dirname(path);
 	rc = sc_fsync_dir(dir, err);
+	/* The file is complete but its name may not survive a crash: a failed
+	 * command leaves nothing behind, so that running it again works. */
+	if (rc)
+		unlink(path);
 	free(dir);
 	return rc;
 }

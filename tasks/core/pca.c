@@ -289,6 +289,7 @@ static int pca_iterative(const src *x, size_t k, double *w, double *Vout, double
 	/* progress: the leading components whose residual is below the bar */
 	sc_progress pr;
 	sc_progress_begin_unit(&pr, "PCA", "PCs", k);
+	size_t n_ok = 0;
 	sc_rng r;
 	sc_rng_seed(&r, 0);
 	for (size_t t = 0; t < p * L; t++)
@@ -296,7 +297,6 @@ static int pca_iterative(const src *x, size_t k, double *w, double *Vout, double
 	if ((rc = thin_qr(V, p, L, NULL, err)))
 		goto out;
 	int converged = 0;
-	size_t n_ok = 0;
 	for (int it = 0; it < 1000 && !converged; it++) {
 		mul_x(Y, x, V, L, B, bs);
 		if ((rc = thin_qr(Y, n, L, R, err)) || (rc = small_svd(R, L, sv, U, Wt, err)))
@@ -358,16 +358,199 @@ out:
 	return rc;
 }
 
+/* Column means into mu (p) and the total variance (ddof 1) into *total:
+ * two passes, as numpy's var. A non-finite mean is an error. */
+static int column_moments(double *mu, double *total, const src *x, sc_err *err)
+{
+	size_t n = x->n, p = x->p;
+	if (x->d) {
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < p; j++)
+				mu[j] += x->d->v[i * p + j];
+	} else {
+		size_t nnz = sc_csr_nnz(x->s);
+		for (size_t q = 0; q < nnz; q++)
+			mu[x->s->indices[q]] += x->s->data[q];
+	}
+	for (size_t j = 0; j < p; j++)
+		mu[j] /= (double)n;
+	int finite = 1;
+	for (size_t j = 0; j < p; j++)
+		finite &= isfinite(mu[j]);
+	if (!finite)
+		return sc_errf(err, SC_EINVAL, "non-finite value in the pca input");
+	double *var = sc_xcalloc(p, sizeof(double));
+	if (x->d) {
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < p; j++) {
+				double c = x->d->v[i * p + j] - mu[j];
+				var[j] += c * c;
+			}
+	} else {
+		size_t *cnt = sc_xcalloc(p, sizeof(size_t));
+		size_t nnz = sc_csr_nnz(x->s);
+		for (size_t q = 0; q < nnz; q++) {
+			size_t j = (size_t)x->s->indices[q];
+			double c = x->s->data[q] - mu[j];
+			var[j] += c * c;
+			cnt[j]++;
+		}
+		for (size_t j = 0; j < p; j++)
+			var[j] += (double)(n - cnt[j]) * mu[j] * mu[j];
+		free(cnt);
+	}
+	double t = 0;
+	for (size_t j = 0; j < p; j++)
+		t += var[j];
+	*total = t / (double)(n - 1);
+	free(var);
+	return 0;
+}
+
+/* n >= p: eigenvectors of C = Xc^T Xc are the components V (k x p),
+ * scores S (n x k) = Xc V^T; w gets the top k eigenvalues. */
+static int pca_by_covariance(const src *x, size_t k, double *w, double *V, double *S, sc_err *err)
+{
+	size_t n = x->n, p = x->p;
+	double *A = sc_xcalloc(sc_mulsz(p, p), sizeof(double));
+	double *Z = sc_xmalloc(sc_mulsz(k, p * sizeof(double)));
+	size_t bs = block_len(p);
+	double *B = sc_xmalloc(sc_mulsz(bs, p * sizeof(double)));
+	int nt = sc_blas_serial_begin();
+	sc_par *par = sc_par_new(0);
+	sc_progress pr;
+	sc_progress_begin_unit(&pr, "PCA covariance", "cells", n);
+	for (size_t r0 = 0; r0 < n; r0 += bs) {
+		size_t nr = n - r0 < bs ? n - r0 : bs;
+		rows_block(B, x, r0, nr);
+		sc_par_syrk(par, 1, p, nr, B, p, A, p);
+		sc_progress_update(&pr, r0 + nr);
+	}
+	sc_progress_end(&pr);
+	int rc = top_eigen(w, Z, A, p, k, err);
+	if (rc == 0) {
+		memcpy(V, Z, k * p * sizeof(double));
+		for (size_t r0 = 0; r0 < n; r0 += bs) {
+			size_t nr = n - r0 < bs ? n - r0 : bs;
+			rows_block(B, x, r0, nr);
+			sc_par_gemm(par, 0, 1, nr, k, p, 1.0, B, p, V, p, 0.0, S + r0 * k, k);
+		}
+	}
+	sc_par_free(par);
+	sc_blas_serial_end(nt);
+	free(A);
+	free(Z);
+	free(B);
+	return rc;
+}
+
+/* n < p: eigenvectors U of K = Xc Xc^T give the scores U S and the
+ * components U^T Xc / S, column block by column block. */
+static int pca_by_gram(const src *x, size_t k, double *w, double *V, double *S, sc_err *err)
+{
+	size_t n = x->n, p = x->p;
+	double *A = sc_xcalloc(sc_mulsz(n, n), sizeof(double));
+	double *Z = sc_xmalloc(sc_mulsz(k, n * sizeof(double)));
+	size_t bc = block_len(n);
+	double *B = sc_xmalloc(sc_mulsz(n, bc * sizeof(double)));
+	int64_t *cursor = sc_xmalloc(n * sizeof(int64_t));
+	double *vb = NULL;
+	if (x->s)
+		memcpy(cursor, x->s->indptr, n * sizeof(int64_t));
+	int nt = sc_blas_serial_begin();
+	sc_par *par = sc_par_new(0);
+	sc_progress pr;
+	sc_progress_begin_unit(&pr, "PCA covariance", "genes", p);
+	for (size_t c0 = 0; c0 < p; c0 += bc) {
+		size_t nc = p - c0 < bc ? p - c0 : bc;
+		cols_block(B, x, c0, nc, cursor);
+		sc_par_syrk(par, 0, n, nc, B, nc, A, n);
+		sc_progress_update(&pr, c0 + nc);
+	}
+	sc_progress_end(&pr);
+	sc_par_free(par);
+	sc_blas_serial_end(nt);
+	int rc = top_eigen(w, Z, A, n, k, err);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		for (size_t t = 0; t < k; t++)
+			S[i * k + t] = Z[t * n + i] * sqrt(w[t]);
+	if (x->s)
+		memcpy(cursor, x->s->indptr, n * sizeof(int64_t));
+	vb = sc_xmalloc(sc_mulsz(k, bc * sizeof(double)));
+	nt = sc_blas_serial_begin();
+	for (size_t c0 = 0; c0 < p; c0 += bc) {
+		size_t nc = p - c0 < bc ? p - c0 : bc;
+		cols_block(B, x, c0, nc, cursor);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)nc, (int)n, 1.0, Z,
+			    (int)n, B, (int)nc, 0.0, vb, (int)nc);
+		for (size_t t = 0; t < k; t++) {
+			double f = w[t] > 0 ? 1.0 / sqrt(w[t]) : 0.0;
+			for (size_t j = 0; j < nc; j++)
+				V[t * p + c0 + j] = vb[t * nc + j] * f;
+		}
+	}
+	sc_blas_serial_end(nt);
+out:
+	free(vb);
+	free(A);
+	free(Z);
+	free(B);
+	free(cursor);
+	return rc;
+}
+
+/* sklearn's svd_flip on U: the largest |score| of each component (first
+ * one on ties) is made positive. */
+static void svd_flip(double *S, double *V, size_t n, size_t p, size_t k)
+{
+	for (size_t t = 0; t < k; t++) {
+		size_t best = 0;
+		double bv = -1;
+		for (size_t i = 0; i < n; i++) {
+			double a = fabs(S[i * k + t]);
+			if (a > bv) {
+				bv = a;
+				best = i;
+			}
+		}
+		if (S[best * k + t] < 0) {
+			for (size_t i = 0; i < n; i++)
+				S[i * k + t] = -S[i * k + t];
+			for (size_t j = 0; j < p; j++)
+				V[t * p + j] = -V[t * p + j];
+		}
+	}
+}
+
+/* The fitted model; takes V and mu. */
+static void fill_model(sc_pca *model, double **V, double **mu, const double *w, size_t n,
+		       size_t p, size_t k, double total)
+{
+	memset(model, 0, sizeof(*model));
+	model->n_comps = k;
+	model->n_features = p;
+	model->components = *V;
+	*V = NULL;
+	model->mean = *mu;
+	*mu = NULL;
+	model->explained_variance = sc_xmalloc(k * sizeof(double));
+	model->explained_variance_ratio = sc_xmalloc(k * sizeof(double));
+	model->singular_values = sc_xmalloc(k * sizeof(double));
+	for (size_t t = 0; t < k; t++) {
+		model->explained_variance[t] = w[t] / (double)(n - 1);
+		model->explained_variance_ratio[t] = total > 0 ? model->explained_variance[t] / total : 0.0;
+		model->singular_values[t] = sqrt(w[t]);
+	}
+	model->total_variance = total;
+}
+
 static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps,
 		   sc_pca_method method, sc_err *err)
 {
 	src x = *x0;
 	size_t n = x.n, p = x.p, k = n_comps;
-	int rc = 0;
-	double *mu = NULL, *A = NULL, *B = NULL, *w = NULL, *Z = NULL, *V = NULL;
-	int64_t *cursor = NULL;
-	sc_dmat S = { 0 };
-
 	if (n < 2 || p < 1)
 		return sc_errf(err, SC_EINVAL, "pca needs at least 2 rows and 1 column, got %zu x %zu", n, p);
 	size_t kmax = (n < p ? n : p) - 1;
@@ -380,174 +563,23 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 	size_t m = n < p ? n : p;
 	int iterative = method == SC_PCA_ITERATIVE || (method == SC_PCA_AUTO && m > SC_PCA_DIRECT_MAX);
 
-	/* means and the total variance (two passes, as numpy's var) */
-	mu = sc_xcalloc(p, sizeof(double));
-	double *var = sc_xcalloc(p, sizeof(double));
-	if (x.d) {
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < p; j++)
-				mu[j] += x.d->v[i * p + j];
-	} else {
-		size_t nnz = sc_csr_nnz(x.s);
-		for (size_t q = 0; q < nnz; q++)
-			mu[x.s->indices[q]] += x.s->data[q];
-	}
-	for (size_t j = 0; j < p; j++)
-		mu[j] /= (double)n;
-	int finite = 1;
-	for (size_t j = 0; j < p; j++)
-		finite &= isfinite(mu[j]);
-	if (!finite) {
-		free(var);
-		rc = sc_errf(err, SC_EINVAL, "non-finite value in the pca input");
+	double *mu = sc_xcalloc(p, sizeof(double)), *w = NULL, *V = NULL, total = 0;
+	sc_dmat S = { 0 };
+	int rc = column_moments(mu, &total, &x, err);
+	if (rc)
 		goto out;
-	}
-	if (x.d) {
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < p; j++) {
-				double c = x.d->v[i * p + j] - mu[j];
-				var[j] += c * c;
-			}
-	} else {
-		size_t *cnt = sc_xcalloc(p, sizeof(size_t));
-		size_t nnz = sc_csr_nnz(x.s);
-		for (size_t q = 0; q < nnz; q++) {
-			size_t j = (size_t)x.s->indices[q];
-			double c = x.s->data[q] - mu[j];
-			var[j] += c * c;
-			cnt[j]++;
-		}
-		for (size_t j = 0; j < p; j++)
-			var[j] += (double)(n - cnt[j]) * mu[j] * mu[j];
-		free(cnt);
-	}
-	double total = 0;
-	for (size_t j = 0; j < p; j++)
-		total += var[j];
-	total /= (double)(n - 1);
-	free(var);
 	x.mu = mu;
-
 	w = sc_xmalloc(k * sizeof(double));
 	V = sc_xmalloc(sc_mulsz(k, p * sizeof(double))); /* components, k x p */
 	sc_dmat_alloc(&S, n, k);
-	if (iterative) {
-		if ((rc = pca_iterative(&x, k, w, V, S.v, err)))
-			goto out;
-	} else if (p <= n) {
-		A = sc_xcalloc(sc_mulsz(m, m), sizeof(double));
-		Z = sc_xmalloc(sc_mulsz(k, m * sizeof(double)));
-		size_t bs = block_len(p);
-		B = sc_xmalloc(sc_mulsz(bs, p * sizeof(double)));
-		int nt = sc_blas_serial_begin();
-		sc_par *par = sc_par_new(0);
-		sc_progress pr;
-		sc_progress_begin_unit(&pr, "PCA covariance", "cells", n);
-		for (size_t r0 = 0; r0 < n; r0 += bs) {
-			size_t nr = n - r0 < bs ? n - r0 : bs;
-			rows_block(B, &x, r0, nr);
-			sc_par_syrk(par, 1, p, nr, B, p, A, p);
-			sc_progress_update(&pr, r0 + nr);
-		}
-		sc_progress_end(&pr);
-		rc = top_eigen(w, Z, A, p, k, err);
-		if (rc == 0) {
-			memcpy(V, Z, k * p * sizeof(double));
-			for (size_t r0 = 0; r0 < n; r0 += bs) {
-				size_t nr = n - r0 < bs ? n - r0 : bs;
-				rows_block(B, &x, r0, nr);
-				sc_par_gemm(par, 0, 1, nr, k, p, 1.0, B, p, V, p, 0.0, S.v + r0 * k, k);
-			}
-		}
-		sc_par_free(par);
-		sc_blas_serial_end(nt);
-		if (rc)
-			goto out;
-	} else {
-		A = sc_xcalloc(sc_mulsz(m, m), sizeof(double));
-		Z = sc_xmalloc(sc_mulsz(k, m * sizeof(double)));
-		size_t bc = block_len(n);
-		B = sc_xmalloc(sc_mulsz(n, bc * sizeof(double)));
-		cursor = sc_xmalloc(n * sizeof(int64_t));
-		if (x.s)
-			memcpy(cursor, x.s->indptr, n * sizeof(int64_t));
-		int nt = sc_blas_serial_begin();
-		sc_par *par = sc_par_new(0);
-		sc_progress pr;
-		sc_progress_begin_unit(&pr, "PCA covariance", "genes", p);
-		for (size_t c0 = 0; c0 < p; c0 += bc) {
-			size_t nc = p - c0 < bc ? p - c0 : bc;
-			cols_block(B, &x, c0, nc, cursor);
-			sc_par_syrk(par, 0, n, nc, B, nc, A, n);
-			sc_progress_update(&pr, c0 + nc);
-		}
-		sc_progress_end(&pr);
-		sc_par_free(par);
-		sc_blas_serial_end(nt);
-		if ((rc = top_eigen(w, Z, A, n, k, err)))
-			goto out;
-		/* scores = U S; components = U^T Xc / S, column block by block */
-		for (size_t i = 0; i < n; i++)
-			for (size_t t = 0; t < k; t++)
-				S.v[i * k + t] = Z[t * n + i] * sqrt(w[t]);
-		if (x.s)
-			memcpy(cursor, x.s->indptr, n * sizeof(int64_t));
-		double *vb = sc_xmalloc(sc_mulsz(k, bc * sizeof(double)));
-		nt = sc_blas_serial_begin();
-		for (size_t c0 = 0; c0 < p; c0 += bc) {
-			size_t nc = p - c0 < bc ? p - c0 : bc;
-			cols_block(B, &x, c0, nc, cursor);
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, (int)nc, (int)n, 1.0, Z,
-				    (int)n, B, (int)nc, 0.0, vb, (int)nc);
-			for (size_t t = 0; t < k; t++) {
-				double f = w[t] > 0 ? 1.0 / sqrt(w[t]) : 0.0;
-				for (size_t j = 0; j < nc; j++)
-					V[t * p + c0 + j] = vb[t * nc + j] * f;
-			}
-		}
-		sc_blas_serial_end(nt);
-		free(vb);
-	}
-
-	/* sklearn's svd_flip on U: the largest |score| of each component (first
-	 * one on ties) is made positive */
-	for (size_t t = 0; t < k; t++) {
-		size_t best = 0;
-		double bv = -1;
-		for (size_t i = 0; i < n; i++) {
-			double a = fabs(S.v[i * k + t]);
-			if (a > bv) {
-				bv = a;
-				best = i;
-			}
-		}
-		if (S.v[best * k + t] < 0) {
-			for (size_t i = 0; i < n; i++)
-				S.v[i * k + t] = -S.v[i * k + t];
-			for (size_t j = 0; j < p; j++)
-				V[t * p + j] = -V[t * p + j];
-		}
-	}
-
-	if (model) {
-		memset(model, 0, sizeof(*model));
-		model->n_comps = k;
-		model->n_features = p;
-		model->components = V;
-		V = NULL;
-		model->mean = mu;
-		mu = NULL;
-		model->explained_variance = sc_xmalloc(k * sizeof(double));
-		model->explained_variance_ratio = sc_xmalloc(k * sizeof(double));
-		model->singular_values = sc_xmalloc(k * sizeof(double));
-		for (size_t t = 0; t < k; t++) {
-			model->explained_variance[t] = w[t] / (double)(n - 1);
-			model->explained_variance_ratio[t] =
-				total > 0 ? model->explained_variance[t] / total : 0.0;
-			model->singular_values[t] = sqrt(w[t]);
-		}
-		model->total_variance = total;
-	}
+	rc = iterative ? pca_iterative(&x, k, w, V, S.v, err)
+	     : p <= n	 ? pca_by_covariance(&x, k, w, V, S.v, err)
+			 : pca_by_gram(&x, k, w, V, S.v, err);
+	if (rc)
+		goto out;
+	svd_flip(S.v, V, n, p, k);
+	if (model)
+		fill_model(model, &V, &mu, w, n, p, k, total);
 	if (scores) {
 		*scores = S;
 		S.v = NULL;
@@ -555,12 +587,8 @@ static int pca_run(sc_dmat *scores, sc_pca *model, const src *x0, size_t n_comps
 out:
 	sc_dmat_free(&S);
 	free(mu);
-	free(A);
-	free(B);
 	free(w);
-	free(Z);
 	free(V);
-	free(cursor);
 	return rc;
 }
 

@@ -5,9 +5,9 @@
  * cells are generated in blocks of BLOCK cells, each block from
  * sc_rng_stream(seed, block) on whichever thread is free, and the blocks
  * are appended to the file in order. Rounds of `threads` blocks are
- * generated in parallel while this thread compresses and writes the
- * previous round, so memory is 2 x threads blocks and the output is the
- * same for any thread count.
+ * generated on the pool (util/par.h) while one more task of the same call
+ * compresses and writes the previous round, so memory is 2 x threads
+ * blocks and the output is the same for any thread count.
  *
  * Differences from Splatter, on purpose: the BCV's chi-square factor is
  * drawn once per gene (Splatter draws it per entry), dropout is applied to
@@ -18,10 +18,10 @@
 #include "io/h5ad.h"
 #include "util/mat.h"
 #include "tasks/core/rng.h"
+#include "util/par.h"
 #include "util/progress.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +208,10 @@ static void gen_block(const model *m, block *b)
 	b->x.indptr[0] = 0;
 	int64_t k = 0;
 	for (size_t i = 0; i < b->n; i++) {
-		size_t t = (size_t)sc_rng_below(&rc, p->types), bt = (size_t)sc_rng_below(&rc, p->batches);
+		size_t t = p->cell_type ? (size_t)p->cell_type[b->c0 + i]
+					: (size_t)sc_rng_below(&rc, p->types);
+		size_t bt = p->cell_batch ? (size_t)p->cell_batch[b->c0 + i]
+					  : (size_t)sc_rng_below(&rc, p->batches);
 		double lib = lognormal(&rc, p->lib_loc, p->lib_scale);
 		double scale = lib / m->norm[t * p->batches + bt];
 		const double *de = m->de + t * G, *bf = m->bf + bt * G;
@@ -238,57 +241,82 @@ static void gen_block(const model *m, block *b)
 	}
 }
 
-typedef struct round {
+/* One call of the pipeline: generate the blocks of round r (gen) while
+ * task 0 writes those of round r - 1 (put), in order, into the file. */
+typedef struct pipeline {
 	const model *m;
-	block *blocks;
-	size_t nblocks, next;
-	pthread_mutex_t lock;
-	pthread_t th[64];
-	int started;
-} round_t;
+	block *gen, *put;
+	size_t ngen, nput;
+	sc_h5ad_writer *w;
+	int32_t *type, *batch;  /* per cell of the whole file */
+	double *total;
+	size_t nnz;
+	double sum;
+	sc_progress *pr;
+	int rc;
+	sc_err *err;
+} pipeline;
 
-static void *worker(void *arg)
+static void put_round(pipeline *pl)
 {
-	round_t *rd = arg;
-	for (;;) {
-		pthread_mutex_lock(&rd->lock);
-		size_t i = rd->next++;
-		pthread_mutex_unlock(&rd->lock);
-		if (i >= rd->nblocks)
-			return NULL;
-		gen_block(rd->m, &rd->blocks[i]);
+	for (size_t i = 0; i < pl->nput && !pl->rc; i++) {
+		block *b = &pl->put[i];
+		pl->rc = sc_h5ad_csr_append(pl->w, &b->x, pl->err);
+		memcpy(pl->type + b->c0, b->type, b->n * sizeof(int32_t));
+		memcpy(pl->batch + b->c0, b->batch, b->n * sizeof(int32_t));
+		memcpy(pl->total + b->c0, b->total, b->n * sizeof(double));
+		pl->nnz += sc_csr_nnz(&b->x);
+		/* Per cell: sc_progress draws only every 4096 updates. */
+		for (size_t k = 0; k < b->n; k++) {
+			pl->sum += b->total[k];
+			sc_progress_update(pl->pr, b->c0 + k + 1);
+		}
 	}
 }
 
-/* Generate blocks [b0, b0 + nt) (those below nblocks) on nt threads. */
-static void round_start(round_t *rd, const model *m, block *blocks, int nt, size_t b0, size_t nblocks,
-			size_t N)
+static void pipeline_task(void *ctx, size_t t)
 {
-	rd->m = m;
-	rd->blocks = blocks;
-	rd->nblocks = 0;
-	rd->next = 0;
-	pthread_mutex_init(&rd->lock, NULL);
-	for (int i = 0; i < nt && b0 + (size_t)i < nblocks; i++) {
-		block *b = &blocks[i];
+	pipeline *pl = ctx;
+	if (t == 0)
+		put_round(pl);
+	else
+		gen_block(pl->m, &pl->gen[t - 1]);
+}
+
+/* Number blocks [b0, b0 + nt) (those below nblocks) of N cells into bl. */
+static size_t round_blocks(block *bl, int nt, size_t b0, size_t nblocks, size_t N)
+{
+	size_t k = 0;
+	for (int i = 0; i < nt && b0 + (size_t)i < nblocks; i++, k++) {
+		block *b = &bl[i];
 		b->index = b0 + (size_t)i;
 		b->c0 = b->index * BLOCK;
 		b->n = N - b->c0 < BLOCK ? N - b->c0 : BLOCK;
-		rd->nblocks++;
 	}
-	rd->started = 0;
-	for (size_t i = 0; i < rd->nblocks; i++)
-		if (pthread_create(&rd->th[rd->started], NULL, worker, rd) == 0)
-			rd->started++;
+	return k;
 }
 
-/* Wait for a round; blocks no thread could take are generated here. */
-static void round_join(round_t *rd)
+/* X, streamed: rounds of nt blocks from two sets of buffers, round r
+ * generated while round r - 1 is written. Fills pl's per-cell arrays. */
+static void stream_counts(pipeline *pl, int nt, size_t N)
 {
-	for (int i = 0; i < rd->started; i++)
-		pthread_join(rd->th[i], NULL);
-	worker(rd);
-	pthread_mutex_destroy(&rd->lock);
+	size_t nblocks = (N + BLOCK - 1) / BLOCK, nrounds = (nblocks + (size_t)nt - 1) / (size_t)nt;
+	block *blocks = sc_xcalloc(2 * (size_t)nt, sizeof(block));
+	for (int i = 0; i < 2 * nt; i++)
+		block_alloc(&blocks[i], pl->m->p->genes);
+	sc_par *pool = sc_par_new(nt + 1);
+	pl->nput = 0;
+	for (size_t r = 0; r <= nrounds && !pl->rc; r++) {
+		pl->gen = blocks + (r % 2) * (size_t)nt;
+		pl->ngen = r < nrounds ? round_blocks(pl->gen, nt, r * (size_t)nt, nblocks, N) : 0;
+		sc_par_run(pool, 1 + pl->ngen, pipeline_task, pl);
+		pl->put = pl->gen;
+		pl->nput = pl->ngen;
+	}
+	sc_par_free(pool);
+	for (int i = 0; i < 2 * nt; i++)
+		block_free(&blocks[i]);
+	free(blocks);
 }
 
 static char **numbered(const char *prefix, size_t n, int minw)
@@ -338,95 +366,48 @@ static int write_params(sc_h5ad_writer *w, const sc_splat_params *p, sc_err *err
 	return rc;
 }
 
-int sc_splat_write(const sc_splat_params *p, const char *path, sc_splat_stats *stats, sc_err *err)
+/* Each gene's cell type of strongest differential expression (index
+ * types for genes DE in no type): the gene-function demo's ground truth. */
+static int32_t *de_types(const model *m)
 {
-	int rc = sc_splat_check(p, err);
-	if (rc)
-		return rc;
-	size_t N = p->cells, G = p->genes;
-	int nt = p->threads > 0 ? p->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	nt = nt < 1 ? 1 : nt > 64 ? 64 : nt;
-	size_t nblocks = (N + BLOCK - 1) / BLOCK;
-	if ((size_t)nt > nblocks)
-		nt = (int)nblocks;
-	model m;
-	model_build(&m, p);
-	int32_t *type = sc_xmalloc(N * sizeof(int32_t)), *batch = sc_xmalloc(N * sizeof(int32_t));
-	double *total = sc_xmalloc(N * sizeof(double));
-	block *blocks = sc_xcalloc(2 * (size_t)nt, sizeof(block));
-	for (int i = 0; i < 2 * nt; i++)
-		block_alloc(&blocks[i], G);
-	sc_h5ad_writer *w = NULL;
-	size_t nnz = 0;
-	double sum = 0;
-	if ((rc = sc_h5ad_create(&w, path, err)))
-		goto out;
-	sc_h5ad_writer_set_gzip(w, p->gzip);
-	if ((rc = sc_h5ad_csr_begin(w, "X", G, p->integer ? SC_H5AD_I32 : SC_H5AD_F32, err)))
-		goto out;
-	sc_progress pr;
-	sc_progress_begin(&pr, "simulate", N);
-	/* Two sets of nt blocks: workers generate round r + 1 into one while
-	 * this thread compresses and writes round r from the other. */
-	round_t rd[2];
-	size_t nrounds = (nblocks + (size_t)nt - 1) / (size_t)nt;
-	round_start(&rd[0], &m, blocks, nt, 0, nblocks, N);
-	for (size_t r = 0; r < nrounds; r++) {
-		round_t *cur = &rd[r % 2];
-		round_join(cur);
-		if (r + 1 < nrounds && !rc)
-			round_start(&rd[(r + 1) % 2], &m, blocks + ((r + 1) % 2) * (size_t)nt, nt,
-				    (r + 1) * (size_t)nt, nblocks, N);
-		for (size_t i = 0; i < cur->nblocks && !rc; i++) {
-			block *b = &cur->blocks[i];
-			rc = sc_h5ad_csr_append(w, &b->x, err);
-			memcpy(type + b->c0, b->type, b->n * sizeof(int32_t));
-			memcpy(batch + b->c0, b->batch, b->n * sizeof(int32_t));
-			memcpy(total + b->c0, b->total, b->n * sizeof(double));
-			nnz += sc_csr_nnz(&b->x);
-			/* Per cell: sc_progress draws only every 4096 updates. */
-			for (size_t k = 0; k < b->n; k++) {
-				sum += b->total[k];
-				sc_progress_update(&pr, b->c0 + k + 1);
+	const sc_splat_params *p = m->p;
+	size_t G = p->genes;
+	int32_t *det = sc_xmalloc(G * sizeof(int32_t));
+	for (size_t g = 0; g < G; g++) {
+		double best = 0;
+		det[g] = (int32_t)p->types;
+		for (size_t t = 0; t < p->types; t++) {
+			double lf = fabs(log(m->de[t * G + g]));
+			if (lf > best) {
+				best = lf;
+				det[g] = (int32_t)t;
 			}
 		}
-		if (rc) {
-			if (r + 1 < nrounds)
-				round_join(&rd[(r + 1) % 2]);
-			break;
-		}
 	}
-	sc_progress_end(&pr);
-	if (rc || (rc = sc_h5ad_csr_end(w, err)))
-		goto out;
+	return det;
+}
+
+/* obs (names, cell_type, batch, n_counts), var (names, base_mean,
+ * de_type) and the parameters in uns. */
+static int write_annotations(sc_h5ad_writer *w, const model *m, const pipeline *pl, sc_err *err)
+{
+	const sc_splat_params *p = m->p;
+	size_t N = p->cells, G = p->genes;
 	char **cells = numbered("cell", N, 6), **genes = numbered("gene", G, 4);
 	char **tn = numbered("type", p->types, 1), **bn = numbered("batch", p->batches, 1);
-	rc = sc_h5ad_write_index(w, "obs", cells, N, err);
+	int rc = sc_h5ad_write_index(w, "obs", cells, N, err);
 	if (!rc)
-		rc = sc_h5ad_write_categorical(w, "obs", "cell_type", type, N, tn, p->types, 0, err);
+		rc = sc_h5ad_write_categorical(w, "obs", "cell_type", pl->type, N, tn, p->types, 0, err);
 	if (!rc)
-		rc = sc_h5ad_write_categorical(w, "obs", "batch", batch, N, bn, p->batches, 0, err);
+		rc = sc_h5ad_write_categorical(w, "obs", "batch", pl->batch, N, bn, p->batches, 0, err);
 	if (!rc)
-		rc = sc_h5ad_write_float(w, "obs", "n_counts", total, N, err);
+		rc = sc_h5ad_write_float(w, "obs", "n_counts", pl->total, N, err);
 	if (!rc)
 		rc = sc_h5ad_write_index(w, "var", genes, G, err);
 	if (!rc)
-		rc = sc_h5ad_write_float(w, "var", "base_mean", m.base, G, err);
+		rc = sc_h5ad_write_float(w, "var", "base_mean", m->base, G, err);
 	if (!rc) {
-		/* The ground truth of the gene-function demo: each gene's cell type of
-		 * strongest differential expression, "none" for genes DE in no type. */
-		int32_t *det = sc_xmalloc(G * sizeof(int32_t));
-		for (size_t g = 0; g < G; g++) {
-			double best = 0;
-			det[g] = (int32_t)p->types;
-			for (size_t t = 0; t < p->types; t++) {
-				double lf = fabs(log(m.de[t * G + g]));
-				if (lf > best) {
-					best = lf;
-					det[g] = (int32_t)t;
-				}
-			}
-		}
+		int32_t *det = de_types(m);
 		char **dn = sc_xcalloc(p->types + 1, sizeof(char *));
 		for (size_t t = 0; t < p->types; t++)
 			dn[t] = tn[t];
@@ -441,22 +422,51 @@ int sc_splat_write(const sc_splat_params *p, const char *path, sc_splat_stats *s
 	free_strs(genes, G);
 	free_strs(tn, p->types);
 	free_strs(bn, p->batches);
-	if (!rc) {
-		rc = sc_h5ad_writer_close(w, err);
-		w = NULL;
-	}
+	return rc;
+}
+
+int sc_splat_write(const sc_splat_params *p, const char *path, sc_splat_stats *stats, sc_err *err)
+{
+	int rc = sc_splat_check(p, err);
+	if (rc)
+		return rc;
+	size_t N = p->cells, G = p->genes;
+	int nt = p->threads > 0 ? p->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	nt = nt < 1 ? 1 : nt > 64 ? 64 : nt;
+	size_t nblocks = (N + BLOCK - 1) / BLOCK;
+	if ((size_t)nt > nblocks)
+		nt = (int)nblocks;
+	model m;
+	model_build(&m, p);
+	sc_progress pr;
+	pipeline pl = { .m = &m, .pr = &pr, .err = err };
+	pl.type = sc_xmalloc(N * sizeof(int32_t));
+	pl.batch = sc_xmalloc(N * sizeof(int32_t));
+	pl.total = sc_xmalloc(N * sizeof(double));
+	sc_h5ad_writer *w = NULL;
+	if ((rc = sc_h5ad_create(&w, path, err)))
+		goto out;
+	sc_h5ad_writer_set_gzip(w, p->gzip);
+	if ((rc = sc_h5ad_csr_begin(w, "X", G, p->integer ? SC_H5AD_I32 : SC_H5AD_F32, err)))
+		goto out;
+	pl.w = w;
+	sc_progress_begin(&pr, "simulate", N);
+	stream_counts(&pl, nt, N);
+	sc_progress_end(&pr);
+	if ((rc = pl.rc) || (rc = sc_h5ad_csr_end(w, err)) ||
+	    (rc = write_annotations(w, &m, &pl, err)))
+		goto out;
+	rc = sc_h5ad_writer_close(w, err);
+	w = NULL;
 out:
 	sc_h5ad_writer_free(w);
-	for (int i = 0; i < 2 * nt; i++)
-		block_free(&blocks[i]);
-	free(blocks);
-	free(type);
-	free(batch);
-	free(total);
+	free(pl.type);
+	free(pl.batch);
+	free(pl.total);
 	model_free(&m);
 	if (!rc && stats) {
-		stats->nnz = nnz;
-		stats->total = sum;
+		stats->nnz = pl.nnz;
+		stats->total = pl.sum;
 	}
 	return rc;
 }

@@ -35,6 +35,9 @@ typedef struct sc_splat_params {
 	int integer;                         /* int32 values instead of float32 */
 	int threads;                         /* 0: as many as CPUs */
 	int gzip;                            /* compression level of the file, 0..9 */
+	/* Given covariates (cells entries each, codes below types / batches),
+	 * or NULL: drawn uniformly. A model fitted to real cells uses them. */
+	const int32_t *cell_type, *cell_batch;
 } sc_splat_params;
 
 /* The defaults, documented in `sceval simulate --help`. */

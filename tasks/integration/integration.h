@@ -22,27 +22,40 @@ int sc_batch_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 int sc_multiomics_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 
 /* The metrics integration.eval reports, shared by both descriptors:
- * SC_SCIB_METRICS(B, O) with B (O) 1 when bio (overall) is the primary. */
-#define SC_SCIB_METRIC(n, hib, grp, d, P) \
-	{ .name = n, .higher_is_better = hib, .group = grp, .primary = P, .doc = d }
+ * SC_SCIB_METRICS(B, O) with B (O) 1 when bio (overall) is the primary.
+ * Without batches (one multi-omics sample) the metrics needing them are
+ * not reported; for a graph method the ones needing an embedding are NaN. */
+#define SC_SCIB_BATCHES SC_METRIC_NEEDS_BATCHES
+#define SC_SCIB_EMB SC_METRIC_NEEDS_EMBEDDING
+#define SC_SCIB_METRIC(n, hib, grp, need, d, P) \
+	{ .name = n, .higher_is_better = hib, .group = grp, .primary = P, .doc = d, .needs = need }
 #define SC_SCIB_METRICS(B, O)                                                                      \
-	SC_SCIB_METRIC("nmi", 1, "bio", "NMI of Leiden clusters (NMI-best resolution) and labels", 0), \
-	SC_SCIB_METRIC("ari", 1, "bio", "ARI of the same clusters and labels", 0),                 \
-	SC_SCIB_METRIC("asw_label", 1, "bio", "label silhouette, scaled to [0, 1]", 0),           \
-	SC_SCIB_METRIC("isolated_label_f1", 1, "bio", "F1 of the isolated labels' best cluster", 0), \
-	SC_SCIB_METRIC("isolated_label_asw", 1, "bio", "silhouette of the isolated labels", 0),   \
-	SC_SCIB_METRIC("clisi_graph", 1, "bio", "graph cLISI, scaled", 0),                        \
-	SC_SCIB_METRIC("asw_batch", 1, "batch", "1 - batch silhouette within labels", 0),         \
-	SC_SCIB_METRIC("pcr_comparison", 1, "batch", "PC regression of the batch, before vs after", 0), \
-	SC_SCIB_METRIC("graph_connectivity", 1, "batch", "connectivity of each label's kNN graph", 0), \
-	SC_SCIB_METRIC("kbet_all_cells", 1, "batch", "kBET acceptance rate", 0),                  \
-	SC_SCIB_METRIC("ilisi_graph", 1, "batch", "graph iLISI, scaled", 0),                      \
-	SC_SCIB_METRIC("pcr_before", 0, "diagnostic", "variance explained by the batch before", 0), \
-	SC_SCIB_METRIC("pcr_after", 0, "diagnostic", "variance explained by the batch after", 0),  \
-	SC_SCIB_METRIC("ilisi_knn_scibmetrics", 1, "diagnostic", "iLISI as scib-metrics computes it", 0), \
-	SC_SCIB_METRIC("clisi_knn_scibmetrics", 1, "diagnostic", "cLISI as scib-metrics computes it", 0), \
-	SC_SCIB_METRIC("bio", 1, "score", "mean of the bio-conservation metrics", B),             \
-	SC_SCIB_METRIC("batch", 1, "score", "mean of the batch-correction metrics", 0),           \
-	SC_SCIB_METRIC("overall", 1, "score", "0.6 bio + 0.4 batch", O)
+	SC_SCIB_METRIC("nmi", 1, "bio", 0, "NMI of Leiden clusters (NMI-best resolution) and labels", 0), \
+	SC_SCIB_METRIC("ari", 1, "bio", 0, "ARI of the same clusters and labels", 0),                 \
+	SC_SCIB_METRIC("asw_label", 1, "bio", SC_SCIB_EMB, "label silhouette, scaled to [0, 1]", 0), \
+	SC_SCIB_METRIC("isolated_label_f1", 1, "bio", SC_SCIB_BATCHES,                              \
+		       "F1 of the isolated labels' best cluster", 0),                                 \
+	SC_SCIB_METRIC("isolated_label_asw", 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,               \
+		       "silhouette of the isolated labels", 0),                                       \
+	SC_SCIB_METRIC("clisi_graph", 1, "bio", 0, "graph cLISI, scaled", 0),                        \
+	SC_SCIB_METRIC("asw_batch", 1, "batch", SC_SCIB_BATCHES | SC_SCIB_EMB,                      \
+		       "1 - batch silhouette within labels", 0),                                      \
+	SC_SCIB_METRIC("pcr_comparison", 1, "batch", SC_SCIB_BATCHES | SC_SCIB_EMB,                 \
+		       "PC regression of the batch, before vs after", 0),                             \
+	SC_SCIB_METRIC("graph_connectivity", 1, "batch", SC_SCIB_BATCHES,                           \
+		       "connectivity of each label's kNN graph", 0),                                  \
+	SC_SCIB_METRIC("kbet_all_cells", 1, "batch", SC_SCIB_BATCHES, "kBET acceptance rate", 0),   \
+	SC_SCIB_METRIC("ilisi_graph", 1, "batch", SC_SCIB_BATCHES, "graph iLISI, scaled", 0),       \
+	SC_SCIB_METRIC("pcr_before", 0, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,                \
+		       "variance explained by the batch before", 0),                                  \
+	SC_SCIB_METRIC("pcr_after", 0, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,                 \
+		       "variance explained by the batch after", 0),                                   \
+	SC_SCIB_METRIC("ilisi_knn_scibmetrics", 1, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,     \
+		       "iLISI as scib-metrics computes it", 0),                                       \
+	SC_SCIB_METRIC("clisi_knn_scibmetrics", 1, "diagnostic", SC_SCIB_EMB,                       \
+		       "cLISI as scib-metrics computes it", 0),                                       \
+	SC_SCIB_METRIC("bio", 1, "score", 0, "mean of the bio-conservation metrics", B),             \
+	SC_SCIB_METRIC("batch", 1, "score", SC_SCIB_BATCHES, "mean of the batch-correction metrics", 0), \
+	SC_SCIB_METRIC("overall", 1, "score", SC_SCIB_BATCHES, "0.6 bio + 0.4 batch", O)
 
 #endif

@@ -19,7 +19,6 @@
  * Cells without a label (or batch) cannot be scored and are left out, with
  * a note, as scib's callers filter them.
  */
-#include "util/progress.h"
 #include "integration.h"
 #include "io/h5ad.h"
 #include "tasks/integrate/baseline.h"
@@ -28,9 +27,11 @@
 #include "io/npy.h"
 #include "tasks/rep.h"
 #include "tasks/scib/suite.h"
+#include "tasks/scib/tables.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/progress.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -62,12 +63,17 @@ out:
 	return rc;
 }
 
-static void standard_opts(sc_step_ctx *c, sc_standard_opts *o)
+/* The preprocessing of a built-in embedding: the task's n_top_genes and
+ * n_comps (passed by the planner), the method's target_sum where the
+ * method declares one (its default is the descriptor's). */
+static void standard_opts(sc_step_ctx *c, const char *method, sc_standard_opts *o)
 {
 	sc_standard_opts_default(o);
 	o->n_top_genes = (size_t)sc_step_int(c, "n_top_genes", (long long)o->n_top_genes);
 	o->n_comps = (size_t)sc_step_int(c, "n_comps", (long long)o->n_comps);
-	o->target_sum = sc_step_num(c, "target_sum", o->target_sum);
+	const sc_method_desc *m = sc_task_method_find(&sc_batch_task, method);
+	if (m && sc_method_param_find(m, "target_sum"))
+		o->target_sum = sc_step_param(c, m, "target_sum");
 }
 
 static int batch_embed(sc_step_ctx *c)
@@ -76,11 +82,12 @@ static int batch_embed(sc_step_ctx *c)
 	if (!pd)
 		return c->err->code;
 	sc_batch_baseline which;
-	int rc = sc_batch_baseline_parse(&which, sc_step_str(c, "method", "unintegrated"), c->err);
+	const char *method = sc_step_str(c, "method", "unintegrated");
+	int rc = sc_batch_baseline_parse(&which, method, c->err);
 	if (rc)
 		return rc;
 	sc_standard_opts so;
-	standard_opts(c, &so);
+	standard_opts(c, method, &so);
 	sc_h5ad *h = NULL;
 	sc_csr m = { 0 };
 	sc_labels b = { 0 };
@@ -230,200 +237,188 @@ static int load_emb(sc_step_ctx *c, const char *path, const char *where, sc_dmat
 	return rc;
 }
 
-static int integration_eval(sc_step_ctx *c)
+/* What integration.eval scores, read from its inputs. */
+typedef struct eval_input {
+	sc_labels lab, bat;
+	char **names; /* obs names of the dataset */
+	size_t nnames;
+	sc_dmat emb, pre; /* pre: the unintegrated representation, if given */
+	sc_csr graph;     /* the method's own graph, if it gives one */
+	size_t *rows, n;  /* the cells scored: those with a label and a batch */
+} eval_input;
+
+static void eval_input_free(eval_input *in)
 {
-	const char *pd = sc_step_need(c, "data"), *pe = sc_step_need(c, "embedding");
-	if (!pd || !pe)
-		return c->err->code;
-	const char *pp = sc_step_input(c, "pre");
+	free(in->rows);
+	sc_h5ad_strings_free(in->names, in->nnames);
+	sc_csr_free(&in->graph);
+	sc_dmat_free(&in->emb);
+	sc_dmat_free(&in->pre);
+	sc_labels_free(&in->lab);
+	sc_labels_free(&in->bat);
+}
+
+/* Labels, obs names and batches from the dataset. */
+static int eval_read_dataset(sc_step_ctx *c, eval_input *in, const char *pd, const char *batch_key)
+{
 	const char *label_key = sc_step_str(c, "label_key", NULL);
-	const char *batch_key = sc_step_str(c, "batch_key", NULL);
-	const char *where = sc_step_str(c, "where", "obsm/X_emb");
-	const char *graph = sc_step_str(c, "graph", NULL);
 	sc_h5ad *h = NULL;
-	sc_labels lab = { 0 }, bat = { 0 };
-	sc_dmat emb = { 0 }, pre = { 0 };
-	sc_csr g = { 0 };
-	sc_scib_result r;
-	memset(&r, 0, sizeof(r));
-	double *prevar = NULL;
-	size_t *rows = NULL;
-	char **names = NULL;
-	size_t nnames = 0;
-	sc_buf b = SC_BUF_INIT;
-	sc_buf_init(&b);
 	int rc = sc_h5ad_open(&h, pd, c->err);
-	if (rc || (rc = sc_h5ad_read_labels(&lab, h, "obs", label_key ? label_key : "", c->err)) ||
-	    (rc = sc_h5ad_read_index(&names, &nnames, h, "obs", c->err)))
+	if (rc || (rc = sc_h5ad_read_labels(&in->lab, h, "obs", label_key ? label_key : "", c->err)) ||
+	    (rc = sc_h5ad_read_index(&in->names, &in->nnames, h, "obs", c->err)))
 		goto out;
-	sc_labels_unlabel(&lab, json_object_get(c->params, "unlabeled"));
+	sc_labels_unlabel(&in->lab, json_object_get(c->params, "unlabeled"));
 	if (batch_key) {
-		if ((rc = sc_h5ad_read_labels(&bat, h, "obs", batch_key, c->err)))
-			goto out;
+		rc = sc_h5ad_read_labels(&in->bat, h, "obs", batch_key, c->err);
 	} else {
 		/* No batches (multi-omics on one sample): one category; the batch
 		 * metrics come out NaN with their reason. */
-		bat.n = lab.n;
-		bat.codes = sc_xcalloc(lab.n ? lab.n : 1, sizeof(int32_t));
-		bat.ncat = 1;
-		bat.names = sc_xcalloc(1, sizeof(char *));
-		bat.names[0] = sc_xstrdup("all");
+		sc_labels *b = &in->bat;
+		b->n = in->lab.n;
+		b->codes = sc_xcalloc(b->n ? b->n : 1, sizeof(int32_t));
+		b->ncat = 1;
+		b->names = sc_xcalloc(1, sizeof(char *));
+		b->names[0] = sc_xstrdup("all");
 	}
-	if ((rc = load_emb(c, pe, where, &emb)))
-		goto out;
-	if (emb.rows != lab.n) {
-		rc = sc_errf(c->err, SC_EINVAL, "the embedding has %zu rows but the dataset has %zu cells",
-			     emb.rows, lab.n);
-		goto out;
-	}
+out:
+	sc_h5ad_close(h);
+	return rc;
+}
+
+/* The embedding (and the method's graph, and the unintegrated
+ * representation when given) with one row per cell of the dataset. */
+static int eval_read_embedding(sc_step_ctx *c, eval_input *in, const char *pe, const char *pp)
+{
+	const char *where = sc_step_str(c, "where", "obsm/X_emb");
+	const char *graph = sc_step_str(c, "graph", NULL);
+	int rc = load_emb(c, pe, where, &in->emb);
+	if (rc)
+		return rc;
+	if (in->emb.rows != in->lab.n)
+		return sc_errf(c->err, SC_EINVAL,
+			       "the embedding has %zu rows but the dataset has %zu cells", in->emb.rows,
+			       in->lab.n);
 	if (graph) {
 		sc_h5ad *he = NULL;
 		if ((rc = sc_h5ad_open(&he, pe, c->err)))
-			goto out;
-		rc = sc_h5ad_read_csr(&g, he, graph, 0, c->err);
+			return rc;
+		rc = sc_h5ad_read_csr(&in->graph, he, graph, 0, c->err);
 		sc_h5ad_close(he);
 		if (rc)
-			goto out;
+			return rc;
 	}
-	if (pp && (rc = load_emb(c, pp, "obsm/X_emb", &pre)))
-		goto out;
-	/* Cells with a label and a batch. */
-	rows = sc_xmalloc((lab.n ? lab.n : 1) * sizeof(size_t));
-	size_t n = 0;
-	for (size_t i = 0; i < lab.n; i++)
-		if (lab.codes[i] >= 0 && bat.codes[i] >= 0)
-			rows[n++] = i;
-	if (n < lab.n) {
-		sc_step_note(c, "%zu cell%s without a label or batch left out", lab.n - n,
-			     lab.n - n == 1 ? "" : "s");
-		keep_rows(&lab, rows, n);
-		keep_rows(&bat, rows, n);
-		keep_dense_rows(&emb, rows, n);
-		if (pre.v)
-			keep_dense_rows(&pre, rows, n);
-		if (g.indptr)
-			keep_graph(&g, rows, n);
-	}
-	sc_scib_opts o;
-	sc_scib_opts_default(&o);
-	o.seed = (uint64_t)c->seed;
-	if (pre.v) {
-		/* PC variances of the unintegrated scores (their column variances). */
-		prevar = sc_xcalloc(pre.cols ? pre.cols : 1, sizeof(double));
-		for (size_t j = 0; j < pre.cols; j++) {
-			double m = 0, q = 0;
-			for (size_t i = 0; i < pre.rows; i++)
-				m += SC_AT(&pre, i, j);
-			m /= (double)pre.rows;
-			for (size_t i = 0; i < pre.rows; i++)
-				q += (SC_AT(&pre, i, j) - m) * (SC_AT(&pre, i, j) - m);
-			prevar[j] = q / (double)(pre.rows > 1 ? pre.rows - 1 : 1);
-		}
-		o.pre_scores = &pre;
-		o.pre_variance = prevar;
-	}
-	if (g.indptr)
-		o.conn15 = &g;
-	sc_progress_stages("scIB metrics", "stages", SC_SCIB_SUITE_STAGES);
-	if ((rc = sc_scib_suite_run(&r, &emb, &lab, &bat, &o, c->err)))
-		goto out;
-	int graph_only = sc_step_bool(c, "graph_only", 0);
-	for (size_t i = 0; i < r.n_metrics; i++) {
-		const sc_scib_metric *m = &r.metric[i];
-		/* Without batches (one multi-omics sample) there is no batch effect
-		 * to measure: the batch-correction metrics are not reported. */
-		if (!batch_key && (m->cls == SC_SCIB_BATCH || !strncmp(m->name, "ilisi", 5) ||
-				   !strncmp(m->name, "pcr", 3) || !strncmp(m->name, "isolated", 8)))
+	return pp ? load_emb(c, pp, "obsm/X_emb", &in->pre) : 0;
+}
+
+/* Leave out the cells without a label or a batch, with a note. */
+static void eval_keep_scored(sc_step_ctx *c, eval_input *in)
+{
+	size_t N = in->lab.n, n = 0;
+	in->rows = sc_xmalloc((N ? N : 1) * sizeof(size_t));
+	for (size_t i = 0; i < N; i++)
+		if (in->lab.codes[i] >= 0 && in->bat.codes[i] >= 0)
+			in->rows[n++] = i;
+	in->n = n;
+	if (n == N)
+		return;
+	sc_step_note(c, "%zu cell%s without a label or batch left out", N - n, N - n == 1 ? "" : "s");
+	keep_rows(&in->lab, in->rows, n);
+	keep_rows(&in->bat, in->rows, n);
+	keep_dense_rows(&in->emb, in->rows, n);
+	if (in->pre.v)
+		keep_dense_rows(&in->pre, in->rows, n);
+	if (in->graph.indptr)
+		keep_graph(&in->graph, in->rows, n);
+}
+
+/* What a metric needs (the descriptors' SC_METRIC_NEEDS_*): both
+ * integration tasks declare the suite's metrics alike. */
+static unsigned metric_needs(const char *name)
+{
+	const sc_metric_desc *d = sc_task_metric_find(&sc_batch_task, name);
+	return d ? d->needs : 0;
+}
+
+/* Record the suite's metrics: without batches (one multi-omics sample)
+ * there is no batch effect to measure and the metrics needing batches are
+ * not reported; a graph method (WNN) has no embedding of its own, so the
+ * metrics of an embedding would describe the concatenation instead: they
+ * are undefined, and so are the aggregates that would average them. */
+static void eval_record_metrics(sc_step_ctx *c, const sc_scib_result *r, int have_batches,
+				int graph_only)
+{
+	for (size_t i = 0; i < r->n_metrics; i++) {
+		const sc_scib_metric *m = &r->metric[i];
+		unsigned needs = metric_needs(m->name);
+		if (!have_batches && (needs & SC_METRIC_NEEDS_BATCHES))
 			continue;
 		double v = m->value;
 		char detail[512];
 		snprintf(detail, sizeof(detail), "%s%s%s", m->detail, m->why[0] && m->detail[0] ? "; " : "",
 			 m->why);
-		/* A graph method (WNN) has no embedding of its own: metrics of the
-		 * embedding would describe the concatenation instead. */
-		if (graph_only && (!strcmp(m->name, "asw_label") || !strcmp(m->name, "asw_batch") ||
-				   !strcmp(m->name, "isolated_label_asw") ||
-				   !strncmp(m->name, "pcr", 3) || strstr(m->name, "knn_scibmetrics"))) {
+		if (graph_only && (needs & SC_METRIC_NEEDS_EMBEDDING)) {
 			v = NAN;
 			snprintf(detail, sizeof(detail), "undefined: the method gives a graph, not an embedding");
 		}
 		sc_step_metric(c, m->name, v, m->higher_is_better, detail);
 	}
-	if (!graph_only && !batch_key) {
-		sc_step_metric(c, "bio", r.bio, 1, "mean of the bio-conservation metrics");
-	} else if (!graph_only) {
-		sc_step_metric(c, "bio", r.bio, 1, "mean of the bio-conservation metrics");
-		sc_step_metric(c, "batch", r.batch, 1, "mean of the batch-correction metrics");
-		sc_step_metric(c, "overall", r.overall, 1, "0.6 bio + 0.4 batch");
+	if (graph_only)
+		return;
+	const struct {
+		const char *name;
+		double v;
+	} scores[] = { { "bio", r->bio }, { "batch", r->batch }, { "overall", r->overall } };
+	for (size_t i = 0; i < sizeof(scores) / sizeof(*scores); i++) {
+		const sc_metric_desc *d = sc_task_metric_find(&sc_batch_task, scores[i].name);
+		if (have_batches || !(d->needs & SC_METRIC_NEEDS_BATCHES))
+			sc_step_metric(c, d->name, scores[i].v, d->higher_is_better, d->doc);
 	}
-	/* Per-cell values. */
-	sc_buf_puts(&b, "cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue\n");
-	for (size_t i = 0; i < n; i++) {
-		sc_buf_csv(&b, names[rows[i]]);
-		sc_buf_putc(&b, ',');
-		sc_buf_csv(&b, lab.names[lab.codes[i]]);
-		sc_buf_putc(&b, ',');
-		sc_buf_csv(&b, bat.names[bat.codes[i]]);
-		sc_buf_printf(&b, ",%d", r.cluster ? r.cluster[i] : -1);
-		const double *cols[] = { r.asw_label_cell, r.asw_batch_cell, r.ilisi_cell, r.clisi_cell,
-					 r.kbet_pvalue_cell };
-		for (int k = 0; k < 5; k++) {
-			if (cols[k] && !isnan(cols[k][i]))
-				sc_buf_printf(&b, ",%.17g", cols[k][i]);
-			else
-				sc_buf_puts(&b, ",");
-		}
-		sc_buf_putc(&b, '\n');
-	}
-	char *cp = sc_step_out(c, "cells.csv");
-	rc = sc_write_file_atomic(cp, b.s, b.len, 0644, c->err);
+}
+
+/* Per-cell values and per-label summaries: where does integration fail? */
+static int eval_write_tables(sc_step_ctx *c, const sc_scib_result *r, const eval_input *in)
+{
+	char **cells = sc_xmalloc((in->n ? in->n : 1) * sizeof(char *));
+	for (size_t i = 0; i < in->n; i++)
+		cells[i] = in->names[in->rows[i]];
+	char *cp = sc_step_out(c, "cells.csv"), *lp = sc_step_out(c, "labels.csv");
+	int rc = sc_scib_tables_write(cp, lp, r, cells, &in->lab, &in->bat, c->err);
 	free(cp);
-	if (rc)
-		goto out;
-	/* Per-label summaries: where does integration fail? */
-	sc_buf_reset(&b);
-	sc_buf_puts(&b, "label,cells,asw_label,asw_batch,ilisi,clisi\n");
-	for (size_t k = 0; k < lab.ncat; k++) {
-		double s[4] = { 0 };
-		size_t cnt[4] = { 0 }, cells = 0;
-		const double *cols[] = { r.asw_label_cell, r.asw_batch_cell, r.ilisi_cell, r.clisi_cell };
-		for (size_t i = 0; i < n; i++) {
-			if (lab.codes[i] != (int32_t)k)
-				continue;
-			cells++;
-			for (int q = 0; q < 4; q++)
-				if (cols[q] && !isnan(cols[q][i])) {
-					s[q] += cols[q][i];
-					cnt[q]++;
-				}
-		}
-		if (!cells)
-			continue;
-		sc_buf_csv(&b, lab.names[k]);
-		sc_buf_printf(&b, ",%zu", cells);
-		for (int q = 0; q < 4; q++) {
-			if (cnt[q])
-				sc_buf_printf(&b, ",%.17g", s[q] / (double)cnt[q]);
-			else
-				sc_buf_puts(&b, ",");
-		}
-		sc_buf_putc(&b, '\n');
-	}
-	char *lp = sc_step_out(c, "labels.csv");
-	rc = sc_write_file_atomic(lp, b.s, b.len, 0644, c->err);
 	free(lp);
+	free(cells);
+	return rc;
+}
+
+static int integration_eval(sc_step_ctx *c)
+{
+	const char *pd = sc_step_need(c, "data"), *pe = sc_step_need(c, "embedding");
+	if (!pd || !pe)
+		return c->err->code;
+	const char *batch_key = sc_step_str(c, "batch_key", NULL);
+	eval_input in;
+	memset(&in, 0, sizeof(in));
+	sc_scib_result r;
+	memset(&r, 0, sizeof(r));
+	int rc;
+	if ((rc = eval_read_dataset(c, &in, pd, batch_key)) ||
+	    (rc = eval_read_embedding(c, &in, pe, sc_step_input(c, "pre"))))
+		goto out;
+	eval_keep_scored(c, &in);
+	sc_scib_opts o;
+	sc_scib_opts_default(&o);
+	o.seed = (uint64_t)c->seed;
+	if (in.pre.v)
+		o.pre_scores = &in.pre; /* variances: its column variances */
+	if (in.graph.indptr)
+		o.conn15 = &in.graph;
+	sc_progress_stages("scIB metrics", "stages", SC_SCIB_SUITE_STAGES);
+	if ((rc = sc_scib_suite_run(&r, &in.emb, &in.lab, &in.bat, &o, c->err)))
+		goto out;
+	eval_record_metrics(c, &r, batch_key != NULL, sc_step_bool(c, "graph_only", 0));
+	rc = eval_write_tables(c, &r, &in);
 out:
-	sc_buf_free(&b);
 	sc_scib_result_free(&r);
-	free(prevar);
-	free(rows);
-	sc_h5ad_strings_free(names, nnames);
-	sc_csr_free(&g);
-	sc_dmat_free(&emb);
-	sc_dmat_free(&pre);
-	sc_labels_free(&lab);
-	sc_labels_free(&bat);
-	sc_h5ad_close(h);
+	eval_input_free(&in);
 	return rc;
 }
 

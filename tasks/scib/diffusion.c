@@ -60,6 +60,7 @@ typedef struct diff {
 	size_t nthreads;
 	struct diff_scratch **scr; /* per worker, for the merge */
 	atomic_int slot;
+	atomic_int oom; /* a worker could not get its scratch: the result is incomplete */
 } diff;
 
 typedef struct diff_scratch {
@@ -271,8 +272,15 @@ static void *panel_init(void *ctx)
 	s->Y = aligned_alloc(64, bytes);
 	s->Z = aligned_alloc(64, bytes);
 	s->M = aligned_alloc(64, bytes);
-	if (!s->Y || !s->Z || !s->M)
-		abort();
+	if (!s->Y || !s->Z || !s->M) {
+		/* this worker's panels are skipped; the caller reports the failure */
+		free(s->Y);
+		free(s->Z);
+		free(s->M);
+		free(s);
+		atomic_store(&D->oom, 1);
+		return NULL;
+	}
 	s->topv = sc_xmalloc(sizeof(double) * D->m * D->k);
 	s->topi = sc_xmalloc(sizeof(int32_t) * D->m * D->k);
 	s->topn = sc_xcalloc(D->m, sizeof(size_t));
@@ -285,6 +293,8 @@ static void panel_run(void *ctx, void *scratch, size_t b, size_t e)
 	diff *D = ctx;
 	diff_scratch *S = scratch;
 	size_t m = D->m, k = D->k;
+	if (!S)
+		return;
 	for (size_t pan = b; pan < e; pan++) {
 		size_t c0 = pan * W, w = m - c0 < W ? m - c0 : W;
 		double *Y = S->Y, *Z = S->Z, *M = S->M;
@@ -432,8 +442,13 @@ int sc_scib_diffusion_nn(int32_t *nn, double *score, const sc_csr *g, size_t k, 
 	D.scr = sc_xcalloc(D.nthreads + 1, sizeof(*D.scr));
 	atomic_init(&D.slot, 0);
 	sc_par_for job = { .ctx = &D, .worker_init = panel_init, .run = panel_run };
+	atomic_init(&D.oom, 0);
 	sc_par_for_run(npan, 1, sc_scib_threads(n_threads), &job);
 	int used = atomic_load(&D.slot);
+	if (atomic_load(&D.oom)) {
+		rc = sc_errf(err, SC_ERR, "out of memory for the diffusion panels (%zu cells)", m);
+		goto free_scratch;
+	}
 	tmp = sc_xmalloc(sizeof(pair) * k * (size_t)(used + 1));
 	for (size_t i = 0; i < m; i++) {
 		size_t c = 0;
@@ -452,6 +467,7 @@ int sc_scib_diffusion_nn(int32_t *nn, double *score, const sc_csr *g, size_t k, 
 				score[i * k + j] = tmp[j].v;
 		}
 	}
+free_scratch:
 	for (int t = 0; t < used; t++) {
 		diff_scratch *S = D.scr[t];
 		free(S->Y);

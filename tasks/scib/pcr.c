@@ -141,3 +141,16 @@ double sc_scib_pcr_comparison(double before, double after, sc_scib_why *why)
 	double s = (before - after) / before;
 	return s < 0 ? 0 : s;
 }
+
+void sc_scib_column_variances(double *out, const sc_dmat *x)
+{
+	for (size_t j = 0; j < x->cols; j++) {
+		double m = 0, q = 0;
+		for (size_t i = 0; i < x->rows; i++)
+			m += SC_AT(x, i, j);
+		m /= (double)x->rows;
+		for (size_t i = 0; i < x->rows; i++)
+			q += (SC_AT(x, i, j) - m) * (SC_AT(x, i, j) - m);
+		out[j] = q / (double)(x->rows > 1 ? x->rows - 1 : 1);
+	}
+}

@@ -35,6 +35,10 @@ int sc_scib_pcr_scores(double *out, double *r2, const sc_dmat *scores, const dou
 int sc_scib_pcr_embedding(double *out, const sc_dmat *x, const sc_labels *batches,
 			  size_t n_comps, sc_err *err) SC_WUR;
 
+/* The sample variance (ddof 1; 0 for one row) of each column of x into
+ * out (x->cols values): the explained variances of centred PC scores. */
+void sc_scib_column_variances(double *out, const sc_dmat *x);
+
 /* scib pcr_comparison(scale=True). NaN with a reason when before is 0 or
  * either value is NaN. */
 double sc_scib_pcr_comparison(double before, double after, sc_scib_why *why);

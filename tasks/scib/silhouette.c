@@ -469,10 +469,38 @@ static void run_workers(void (*run)(void *, void *, size_t, size_t), sil_job *J,
 	sc_blas_serial_end(old);
 }
 
+/* The sorted embedding packed for the AVX-512 kernels: 8 (pa) and 16 (pb)
+ * cells side by side, zero rows up to a multiple of 16. */
+static int pack_for_avx512(sil_job *J, const double *xs, const double *xx, sc_err *err)
+{
+	size_t n = J->n, d = J->d, n16 = (n + 15) / 16 * 16;
+	size_t bytes = sizeof(double) * sc_mulsz(n16, d) + 64;
+	J->pa = aligned_alloc(64, bytes);
+	J->pb = aligned_alloc(64, bytes);
+	J->pyy = aligned_alloc(64, sizeof(double) * n16 + 64);
+	if (!J->pa || !J->pb || !J->pyy) {
+		free(J->pa);
+		free(J->pb);
+		free(J->pyy);
+		J->pa = J->pb = J->pyy = NULL;
+		return sc_errf(err, SC_ERR, "out of memory packing %zu x %zu values for the silhouette",
+			       n16, d);
+	}
+	for (size_t i = 0; i < n16; i++) {
+		for (size_t k = 0; k < d; k++) {
+			double v = i < n ? xs[i * d + k] : 0.;
+			J->pa[(i / 8 * d + k) * 8 + i % 8] = v;
+			J->pb[(i / 16 * d + k) * 16 + i % 16] = v;
+		}
+		J->pyy[i] = i < n ? xx[i] : 0.;
+	}
+	return 0;
+}
+
 /* sums[i * k + c]: sum of distances from cell i (original order) to the cells
  * of compact category c. */
-static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *cats,
-			    int n_threads)
+static int silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *cats,
+			   int n_threads, sc_err *err)
 {
 	size_t n = x->rows, d = x->cols, k = cats->k;
 	size_t *start = sc_xcalloc(k + 1, sizeof(*start));
@@ -503,21 +531,10 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 	pick_kernels(&J.dist, &J.sum, &J.add);
 	J.nb = (n + TILE - 1) / TILE;
 	J.avx512 = !atomic_load(&force_dgemm) && sc_scib_isa() == 2;
+	int rc = 0;
 	if (J.avx512) {
-		size_t n16 = (n + 15) / 16 * 16;
-		J.pa = aligned_alloc(64, sizeof(double) * n16 * d + 64);
-		J.pb = aligned_alloc(64, sizeof(double) * n16 * d + 64);
-		J.pyy = aligned_alloc(64, sizeof(double) * n16 + 64);
-		if (!J.pa || !J.pb || !J.pyy)
-			abort();
-		for (size_t i = 0; i < n16; i++) {
-			for (size_t k = 0; k < d; k++) {
-				double v = i < n ? xs[i * d + k] : 0.;
-				J.pa[(i / 8 * d + k) * 8 + i % 8] = v;
-				J.pb[(i / 16 * d + k) * 16 + i % 16] = v;
-			}
-			J.pyy[i] = i < n ? xx[i] : 0.;
-		}
+		if ((rc = pack_for_avx512(&J, xs, xx, err)))
+			goto out;
 		/* the packed copies replace the sorted one */
 		free(xs);
 		xs = NULL;
@@ -556,6 +573,7 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 			memcpy(sums + perm[p] * k, J.sums + p * k, sizeof(double) * k);
 		free(J.sums);
 	}
+out:
 	free(J.pa);
 	free(J.pb);
 	free(J.pyy);
@@ -565,6 +583,7 @@ static void silhouette_sums(double *sums, const sc_dmat *x, const sc_scib_cats *
 	free(perm);
 	free(pos);
 	free(start);
+	return rc;
 }
 
 static int check_x(const sc_dmat *x, size_t n, sc_err *err)
@@ -604,10 +623,11 @@ static int silhouette_cats(double *s, const sc_dmat *x, const sc_scib_cats *c, i
 			       "number of labels is %zu; silhouette needs 2 to n_samples - 1 (%zu)",
 			       c->k, n ? n - 1 : 0);
 	double *sums = sc_xmalloc(sizeof(double) * sc_mulsz(n, c->k));
-	silhouette_sums(sums, x, c, n_threads);
-	silhouette_from_sums(s, sums, c);
+	int rc = silhouette_sums(sums, x, c, n_threads, err);
+	if (!rc)
+		silhouette_from_sums(s, sums, c);
 	free(sums);
-	return 0;
+	return rc;
 }
 
 int sc_scib_silhouette_samples(double *s, const sc_dmat *x, const int32_t *codes, int n_threads,

@@ -50,8 +50,9 @@ typedef struct sc_scib_opts {
 	double kbet_alpha;            /* 0.05 */
 	size_t pcr_comps;             /* 50 */
 	size_t iso_threshold;         /* 0: scib's default (fewest batches) */
-	/* unintegrated data for the PCR comparison: PC scores + variances, or a
-	 * representation whose PCR is computed (NULL: comparison is NaN) */
+	/* unintegrated data for the PCR comparison: PC scores + variances (NULL
+	 * variances: the scores' column variances, sc_scib_column_variances),
+	 * or a representation whose PCR is computed (NULL: comparison is NaN) */
 	const sc_dmat *pre_scores;
 	const double *pre_variance;
 	const sc_dmat *pre_x;

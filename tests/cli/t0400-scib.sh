@@ -22,6 +22,7 @@ def rd(p, dt):
         return np.fromfile(f, dtype=dt).reshape(sh)
 np.save("emb.npy", rd("o/emb.bin", "<f8"))
 np.save("emb32.npy", rd("o/emb.bin", "<f8").astype(np.float32))
+np.save("embF.npy", np.asfortranarray(rd("o/emb.bin", "<f8")).astype(">f8"))
 np.save("pre.npy", rd("o/pre.bin", "<f8"))
 np.save("prevar.npy", rd("o/pre_var.bin", "<f8").ravel())
 lab = rd("o/labels.bin", "<i4").ravel()
@@ -35,7 +36,7 @@ x = rd("o/emb.bin", "<f8"); x[3, 2] = np.nan; np.save("nan.npy", x)
 EOF
 
 expect_exit "scib runs with --json" 0 "$SCEVAL" -q scib --json --threads 2 \
-  --pre pre.npy --pre-var prevar.npy --per-cell cells.tsv --per-label labels.tsv \
+  --pre pre.npy --pre-var prevar.npy --per-cell cells.csv --per-label labels.csv \
   emb.npy labels.txt batches.txt
 cp out run.json
 "$PYTHON" - <<'EOF' > cmp.txt 2>&1
@@ -75,25 +76,40 @@ bad=$(grep -c '^bad' cmp.txt)
 expect_eq "scib values equal the oracle's ($(grep -c '^ok' cmp.txt) checked)" "$bad" 0
 [ "$bad" -eq 0 ] || sed 's/^/#   /' cmp.txt
 
-expect_eq "per-cell file has a row per cell" "$(wc -l < cells.tsv)" 500
-expect_eq "per-label file has a row per label" "$(wc -l < labels.tsv)" 4
+expect_eq "per-cell file has a row per cell" "$(wc -l < cells.csv)" 500
+expect_eq "per-label file has a row per label" "$(wc -l < labels.csv)" 4
+# the integration task's schema (tasks/scib/tables.h), written by the same code
+expect_eq "per-cell columns are the batch task's cells.csv" "$(head -n1 cells.csv)" \
+  "cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue"
+expect_eq "per-label columns are the batch task's labels.csv" "$(head -n1 labels.csv)" \
+  "label,cells,asw_label,asw_batch,ilisi,clisi"
 "$PYTHON" - <<'EOF' > cells_cmp.txt 2>&1
 import csv, numpy as np
 from sklearn.metrics import silhouette_samples
-rows = list(csv.DictReader(open("cells.tsv"), delimiter="\t"))
+rows = list(csv.DictReader(open("cells.csv")))
 x = np.load("emb.npy")
 lab = [r["label"] for r in rows]
 s = silhouette_samples(x, lab)
 d = max(abs(float(r["asw_label"]) - v) for r, v in zip(rows, s))
-print("ok" if d < 1e-9 else "bad", d)
+# per label: the mean of its cells' silhouettes
+labrows = list(csv.DictReader(open("labels.csv")))
+for r in labrows:
+    m = np.mean([v for l, v in zip(lab, s) if l == r["label"]])
+    d = max(d, abs(float(r["asw_label"]) - m))
+print("ok" if d < 1e-9 and len(labrows) == 3 else "bad", d)
 EOF
-expect_match "per-cell silhouettes equal sklearn's" "$(cat cells_cmp.txt)" '^ok'
+expect_match "per-cell silhouettes and their per-label means equal sklearn's" "$(cat cells_cmp.txt)" '^ok'
 
 expect_exit "scib with one thread" 0 "$SCEVAL" -q scib --json --threads 1 \
   --pre pre.npy --pre-var prevar.npy emb.npy labels.txt batches.txt
 strip() { "$PYTHON" -c "import json,sys; j=json.load(open(sys.argv[1])); print([(m['name'], m['value']) for m in j['metrics']])" "$1"; }
 cp out run1.json
 expect_eq "values identical with 1 and 2 threads" "$(strip run1.json)" "$(strip run.json)"
+
+expect_exit "a Fortran-ordered big-endian embedding (np.asfortranarray)" 0 "$SCEVAL" -q scib --json \
+  --threads 1 --pre pre.npy --pre-var prevar.npy embF.npy labels.txt batches.txt
+cp out runF.json
+expect_eq "... gives the same values as the C-ordered one" "$(strip runF.json)" "$(strip run.json)"
 
 expect_exit "float32 embedding, .npy batch codes, text output" 0 "$SCEVAL" -q scib \
   emb32.npy labels.txt batches.npy
@@ -109,7 +125,7 @@ expect_match "NaN message" "$(cat err)" "^sceval scib: embedding has a non-finit
 expect_exit "labels of the wrong length fail" 1 "$SCEVAL" -q scib emb.npy short.txt batches.txt
 expect_match "length message" "$(cat err)" "^sceval scib: labels have 498 entries for 499 cells"
 expect_exit "missing file fails" 1 "$SCEVAL" -q scib missing.npy labels.txt batches.txt
-expect_match "missing-file message" "$(cat err)" "^sceval scib: cannot open 'missing.npy'"
+expect_match "missing-file message" "$(cat err)" "^sceval scib: cannot read 'missing.npy'"
 expect_exit "not a .npy fails" 1 "$SCEVAL" -q scib labels.txt labels.txt batches.txt
 expect_exit "no arguments is a usage error" 2 "$SCEVAL" scib
 expect_exit "--threads 0 is a usage error" 2 "$SCEVAL" scib --threads 0 emb.npy labels.txt batches.txt

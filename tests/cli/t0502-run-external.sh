@@ -42,21 +42,27 @@ methods:
     files: {m: lazy.py}
     output: emb.npy
     provides: {obsm: X}
+  crashes:
+    command: [/bin/sh, -c, 'echo reading weights >&2; kill -SEGV \$\$']
+    output: emb.npy
+    provides: {obsm: X}
 tasks:
   - task: annotation
     dataset: pbmc
     label_key: bulk_labels
-    methods: [model, broken, hangs, lazy]
+    methods: [model, broken, hangs, lazy, crashes]
 SPEC
 "$SCEVAL" run --keep-going --json spec.yaml > r.json 2>err.txt; rc=$?
 expect_eq "a run with failed steps exits 1" "$rc" "1"
-expect_eq "three externals fail, their fits and evaluations are not run, the rest is done" \
-  "$(pyjson '(d["status"], d["steps"], d["failed"], d["result"])' < r.json)" "('failed', 12, 9, None)"
+expect_eq "four externals fail, their fits and evaluations are not run, the rest is done" \
+  "$(pyjson '(d["status"], d["steps"], d["failed"], d["result"])' < r.json)" "('failed', 15, 12, None)"
 "$SCEVAL" show --json 1 > s.json
 err_of() { pyjson "[s['error'] for s in d['step_list'] if s['method']=='$1' and s['kind']=='external'][0]" < s.json; }
 expect_eq "a failing command is reported with its exit status and last stderr line" \
   "$(err_of broken)" "command exited with status 3: RuntimeError: CUDA out of memory"
 expect_eq "a hanging command is killed at its timeout" "$(err_of hangs)" "timed out after 1s (killed)"
+expect_eq "a command killed by a signal: its number, name and last stderr line" "$(err_of crashes)" \
+  "command killed by signal 11 (Segmentation fault): reading weights"
 expect_eq "a command that writes nothing is reported as such" "$(err_of lazy)" "command exited 0 but did not write 'emb.npy'"
 log=$(pyjson "[s['stderr_log'] for s in d['step_list'] if s['method']=='broken' and s['kind']=='external'][0]" < s.json)
 expect_match "the failing command's stderr is kept as a log object" "$("$SCEVAL" cat "$log")" "^loading weights from /nowhere/model.pt$"

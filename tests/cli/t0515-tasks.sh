@@ -6,13 +6,20 @@
 # step shared by all seeds; every metric recorded is declared; and the
 # parameter defaults the descriptors document are the ones the steps use.
 . "$(dirname "$0")/lib.sh"
-# The README's Tasks table lists these tasks and options (an independent list).
-expect_eq "sceval tasks lists the four tasks" \
-  "$("$SCEVAL" tasks | awk 'NF>1 && /^  /{print $1}' | tr '\n' ' ')" "annotation gene-function batch multiomics "
+# The README's Tasks table (an independent list: its first column, in
+# table order) names the tasks `sceval tasks` lists.
+readme_tasks=$(awk '/^\| task \| options \|/{t=1; next} t && !/^\|/{exit} t && /^\| `/{print}' \
+  "$TESTS_DIR/../README.md" | sed 's/^| `\([^`]*\)`.*/\1/' | tr '\n' ' ')
+expect_eq "sceval tasks lists the README's tasks" \
+  "$("$SCEVAL" tasks | awk 'NF>1 && /^  /{print $1}' | tr '\n' ' ')" "$readme_tasks"
+expect_eq "the README's Tasks table is read" "$(printf '%s' "$readme_tasks" | cut -d' ' -f1-4)" \
+  "annotation gene-function batch multiomics"
 for spec in "annotation label_key representation split counts n_top_genes n_comps classifier unlabeled" \
             "gene-function gene_labels id_column label_column features folds unlabeled" \
             "batch batch_key label_key counts n_top_genes n_comps unlabeled" \
-            "multiomics label_key modality2 where2 data2 n_comps n_comps2 batch_key"; do
+            "multiomics label_key modality2 where2 data2 n_comps n_comps2 batch_key" \
+            "grn genesets id_column set_column var_key symbol_key counts min_cells n_comps n_neighbors resolution resolutions min_size fdr fdr_family edges edge_max_genes" \
+            "simulation cell_type_key batch_key mean_covariates counts n_corr_genes max_cells n_comps folds"; do
   set -- $spec; task=$1; shift
   a=$("$SCEVAL" help "$task"); ra=$?
   b=$("$SCEVAL" tasks "$task"); rb=$?

@@ -52,24 +52,39 @@ ev=$("$SCEVAL" show --json 1 | pyjson '[s for s in d["step_list"] if s["kind"] =
 expect_eq "report.csv has no formula cell" "$(unsafe_fields report.csv)" "0"
 expect_match "the report page shows the labels as they are" "$(cat rep/*annotation*.html 2>/dev/null || cat rep/*.html)" "\+cmd\|&#39; /C calc&#39;!A0"
 
-# sceval scib's per-cell and per-label tables (TSV) take labels from a file.
+# sceval scib's per-cell and per-label tables (the integration task's CSV
+# schema, tasks/scib/tables.h) take labels from a file.
 "$PYTHON" - <<'PY'
 import numpy as np
 np.save("emb.npy", np.random.default_rng(0).standard_normal((60, 5)))
 open("lab.txt", "w").write("".join('=HYPERLINK("http://evil.example/")\n' if i % 2 else "b\tc\n" for i in range(60)))
 open("bat.txt", "w").write("".join("x\n" if i < 30 else "y\n" for i in range(60)))
 PY
-expect_exit "scib writes its tables" 0 "$SCEVAL" scib --per-label pl.tsv --per-cell pc.tsv emb.npy lab.txt bat.txt
-expect_eq "the per-label table has no formula cell" "$(cut -f1 pl.tsv | grep -c '^[=+@-]')" "0"
-expect_match "... the label is kept, neutralised" "$(cat pl.tsv)" "^'=HYPERLINK"
-expect_eq "... a tab in a label does not add a column" "$(awk -F'\t' '{print NF}' pl.tsv | sort -u)" "8"
-expect_eq "the per-cell table has no formula cell" "$(cut -f2 pc.tsv | grep -c '^[=+@-]')" "0"
+expect_exit "scib writes its tables" 0 "$SCEVAL" scib --per-label pl.csv --per-cell pc.csv emb.npy lab.txt bat.txt
+expect_eq "the per-label table has no formula cell" "$(unsafe_fields pl.csv)" "0"
+expect_match "... the label is kept, neutralised" "$(cat pl.csv)" "^\"'=HYPERLINK"
+expect_eq "... a tab in a label does not add a column" \
+  "$("$PYTHON" -c 'import csv,sys; print(sorted({len(r) for r in csv.reader(open(sys.argv[1], newline=""))}))' pl.csv)" "[6]"
+expect_eq "the per-cell table has no formula cell" "$(unsafe_fields pc.csv)" "0"
 
 "$SCEVAL" inspect d.h5ad > insp.txt
 check "inspect prints no escape character" sh -c "! grep -q \"$(printf '\033')\" insp.txt"
 expect_match "... but an escaped one" "$(cat insp.txt)" '\\x1b\[31mred\\x1b\[0m'
 expect_match "... and the bidi override escaped" "$(cat insp.txt)" 'bidi\\u202eevil'
 check "... and no raw override" sh -c "! grep -q \"$(printf '\342\200\256')\" insp.txt"
+# An uns entry's encoding-type attribute is text from the file too.
+"$PYTHON" - <<'PY'
+import h5py, numpy as np
+with h5py.File("d.h5ad", "r+") as f:
+    e = f["uns"].create_dataset("k\x1b[2J", data=np.arange(3))
+    e.attrs["encoding-type"] = "arr\x1b[31mred"
+    g = f["uns"].create_group("g")
+    g.attrs["encoding-type"] = "dict\x1b]0;title\x07"
+PY
+"$SCEVAL" inspect d.h5ad > insp2.txt
+check "inspect prints no escape from uns keys or encodings" sh -c "! grep -q \"$(printf '\033')\" insp2.txt"
+expect_match "... but escaped ones" "$(grep '^  k' insp2.txt)" 'k\\x1b\[2J +arr\\x1b\[31mred int64'
+expect_match "... for a group's encoding too" "$(grep '^  g ' insp2.txt)" 'dict\\x1b\]0;title\\x07'
 # show prints metric tables with labels from the spec; a task name with an
 # escape sequence comes out escaped.
 cat > esc.yaml <<'SPEC'

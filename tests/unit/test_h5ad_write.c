@@ -9,6 +9,7 @@
 #include "unit.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { N = 10, G = 6 };
 static char dir[256];
@@ -217,12 +218,27 @@ static void test_roundtrip(void)
 	OK(rc == 0, "copy and add an obsm key and an obs column%s%s", rc ? ": " : "", rc ? err.msg : "");
 	OK(same_bytes(p1, p2), "the source of the copy is untouched");
 	run_oracle(p3, "edited");
-	/* In place. */
+	/* In place: the edit is written beside the file and renamed over it, so
+	 * a reader holding the original (here: a hard link) never sees it
+	 * change, and a writer freed without closing leaves the file as it was. */
+	char link2[300];
+	snprintf(link2, sizeof(link2), "%s/b-link.h5ad", dir);
+	OK(link(p2, link2) == 0, "hard link to the file to edit");
+	sc_h5ad_writer *w = NULL;
+	if (sc_h5ad_edit(&w, p2, NULL, &err) == 0)
+		sc_h5ad_writer_free(w);
+	OK(w && same_bytes(p1, p2), "an edit freed without closing leaves the file unchanged");
 	rc = add_prediction(p2, NULL, &err);
 	OK(rc == 0, "add in place%s%s", rc ? ": " : "", rc ? err.msg : "");
+	OK(same_bytes(p1, link2) && !same_bytes(p1, p2),
+	   "the edited file replaced the original atomically (the old inode is untouched)");
+	unlink(link2);
 	run_oracle(p2, "edited");
 	OK(add_prediction(p2, NULL, &err) == SC_EEXISTS && strstr(err.msg, "obsm/pred_emb: exists"),
 	   "adding an existing key fails: %s", err.msg);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -q tmp", dir);
+	OK(system(cmd) != 0, "no temporary file left behind by the edits");
 }
 
 static void test_errors(void)

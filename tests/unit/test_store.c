@@ -82,6 +82,14 @@ static void test_escapes(void)
 	OK(!strcmp(b.s, "&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;"),
 	   "html escaping");
 	sc_buf_reset(&b);
+	/* Hand-written: U+202E is E2 80 AE, U+2069 is E2 81 A9, U+00E9 C3 A9. */
+	sc_buf_html(&b, "a\xe2\x80\xae" "b\x1b[1m\tc\nd\xe2\x81\xa9\xc3\xa9\xff");
+	OK(!strcmp(b.s, "a\\u202eb\\x1b[1m\tc\nd\\u2069\xc3\xa9\\xff"),
+	   "html: bidi overrides, controls and non-UTF-8 shown as escapes, tab/LF/é kept (%s)", b.s);
+	sc_buf_reset(&b);
+	sc_buf_term(&b, "a\tb\xe2\x80\xae" "<");
+	OK(!strcmp(b.s, "a\\x09b\\u202e<"), "terminal: tab and bidi override escaped (%s)", b.s);
+	sc_buf_reset(&b);
 	sc_buf_csv(&b, "plain");
 	sc_buf_putc(&b, ',');
 	sc_buf_csv(&b, "a,b");
