@@ -265,6 +265,15 @@ static int x_dim(size_t *out, sc_h5ad *h, int axis)
 	return 0;
 }
 
+/* errno values that say the system failed (not that the file is not HDF5):
+ * libhdf5 reports them all as "unable to open file", so the reason is
+ * taken from errno, set by the open or read that failed inside it. */
+static int system_failure(int e)
+{
+	return e == EIO || e == ENOSPC || e == ENOMEM || e == EACCES || e == EPERM || e == EMFILE ||
+	       e == ENFILE || e == EROFS || e == EDQUOT;
+}
+
 int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err)
 {
 	*out = NULL;
@@ -284,16 +293,27 @@ int sc_h5ad_open(sc_h5ad **out, const char *path, sc_err *err)
 		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "is a directory, not an HDF5 file");
 		goto out;
 	}
+	errno = 0;
 	htri_t is = H5Fis_hdf5(path);
 	if (is <= 0) {
 		H5Eclear2(H5E_DEFAULT);
-		rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "not an HDF5 file");
+		if (system_failure(errno))
+			rc = sc_h5ad_fail(err, h, SC_EIO, NULL, "cannot read: %s", strerror(errno));
+		else
+			rc = sc_h5ad_fail(err, h, SC_EINVAL, NULL, "not an HDF5 file");
 		goto out;
 	}
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 	H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+	errno = 0;
 	h->f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	int open_errno = errno;
 	H5Pclose(fapl);
+	if (h->f < 0 && system_failure(open_errno)) {
+		H5Eclear2(H5E_DEFAULT);
+		rc = sc_h5ad_fail(err, h, SC_EIO, NULL, "cannot open: %s", strerror(open_errno));
+		goto out;
+	}
 	if (h->f < 0) {
 		rc = sc_h5ad_fail_h5(err, h, NULL, "cannot open: truncated or corrupt HDF5 file");
 		goto out;
