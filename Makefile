@@ -35,7 +35,7 @@ LIB      := $(BUILD)/libsceval.a
 VERSION_STR := $(shell cat VERSION)
 GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 
-.PHONY: all check check-long test asan install demo deps fuzz fuzz-deps fuzz-build clean bench docs FORCE
+.PHONY: all check check-long test asan install demo deps deps-long fuzz fuzz-deps fuzz-build clean bench docs FORCE
 all: $(BIN)
 
 $(BUILD)/buildinfo.h: FORCE
@@ -77,6 +77,9 @@ unit: $(TEST_BIN) $(FUZZ_REPLAY)
 deps:
 	@sh scripts/deps.sh
 
+deps-long:
+	@sh scripts/deps.sh long
+
 # The README's test command. Runs the unit tests and the command-line tests.
 check test: deps
 	@$(MAKE) --no-print-directory all unit
@@ -84,7 +87,7 @@ check test: deps
 		sh tests/run.sh
 
 # The suite with the long tests too (larger oracle comparisons, minutes more).
-check-long: deps
+check-long: deps-long
 	@$(MAKE) --no-print-directory all unit
 	@SCEVAL_LONG_TESTS=1 SCEVAL=$(abspath $(BIN)) SCEVAL_UNITDIR=$(abspath $(BUILD)/tests) \
 		PYTHON=$(PYTHON) sh tests/run.sh

@@ -100,6 +100,7 @@ int cmd_gc(cli_ctx *c, int argc, char **argv);
 int cmd_provenance(cli_ctx *c, int argc, char **argv);
 int cmd_inspect(cli_ctx *c, int argc, char **argv);
 int cmd_simulate(cli_ctx *c, int argc, char **argv);
+int cmd_genesets(cli_ctx *c, int argc, char **argv);
 int cmd_run(cli_ctx *c, int argc, char **argv);
 int cmd_runs(cli_ctx *c, int argc, char **argv);
 int cmd_reproduce(cli_ctx *c, int argc, char **argv);

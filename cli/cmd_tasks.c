@@ -34,6 +34,7 @@ static const char *param_type(sc_param_type t)
 {
 	switch (t) {
 	case SC_PARAM_POSITIVE: return "number > 0";
+	case SC_PARAM_NONNEG: return "number >= 0";
 	case SC_PARAM_UNIT: return "number in (0, 1)";
 	case SC_PARAM_COUNT: return "integer >= 1";
 	case SC_PARAM_STRING: return "string";

@@ -32,6 +32,7 @@ const cli_cmd cli_commands[] = {
 	{ "du", cmd_du, "objects and bytes by kind, and what gc would reclaim" },
 	{ "inspect", cmd_inspect, "describe an .h5ad file: shape, storage, columns, keys" },
 	{ "simulate", cmd_simulate, "write simulated single-cell counts as an .h5ad file" },
+	{ "genesets", cmd_genesets, "import Gene Ontology gene sets from org.*.db SQLite files" },
 	{ "tasks", cmd_tasks, "list the evaluation tasks, or show a task's options" },
 	{ "run", cmd_run, "run a spec: cached, deterministic steps, recorded" },
 	{ "runs", cmd_runs, "list recorded runs" },

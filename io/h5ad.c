@@ -267,10 +267,11 @@ static int x_dim(size_t *out, sc_h5ad *h, int axis)
 
 /* errno values that say the system failed (not that the file is not HDF5):
  * libhdf5 reports them all as "unable to open file", so the reason is
- * taken from errno, set by the open or read that failed inside it. */
+ * taken from errno, set by the open or read that failed inside it (not
+ * ENOMEM: a corrupt file makes libhdf5 ask for absurd sizes). */
 static int system_failure(int e)
 {
-	return e == EIO || e == ENOSPC || e == ENOMEM || e == EACCES || e == EPERM || e == EMFILE ||
+	return e == EIO || e == ENOSPC || e == EACCES || e == EPERM || e == EMFILE ||
 	       e == ENFILE || e == EROFS || e == EDQUOT;
 }
 

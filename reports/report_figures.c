@@ -2,7 +2,9 @@
  * report_figures.c - the figures a task's steps drew (io/svg.h), for any
  * task: every output named *.svg of a method's first evaluation and of the
  * steps upstream of it, in step-key and output-name order, each figure
- * once per page section however many methods share the step that drew it.
+ * once per page section however many methods share the step that drew it;
+ * then the figures of the section's steps that score no method (a curve
+ * over all methods).
  *
  * A figure is embedded as <img src="data:image/svg+xml;base64,...">, never
  * inline: an SVG in an img element runs no script and fetches nothing, so
@@ -120,6 +122,70 @@ static void method_figures(sc_buf *b, const sc_report_model *m, const sc_report_
 	json_decref(steps);
 }
 
+/* The step keys the metric rows of x name. */
+static json_t *scored_steps(const sc_report_src *x)
+{
+	json_t *set = json_object();
+	size_t i;
+	const json_t *r;
+	json_array_foreach(x->rows, i, r)
+		json_object_set_new(set, sc_json_str(r, "step", ""), json_true());
+	return set;
+}
+
+/* One source's figures of steps of the table's task and dataset that emit
+ * no metric. */
+static void source_summary_figures(sc_buf *b, const sc_report_src *x, const sc_report_table *t,
+				   sc_store *s, json_t *shown, int *any, sc_err *fatal)
+{
+	json_t *scored = scored_steps(x);
+	size_t ns, no;
+	const char **keys = sorted_keys(x->steps, &ns);
+	for (size_t k = 0; k < ns; k++) {
+		const json_t *st = json_object_get(x->steps, keys[k]);
+		if (strcmp(sc_json_str(st, "task", ""), t->task) ||
+		    strcmp(sc_json_str(st, "dataset", ""), t->dataset ? t->dataset : "") ||
+		    json_object_get(scored, keys[k]))
+			continue;
+		const json_t *outs = json_object_get(st, "outputs");
+		const char **names = sorted_keys(outs, &no);
+		for (size_t j = 0; j < no; j++) {
+			const char *id = sc_json_str(outs, names[j], "");
+			if (!ends_with(names[j], ".svg") || json_object_get(shown, id))
+				continue;
+			json_object_set_new(shown, id, json_true());
+			if (!*any)
+				sc_buf_puts(b, "<h3>Figures</h3>\n<div class=\"figs\">\n");
+			*any = 1;
+			char *cap = sc_xasprintf("%s: %s, %s (step %.12s)", sc_json_str(st, "method", "all methods"),
+						 sc_json_str(st, "kind", "?"), names[j], keys[k]);
+			embed(b, s, id, cap, fatal);
+			free(cap);
+		}
+		free(names);
+	}
+	free(keys);
+	json_decref(scored);
+}
+
+/* Figures of the table's steps that score no method, e.g. a curve over
+ * all methods (grn.curve), from each source of the table's methods. */
+static void summary_figures(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
+			    sc_store *s, json_t *shown, int *any, sc_err *fatal)
+{
+	json_t *done = json_object();
+	for (size_t i = 0; i < t->nm; i++)
+		for (size_t u = 0; u < t->m[i].nu; u++) {
+			char key[32];
+			snprintf(key, sizeof(key), "%zu", t->m[i].u[u].src[0]);
+			if (json_object_get(done, key))
+				continue;
+			json_object_set_new(done, key, json_true());
+			source_summary_figures(b, &m->s[t->m[i].u[u].src[0]], t, s, shown, any, fatal);
+		}
+	json_decref(done);
+}
+
 void sc_report_section_figures(sc_buf *b, const sc_report_model *m, const sc_report_table *t,
 			       sc_store *s, sc_err *fatal)
 {
@@ -127,6 +193,7 @@ void sc_report_section_figures(sc_buf *b, const sc_report_model *m, const sc_rep
 	int any = 0;
 	for (size_t i = 0; i < t->nm; i++)
 		method_figures(b, m, &t->m[i], s, shown, &any, fatal);
+	summary_figures(b, m, t, s, shown, &any, fatal);
 	if (any)
 		sc_buf_puts(b, "</div>\n");
 	json_decref(shown);

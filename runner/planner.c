@@ -170,6 +170,8 @@ static const char *type_problem(sc_param_type type, const json_t *v)
 	switch (type) {
 	case SC_PARAM_POSITIVE:
 		return isfinite(d) && d > 0 ? NULL : "a finite number > 0";
+	case SC_PARAM_NONNEG:
+		return isfinite(d) && d >= 0 ? NULL : "a finite number >= 0";
 	case SC_PARAM_UNIT:
 		return isfinite(d) && d > 0 && d < 1 ? NULL : "a number between 0 and 1";
 	case SC_PARAM_COUNT:

@@ -1,8 +1,10 @@
 #!/bin/sh
 # make demo: simulate a dataset with cell types and batches, run a spec that
 # covers every task (annotation, gene-function, batch integration,
-# multi-omics) with the built-in baselines, and write the report. Running it
-# again shows the cache at work: every step is found, nothing is recomputed.
+# multi-omics) with the built-in baselines, and write the report (then the
+# perturbation and gene-network tasks on simulated data, each a run of its
+# own). Running it again shows the cache at work: every step is found,
+# nothing is recomputed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 SCEVAL=$top/sceval
@@ -37,3 +39,22 @@ echo "(reproduce it with: cd demo && ../sceval reproduce $result)"
 prun=$(sed -n 's/.*"run": \([0-9]*\).*/\1/p' run_perturb.json)
 "$SCEVAL" report "$prun" -o report-perturbation >/dev/null
 echo "perturbation report: $D/report-perturbation/index.html"
+# The grn task: simulated cell types each move their own genes; those genes
+# are the gene sets (written from var/de_type) that programs should recover.
+[ -f sim_grn.h5ad ] || "$SCEVAL" simulate -q -o sim_grn.h5ad --cells 1500 --genes 1000 --types 5 \
+	--batches 1 --seed 7 --de-strength 1.5 >/dev/null
+[ -f grn_demo_sets.tsv ] || /usr/bin/python3 - <<'PY'
+import h5py
+with h5py.File("sim_grn.h5ad", "r") as f:
+    names = [s.decode() for s in f["var/_index"][:]]
+    cats = [s.decode() for s in f["var/de_type/categories"][:]]
+    codes = f["var/de_type/codes"][:]
+with open("grn_demo_sets.tsv", "w") as out:
+    out.write("gene_id\tlabel\n")
+    out.writelines("%s\t%s\n" % (g, cats[c]) for g, c in zip(names, codes) if cats[c] != "none")
+PY
+"$SCEVAL" run --json "$top/examples/grn_demo.yaml" > run_grn.json || {
+	cat run_grn.json; echo "demo: the grn run failed (see above)" >&2; exit 1; }
+grun=$(sed -n 's/.*"run": \([0-9]*\).*/\1/p' run_grn.json)
+"$SCEVAL" report "$grun" -o report-grn >/dev/null
+echo "gene-network report: $D/report-grn/index.html"

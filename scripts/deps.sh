@@ -17,6 +17,12 @@ chromium sqlite3 r-base-core r-cran-mass tmux"
 if [ "${1:-}" = fuzz ]; then
   PKGS="clang libclang-rt-14-dev"
 fi
+# `deps.sh long` adds what only `make check-long` needs: the Gene Ontology
+# annotation of Bioconductor's org.Hs.eg.db and GO.db (about 420 MB), read
+# by `sceval genesets import` (tests/cli/t0631).
+if [ "${1:-}" = long ]; then
+  PKGS="$PKGS r-bioc-org.hs.eg.db r-bioc-go.db"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -45,6 +45,7 @@ typedef struct sc_task_option {
 /* The types of a built-in method's parameters ('params' and 'grid'). */
 typedef enum sc_param_type {
 	SC_PARAM_POSITIVE, /* a finite number > 0 */
+	SC_PARAM_NONNEG,   /* a finite number >= 0 (0 may mean off) */
 	SC_PARAM_UNIT,     /* a number in (0, 1) */
 	SC_PARAM_COUNT,    /* an integer >= 1 */
 	SC_PARAM_STRING,

@@ -115,7 +115,7 @@ static int read_gmt(sc_grn_genesets *g, const char *text, const char *name, sc_e
 		if (len && p[len - 1] == '\r')
 			len--;
 		const char *next = eol ? eol + 1 : p + strlen(p);
-		if (!len) {
+		if (!len || *p == '#') { /* '#' opens a comment: no set name starts so */
 			p = next;
 			continue;
 		}

@@ -24,7 +24,8 @@ typedef struct sc_grn_genesets {
 } sc_grn_genesets;
 
 /* Read a GMT file, or a table when its header holds the columns id_col and
- * set_col. A GMT line without genes, a repeated set name or no set at all
+ * set_col. Lines opening with '#' are comments (sceval genesets import writes its
+ * sources there). A GMT line without genes, a repeated set name or no set at all
  * is an error naming the line. */
 int sc_grn_genesets_read(sc_grn_genesets *out, const char *path, const char *id_col,
 			 const char *set_col, sc_err *err) SC_WUR;

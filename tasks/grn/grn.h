@@ -15,6 +15,7 @@ extern const sc_step_kind sc_grn_programs_kind;
 extern const sc_step_kind sc_grn_enrich_kind;
 extern const sc_step_kind sc_grn_edges_kind;
 extern const sc_step_kind sc_grn_compare_kind;
+extern const sc_step_kind sc_grn_curve_kind;
 
 struct sc_plan_ctx;
 struct sc_spec_task;
@@ -27,6 +28,11 @@ int sc_grn_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 #define SC_GRN_OUT_SUMMARY "program_summary.tsv"
 #define SC_GRN_OUT_SIZES_SVG "program_sizes.svg"
 #define SC_GRN_OUT_TOP_SVG "top_programs.svg"
+#define SC_GRN_OUT_METRICS "enrich_metrics.tsv"     /* metric, value: grn.enrich's */
+#define SC_GRN_OUT_CURVE "resolution_curve.tsv"     /* method, resolution, metric, value */
+#define SC_GRN_OUT_CURVE_SVG "resolution_curve.svg"
+/* grn.curve's inputs: SC_GRN_CURVE_ROLE "<i>", the i-th point's metrics. */
+#define SC_GRN_CURVE_ROLE "metrics_"
 
 /* Step kind names, as the planner adds them. */
 #define SC_GRN_STEP_EMBED "grn.embed"
@@ -34,6 +40,7 @@ int sc_grn_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 #define SC_GRN_STEP_ENRICH "grn.enrich"
 #define SC_GRN_STEP_EDGES "grn.edges"
 #define SC_GRN_STEP_COMPARE "grn.compare"
+#define SC_GRN_STEP_CURVE "grn.curve"
 
 /* Metrics, as the steps emit them and the descriptor declares them. */
 #define SC_GRN_M_ENRICHED "programs_enriched"
@@ -46,6 +53,8 @@ int sc_grn_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 #define SC_GRN_M_EPR "edge_epr"
 #define SC_GRN_M_AMI "partition_ami"
 #define SC_GRN_M_PJACCARD "program_jaccard"
+/* The metrics grn.enrich emits, in SC_GRN_OUT_METRICS's order (curve.c). */
+extern const char *const sc_grn_program_metrics[];
 
 /* The built-in methods' names, as the planner dispatches on them. */
 #define SC_GRN_COEXPRESSION "coexpression"

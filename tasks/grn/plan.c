@@ -6,7 +6,8 @@
  *   external:  external (gene embeddings)         -> grn.programs -> grn.enrich
  *   each method also: -> grn.edges; each pair of methods: grn.compare
  *
- * grn.programs and grn.enrich repeat for each resolution of 'resolutions'.
+ * grn.programs and grn.enrich repeat for each resolution of 'resolutions';
+ * then one grn.curve draws every method's program metrics against them.
  * Options have passed the generic check of the descriptor (task.c); here
  * the gene sets are read once so that a bad file fails before anything
  * runs.
@@ -20,6 +21,7 @@
 #include "util/json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,6 +222,7 @@ static void set_params(json_t *p, const sc_spec_task *t)
 
 typedef struct {
 	size_t *programs; /* [method][seed][resolution] */
+	size_t *enrich;   /* the same, grn.enrich steps */
 	size_t nm, ns, nr;
 } programs_grid;
 
@@ -264,7 +267,7 @@ static int plan_method(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_in
 			sc_plan_input_step(x->plan, es, "programs", ps, SC_GRN_OUT_PROGRAMS, NULL);
 			sc_plan_input_obj(x->plan, es, "genesets", sc_plan_ctx_dataset(x, gs), NULL);
 			sc_plan_label(x->plan, es, sc_plan_task_label(t), t->dataset, label);
-			sc_plan_dedupe_last(x->plan);
+			grid->enrich[(mi * grid->ns + si) * grid->nr + ri] = sc_plan_dedupe_last(x->plan);
 			free(label);
 		}
 		if (strcmp(edges, "none")) {
@@ -309,6 +312,36 @@ static void plan_compare(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_
 				}
 }
 
+/* With more than one resolution: each method's (and seed's) program
+ * metrics against the resolution, in one figure. */
+static void plan_curve(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml,
+		       const double *res, const programs_grid *g)
+{
+	if (g->nr < 2)
+		return;
+	json_t *points = json_array();
+	for (size_t mi = 0; mi < ml->n; mi++)
+		for (size_t si = 0; si < g->ns; si++)
+			for (size_t ri = 0; ri < g->nr; ri++) {
+				char *method = g->ns > 1 ? sc_xasprintf("%s seed=%lld", ml->v[mi].label,
+									(long long)t->seeds[si])
+							 : sc_xstrdup(ml->v[mi].label);
+				json_array_append_new(points, json_pack("{s:s, s:f}", "method", method,
+									"resolution", res[ri]));
+				free(method);
+			}
+	size_t cs = sc_plan_add(x->plan, SC_GRN_STEP_CURVE, json_pack("{s:o}", "points", points), 0, 0);
+	size_t n = ml->n * g->ns * g->nr;
+	for (size_t i = 0; i < n; i++) {
+		/* points run over [method][seed][resolution], as g->enrich */
+		char role[32];
+		snprintf(role, sizeof(role), SC_GRN_CURVE_ROLE "%zu", i);
+		sc_plan_input_step(x->plan, cs, role, g->enrich[i], SC_GRN_OUT_METRICS, NULL);
+	}
+	sc_plan_label(x->plan, cs, sc_plan_task_label(t), t->dataset, "resolution curve");
+	sc_plan_dedupe_last(x->plan);
+}
+
 int sc_grn_plan(sc_plan_ctx *x, const sc_spec_task *t)
 {
 	const char *gs = sc_plan_opt_str(t, "genesets"), *edges = sc_plan_opt_str(t, "edges");
@@ -326,11 +359,15 @@ int sc_grn_plan(sc_plan_ctx *x, const sc_spec_task *t)
 		goto out;
 	programs_grid g = { .nm = ml.n, .ns = t->n_seeds, .nr = nr };
 	g.programs = sc_xcalloc(ml.n * t->n_seeds * nr + 1, sizeof(size_t));
+	g.enrich = sc_xcalloc(ml.n * t->n_seeds * nr + 1, sizeof(size_t));
 	for (size_t mi = 0; mi < ml.n && !rc; mi++)
 		rc = plan_method(x, t, &ml.v[mi], mi, res, &g);
-	if (!rc)
+	if (!rc) {
 		plan_compare(x, t, &ml, res, &g);
+		plan_curve(x, t, &ml, res, &g);
+	}
 	free(g.programs);
+	free(g.enrich);
 out:
 	free(res);
 	sc_method_list_free(&ml);

@@ -9,7 +9,7 @@
  *   grn.enrich    every program against every gene set it shares a gene
  *                 with: hypergeometric p, BH FDR, Jaccard; the task's
  *                 program-level metrics; SC_GRN_OUT_ENRICHMENT and
- *                 SC_GRN_OUT_SUMMARY.
+ *                 SC_GRN_OUT_SUMMARY, the metrics as SC_GRN_OUT_METRICS.
  *   grn.edges     gene pairs ranked by cosine against a reference network
  *                 or gene-set co-membership: AUROC, AUPRC, EPR.
  *   grn.compare   two methods' partitions of their common genes: AMI and
@@ -268,6 +268,26 @@ static void enrichment_metrics(sc_step_ctx *c, const sc_grn_enrichment *en, cons
 	sc_step_metric(c, SC_GRN_M_GENES, p->n ? (double)genes / (double)p->n : NAN, 1, NULL);
 }
 
+/* The metrics just emitted, as a table a later step reads (grn.curve). */
+static int write_metrics(sc_step_ctx *c)
+{
+	sc_buf b;
+	sc_buf_init(&b);
+	sc_buf_puts(&b, "metric\tvalue\n");
+	for (size_t i = 0; sc_grn_program_metrics[i]; i++) {
+		json_t *v = json_object_get(json_object_get(c->metrics, sc_grn_program_metrics[i]), "value");
+		if (json_is_number(v))
+			sc_buf_printf(&b, "%s\t%.17g\n", sc_grn_program_metrics[i], json_number_value(v));
+		else
+			sc_buf_printf(&b, "%s\tnan\n", sc_grn_program_metrics[i]);
+	}
+	char *path = sc_step_out(c, SC_GRN_OUT_METRICS);
+	int rc = sc_write_file_atomic(path, b.s, b.len, 0644, c->err);
+	free(path);
+	sc_buf_free(&b);
+	return rc;
+}
+
 static int grn_enrich(sc_step_ctx *c)
 {
 	const char *pp = sc_step_need(c, "programs");
@@ -311,6 +331,8 @@ static int grn_enrich(sc_step_ctx *c)
 	path = sc_step_out(c, SC_GRN_OUT_TOP_SVG);
 	rc = sc_grn_figure_top(path, &s, &en, m.sets.names, 12, c->err);
 	free(path);
+	if (!rc)
+		rc = write_metrics(c);
 out:
 	free(s.best);
 	sc_buf_free(&b);
@@ -600,7 +622,7 @@ const sc_step_kind sc_grn_embed_kind = { SC_GRN_STEP_EMBED, "1", grn_embed,
 					 "a built-in gene embedding (co-expression or random)" };
 const sc_step_kind sc_grn_programs_kind = { SC_GRN_STEP_PROGRAMS, "1", grn_programs,
 					    "gene programs: cosine kNN graph, Leiden, minimum size" };
-const sc_step_kind sc_grn_enrich_kind = { SC_GRN_STEP_ENRICH, "1", grn_enrich,
+const sc_step_kind sc_grn_enrich_kind = { SC_GRN_STEP_ENRICH, "2", grn_enrich,
 					  "programs against gene sets: hypergeometric, BH, Jaccard" };
 const sc_step_kind sc_grn_edges_kind = { SC_GRN_STEP_EDGES, "1", grn_edges,
 					 "gene pairs by cosine against a reference: AUROC, AUPRC, EPR" };

@@ -84,7 +84,7 @@ static const sc_method_desc *const methods[] = { &coexpression, &random_embeddin
 
 static const sc_step_kind *const steps[] = {
 	&sc_grn_embed_kind, &sc_grn_programs_kind, &sc_grn_enrich_kind, &sc_grn_edges_kind,
-	&sc_grn_compare_kind, NULL,
+	&sc_grn_compare_kind, &sc_grn_curve_kind, NULL,
 };
 
 static const sc_metric_desc metrics[] = {

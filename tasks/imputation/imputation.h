@@ -21,6 +21,8 @@
 #include <stdint.h>
 
 extern const sc_task sc_imputation_task;
+/* The tangram method (its parameters are read through it by the step). */
+extern const sc_method_desc sc_imp_tangram_method;
 extern const sc_step_kind sc_imputation_genes_kind;
 extern const sc_step_kind sc_imputation_spatial_kind;
 extern const sc_step_kind sc_imputation_spatial_eval_kind;

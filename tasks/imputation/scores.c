@@ -5,6 +5,7 @@
  * (r and its two-sided p-value) and scipy.stats.spearmanr (average ranks).
  * A few thousand spots per gene, a few hundred genes: plain loops.
  */
+#include "tasks/core/corr.h"
 #include "imputation.h"
 #include "util/buf.h"
 
@@ -68,36 +69,6 @@ double sc_imp_pearson_pvalue(double r, size_t n)
 	return incomplete_beta(0.5 * (double)(n - 2), 0.5, 1 - r2);
 }
 
-static int constant(const double *x, size_t n)
-{
-	for (size_t i = 1; i < n; i++)
-		if (x[i] != x[0])
-			return 0;
-	return 1;
-}
-
-static double pearson(const double *x, const double *y, size_t n)
-{
-	double mx = 0, my = 0;
-	for (size_t i = 0; i < n; i++) {
-		mx += x[i];
-		my += y[i];
-	}
-	mx /= (double)n;
-	my /= (double)n;
-	double sxy = 0, sxx = 0, syy = 0;
-	for (size_t i = 0; i < n; i++) {
-		double dx = x[i] - mx, dy = y[i] - my;
-		sxy += dx * dy;
-		sxx += dx * dx;
-		syy += dy * dy;
-	}
-	if (constant(x, n) || constant(y, n)) /* scipy warns and returns NaN */
-		return NAN;
-	double r = sxy / sqrt(sxx * syy);
-	return r > 1 ? 1 : r < -1 ? -1 : r;
-}
-
 typedef struct ranked {
 	double v;
 	size_t i;
@@ -146,11 +117,11 @@ void sc_imp_score_gene(sc_imp_gene_score *out, const double *pred, const double 
 	}
 	double den = sqrt(np) * sqrt(nm);
 	out->cosine = den > 0 ? dot / den : NAN;
-	out->pearson = n >= 2 ? pearson(p, m, n) : NAN;
+	out->pearson = sc_pearson(p, m, n);
 	out->pearson_p = sc_imp_pearson_pvalue(out->pearson, n);
 	average_ranks(rp, p, n, tmp);
 	average_ranks(rm, m, n, tmp);
-	out->spearman = n >= 2 ? pearson(rp, rm, n) : NAN;
+	out->spearman = sc_pearson(rp, rm, n);
 	out->sparsity = n ? (double)zeros / (double)n : NAN;
 	free(tmp);
 	free(p);

@@ -183,12 +183,13 @@ static int tangram_options(sc_step_ctx *c, sc_tangram_opts *o, double **density,
 			   const sc_imp_pair *p)
 {
 	sc_tangram_opts_default(o);
-	o->epochs = (size_t)sc_step_int(c, "epochs", 1000);
-	o->learning_rate = sc_step_num(c, "learning_rate", 0.1);
-	o->lambda_g1 = sc_step_num(c, "lambda_g1", 1);
-	o->lambda_g2 = sc_step_num(c, "lambda_g2", 0);
-	o->lambda_d = sc_step_num(c, "lambda_d", 0);
-	o->lambda_r = sc_step_num(c, "lambda_r", 0);
+	const sc_method_desc *m = &sc_imp_tangram_method;
+	o->epochs = (size_t)sc_step_param(c, m, "epochs");
+	o->learning_rate = sc_step_param(c, m, "learning_rate");
+	o->lambda_g1 = sc_step_param(c, m, "lambda_g1");
+	o->lambda_g2 = sc_step_param(c, m, "lambda_g2");
+	o->lambda_d = sc_step_param(c, m, "lambda_d");
+	o->lambda_r = sc_step_param(c, m, "lambda_r");
 	const char *prior = sc_step_str(c, "density_prior", "rna_count_based");
 	size_t s = p->n_spots;
 	*density = sc_xmalloc((s ? s : 1) * sizeof(double));

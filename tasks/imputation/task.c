@@ -43,12 +43,12 @@ static const sc_method_param tangram_params[] = {
 	{ .name = "learning_rate", .type = SC_PARAM_POSITIVE, .dflt = "0.1", .doc = "Adam's step size" },
 	{ .name = "lambda_g1", .type = SC_PARAM_POSITIVE, .dflt = "1",
 	  .doc = "weight of the genes' cosine term" },
-	{ .name = "lambda_g2", .type = SC_PARAM_POSITIVE, .dflt = "0 (off)",
-	  .doc = "weight of the spots' cosine term" },
-	{ .name = "lambda_d", .type = SC_PARAM_POSITIVE, .dflt = "0 (off)",
-	  .doc = "weight of the density KL term" },
-	{ .name = "lambda_r", .type = SC_PARAM_POSITIVE, .dflt = "0 (off)",
-	  .doc = "weight of the entropy term" },
+	{ .name = "lambda_g2", .type = SC_PARAM_NONNEG, .dflt = "0",
+	  .doc = "weight of the spots' cosine term (0: off)" },
+	{ .name = "lambda_d", .type = SC_PARAM_NONNEG, .dflt = "0",
+	  .doc = "weight of the density KL term (0: off)" },
+	{ .name = "lambda_r", .type = SC_PARAM_NONNEG, .dflt = "0",
+	  .doc = "weight of the entropy term (0: off)" },
 	{ .name = "mode", .type = SC_PARAM_STRING, .dflt = "cells",
 	  .doc = "cells, or clusters (the reference summed per label_key category)" },
 	{ .name = "density_prior", .type = SC_PARAM_STRING, .dflt = "rna_count_based",
@@ -72,7 +72,7 @@ static const sc_method_desc knn_method = {
 	.params = knn_params,
 };
 
-static const sc_method_desc tangram_method = {
+const sc_method_desc sc_imp_tangram_method = {
 	.name = "tangram",
 	.summary = "spatial: Tangram's mapping of cells to spots (map_cells_to_space defaults), "
 		   "held-out genes projected through it",
@@ -131,7 +131,7 @@ static const sc_method_desc alra_method = {
 };
 
 static const sc_method_desc *const methods[] = {
-	&mean_method, &knn_method, &tangram_method,
+	&mean_method, &knn_method, &sc_imp_tangram_method,
 	&none_method, &knn_smooth_method, &magic_method, &alra_method, NULL,
 };
 

@@ -17,6 +17,8 @@ static const sc_task_option options[] = {
 	  .doc = "principal components of the built-in embeddings" },
 	{ .name = "unlabeled", .type = SC_OPT_ANY,
 	  .doc = "label values that mean missing besides 'nan' (a name or a list)" },
+	{ .name = "cell_cycle_genes", .type = SC_OPT_STRING,
+	  .doc = "a dataset: table of gene_name, gene_id, phase (S, G2/M), for cell_cycle_conservation" },
 	{ NULL },
 };
 

@@ -9,12 +9,22 @@
 
 #include "tasks/step.h"
 #include "tasks/task.h"
+#include "tasks/scib/aggregate.h"
+#include "tasks/scib/names.h"
 
 extern const sc_task sc_batch_task;
 extern const sc_task sc_multiomics_task;
 extern const sc_step_kind sc_batch_embed_kind;
 extern const sc_step_kind sc_multiomics_embed_kind;
 extern const sc_step_kind sc_integration_eval_kind;
+
+/* The metrics of integration.eval beyond the suite's (eval_extra.c): each
+ * emitted, NaN with the reason when its inputs are not given. rows[0..n)
+ * are the dataset's cells kept, emb/lab/bat restricted to them; each value
+ * is appended to agg_v/agg_c (room for 8) for the aggregates. */
+int sc_integration_eval_extra(sc_step_ctx *c, const size_t *rows, size_t n,
+			      const sc_dmat *emb, const sc_labels *lab, const sc_labels *bat,
+			      double *agg_v, sc_scib_class *agg_c, size_t *nagg) SC_WUR;
 
 struct sc_plan_ctx;
 struct sc_spec_task;
@@ -30,32 +40,36 @@ int sc_multiomics_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 #define SC_SCIB_METRIC(n, hib, grp, need, d, P) \
 	{ .name = n, .higher_is_better = hib, .group = grp, .primary = P, .doc = d, .needs = need }
 #define SC_SCIB_METRICS(B, O)                                                                      \
-	SC_SCIB_METRIC("nmi", 1, "bio", 0, "NMI of Leiden clusters (NMI-best resolution) and labels", 0), \
-	SC_SCIB_METRIC("ari", 1, "bio", 0, "ARI of the same clusters and labels", 0),                 \
-	SC_SCIB_METRIC("asw_label", 1, "bio", SC_SCIB_EMB, "label silhouette, scaled to [0, 1]", 0), \
-	SC_SCIB_METRIC("isolated_label_f1", 1, "bio", SC_SCIB_BATCHES,                              \
+	SC_SCIB_METRIC(SC_M_NMI, 1, "bio", 0, "NMI of Leiden clusters (NMI-best resolution) and labels", 0), \
+	SC_SCIB_METRIC(SC_M_ARI, 1, "bio", 0, "ARI of the same clusters and labels", 0),                 \
+	SC_SCIB_METRIC(SC_M_ASW_LABEL, 1, "bio", SC_SCIB_EMB, "label silhouette, scaled to [0, 1]", 0), \
+	SC_SCIB_METRIC(SC_M_ISO_F1, 1, "bio", SC_SCIB_BATCHES,                              \
 		       "F1 of the isolated labels' best cluster", 0),                                 \
-	SC_SCIB_METRIC("isolated_label_asw", 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,               \
+	SC_SCIB_METRIC(SC_M_ISO_ASW, 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,               \
 		       "silhouette of the isolated labels", 0),                                       \
-	SC_SCIB_METRIC("clisi_graph", 1, "bio", 0, "graph cLISI, scaled", 0),                        \
-	SC_SCIB_METRIC("asw_batch", 1, "batch", SC_SCIB_BATCHES | SC_SCIB_EMB,                      \
+	SC_SCIB_METRIC(SC_M_CLISI, 1, "bio", 0, "graph cLISI, scaled", 0),                        \
+	SC_SCIB_METRIC(SC_M_CELL_CYCLE, 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,                   \
+		       "cell-cycle variance kept, per batch (option cell_cycle_genes)", 0),          \
+	SC_SCIB_METRIC(SC_M_HVG, 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,                           \
+		       "overlap of each batch's HVGs before and in the corrected features", 0),      \
+	SC_SCIB_METRIC(SC_M_ASW_BATCH, 1, "batch", SC_SCIB_BATCHES | SC_SCIB_EMB,                      \
 		       "1 - batch silhouette within labels", 0),                                      \
-	SC_SCIB_METRIC("pcr_comparison", 1, "batch", SC_SCIB_BATCHES | SC_SCIB_EMB,                 \
+	SC_SCIB_METRIC(SC_M_PCR, 1, "batch", SC_SCIB_BATCHES | SC_SCIB_EMB,                 \
 		       "PC regression of the batch, before vs after", 0),                             \
-	SC_SCIB_METRIC("graph_connectivity", 1, "batch", SC_SCIB_BATCHES,                           \
+	SC_SCIB_METRIC(SC_M_GRAPH_CONN, 1, "batch", SC_SCIB_BATCHES,                           \
 		       "connectivity of each label's kNN graph", 0),                                  \
-	SC_SCIB_METRIC("kbet_all_cells", 1, "batch", SC_SCIB_BATCHES, "kBET acceptance rate", 0),   \
-	SC_SCIB_METRIC("ilisi_graph", 1, "batch", SC_SCIB_BATCHES, "graph iLISI, scaled", 0),       \
-	SC_SCIB_METRIC("pcr_before", 0, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,                \
+	SC_SCIB_METRIC(SC_M_KBET, 1, "batch", SC_SCIB_BATCHES, "kBET acceptance rate", 0),   \
+	SC_SCIB_METRIC(SC_M_ILISI, 1, "batch", SC_SCIB_BATCHES, "graph iLISI, scaled", 0),       \
+	SC_SCIB_METRIC(SC_M_PCR_BEFORE, 0, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,                \
 		       "variance explained by the batch before", 0),                                  \
-	SC_SCIB_METRIC("pcr_after", 0, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,                 \
+	SC_SCIB_METRIC(SC_M_PCR_AFTER, 0, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,                 \
 		       "variance explained by the batch after", 0),                                   \
-	SC_SCIB_METRIC("ilisi_knn_scibmetrics", 1, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,     \
+	SC_SCIB_METRIC(SC_M_ILISI_KNN, 1, "diagnostic", SC_SCIB_BATCHES | SC_SCIB_EMB,     \
 		       "iLISI as scib-metrics computes it", 0),                                       \
-	SC_SCIB_METRIC("clisi_knn_scibmetrics", 1, "diagnostic", SC_SCIB_EMB,                       \
+	SC_SCIB_METRIC(SC_M_CLISI_KNN, 1, "diagnostic", SC_SCIB_EMB,                       \
 		       "cLISI as scib-metrics computes it", 0),                                       \
-	SC_SCIB_METRIC("bio", 1, "score", 0, "mean of the bio-conservation metrics", B),             \
-	SC_SCIB_METRIC("batch", 1, "score", SC_SCIB_BATCHES, "mean of the batch-correction metrics", 0), \
-	SC_SCIB_METRIC("overall", 1, "score", SC_SCIB_BATCHES, "0.6 bio + 0.4 batch", O)
+	SC_SCIB_METRIC(SC_M_BIO, 1, "score", 0, "mean of the bio-conservation metrics", B),             \
+	SC_SCIB_METRIC(SC_M_BATCH, 1, "score", SC_SCIB_BATCHES, "mean of the batch-correction metrics", 0), \
+	SC_SCIB_METRIC(SC_M_OVERALL, 1, "score", SC_SCIB_BATCHES, "0.6 bio + 0.4 batch", O)
 
 #endif

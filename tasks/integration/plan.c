@@ -11,7 +11,9 @@
  * multiomics.c); the label and batch columns are checked in the dataset.
  */
 #include "integration.h"
+#include "io/h5ad.h"
 #include "runner/plan_tasks.h"
+#include "tasks/scib/cellcycle.h"
 #include "util/json.h"
 
 #include <stdlib.h>
@@ -33,6 +35,9 @@ static void plan_integration_eval(sc_plan_ctx *x, const sc_spec_task *t, const s
 		sc_plan_input_obj(x->plan, ev, "embedding", sc_plan_ctx_dataset(x, t->dataset), NULL);
 	if (pre >= 0)
 		sc_plan_input_step(x->plan, ev, "pre", (size_t)pre, "embedding.h5ad", NULL);
+	const char *cc = json_string_value(sc_plan_opt(t, "cell_cycle_genes"));
+	if (cc)
+		sc_plan_input_obj(x->plan, ev, "cc_genes", sc_plan_ctx_dataset(x, cc), NULL);
 	sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);
 	sc_plan_dedupe_last(x->plan);
 }
@@ -71,6 +76,32 @@ static int plan_given_or_external(sc_plan_ctx *x, const sc_spec_task *t, const s
 	return 1;
 }
 
+/* The cell-cycle table must name genes of the dataset (a failure here
+ * leaves the store untouched; in the step it would cost a run). */
+static int check_cell_cycle_genes(sc_plan_ctx *x, const sc_spec_task *t, const char *cc)
+{
+	sc_h5ad *h = NULL;
+	char **var = NULL;
+	size_t nvar = 0;
+	sc_scib_cc_genes g = { 0 };
+	sc_err e;
+	int rc = sc_h5ad_open(&h, sc_plan_ctx_dataset_path(x, t->dataset), &e);
+	if (!rc)
+		rc = sc_h5ad_read_index(&var, &nvar, h, "var", &e);
+	if (rc) {
+		rc = sc_plan_dataset_err(x, t->node, t->dataset, e.msg, NULL);
+	} else if (sc_scib_cc_genes_read(&g, sc_plan_ctx_dataset_path(x, cc), var, nvar, &e)) {
+		const char *m = strstr(e.msg, "': ");
+		rc = sc_spec_errf(x->spec, sc_plan_opt(t, "cell_cycle_genes"), x->err,
+				  "'cell_cycle_genes': dataset '%s': %s (dataset '%s')", cc,
+				  m ? m + 3 : e.msg, t->dataset);
+	}
+	sc_scib_cc_genes_free(&g);
+	sc_h5ad_strings_free(var, nvar);
+	sc_h5ad_close(h);
+	return rc;
+}
+
 int sc_batch_plan(sc_plan_ctx *x, const sc_spec_task *t)
 {
 	const char *batch_key = sc_plan_opt_str(t, "batch_key");
@@ -93,6 +124,21 @@ int sc_batch_plan(sc_plan_ctx *x, const sc_spec_task *t)
 	sc_plan_label(x->plan, pre, sc_plan_task_label(t), t->dataset, "unintegrated");
 	pre = sc_plan_dedupe_last(x->plan);
 	json_t *extra = json_pack("{s:s, s:s}", "label_key", label_key, "batch_key", batch_key);
+	const char *cc = sc_plan_opt_str(t, "cell_cycle_genes");
+	if (cc && !sc_spec_find_dataset(x->spec, cc)) {
+		rc = sc_spec_errf(x->spec, sc_plan_opt(t, "cell_cycle_genes"), x->err,
+				  "'cell_cycle_genes': no dataset '%s'", cc);
+		json_decref(extra);
+		json_decref(base);
+		goto out;
+	}
+	if (cc && (rc = check_cell_cycle_genes(x, t, cc))) {
+		json_decref(extra);
+		json_decref(base);
+		goto out;
+	}
+	if (cc) /* scib's adata_pre: the log-normalised counts */
+		json_object_set_new(extra, "counts", json_string(counts));
 	if (sc_plan_opt(t, "unlabeled"))
 		json_object_set(extra, "unlabeled", (json_t *)sc_plan_opt(t, "unlabeled"));
 	for (size_t mi = 0; mi < ml.n && !rc; mi++) {

@@ -339,14 +339,19 @@ static unsigned metric_needs(const char *name)
 	return d ? d->needs : 0;
 }
 
-/* Record the suite's metrics: without batches (one multi-omics sample)
+/* Record the suite's metrics and the extra ones (eval_extra.c), then the
+ * aggregates of what was recorded: without batches (one multi-omics sample)
  * there is no batch effect to measure and the metrics needing batches are
  * not reported; a graph method (WNN) has no embedding of its own, so the
  * metrics of an embedding would describe the concatenation instead: they
- * are undefined, and so are the aggregates that would average them. */
-static void eval_record_metrics(sc_step_ctx *c, const sc_scib_result *r, int have_batches,
-				int graph_only)
+ * are undefined, and its bio score is the mean of those a graph defines
+ * (as scib's metrics() for a kNN output). */
+static int eval_record_metrics(sc_step_ctx *c, const sc_scib_result *r, const eval_input *in,
+			       int have_batches, int graph_only)
 {
+	double *agg_v = sc_xmalloc(sizeof(double) * (r->n_metrics + 8));
+	sc_scib_class *agg_c = sc_xmalloc(sizeof(sc_scib_class) * (r->n_metrics + 8));
+	size_t nagg = 0;
 	for (size_t i = 0; i < r->n_metrics; i++) {
 		const sc_scib_metric *m = &r->metric[i];
 		unsigned needs = metric_needs(m->name);
@@ -361,18 +366,24 @@ static void eval_record_metrics(sc_step_ctx *c, const sc_scib_result *r, int hav
 			snprintf(detail, sizeof(detail), "undefined: the method gives a graph, not an embedding");
 		}
 		sc_step_metric(c, m->name, v, m->higher_is_better, detail);
+		agg_v[nagg] = v;
+		agg_c[nagg++] = m->cls;
 	}
-	if (graph_only)
-		return;
-	const struct {
-		const char *name;
-		double v;
-	} scores[] = { { "bio", r->bio }, { "batch", r->batch }, { "overall", r->overall } };
-	for (size_t i = 0; i < sizeof(scores) / sizeof(*scores); i++) {
-		const sc_metric_desc *d = sc_task_metric_find(&sc_batch_task, scores[i].name);
-		if (have_batches || !(d->needs & SC_METRIC_NEEDS_BATCHES))
-			sc_step_metric(c, d->name, scores[i].v, d->higher_is_better, d->doc);
+	double scores[3];
+	int rc = sc_integration_eval_extra(c, in->rows, in->n, &in->emb, &in->lab, &in->bat, agg_v,
+					   agg_c, &nagg);
+	if (!rc)
+		rc = sc_scib_aggregate(&scores[0], &scores[1], &scores[2], NULL, agg_v, 1, nagg, agg_c,
+				       0, c->err);
+	const char *names[] = { SC_M_BIO, SC_M_BATCH, SC_M_OVERALL };
+	for (size_t i = 0; i < 3 && !rc; i++) {
+		const sc_metric_desc *d = sc_task_metric_find(&sc_batch_task, names[i]);
+		if ((have_batches && !graph_only) || !(d->needs & SC_METRIC_NEEDS_BATCHES))
+			sc_step_metric(c, d->name, scores[i], d->higher_is_better, d->doc);
 	}
+	free(agg_v);
+	free(agg_c);
+	return rc;
 }
 
 /* Per-cell values and per-label summaries: where does integration fail? */
@@ -414,7 +425,16 @@ static int integration_eval(sc_step_ctx *c)
 	sc_progress_stages("scIB metrics", "stages", SC_SCIB_SUITE_STAGES);
 	if ((rc = sc_scib_suite_run(&r, &in.emb, &in.lab, &in.bat, &o, c->err)))
 		goto out;
-	eval_record_metrics(c, &r, batch_key != NULL, sc_step_bool(c, "graph_only", 0));
+	int graph_only = sc_step_bool(c, "graph_only", 0);
+	if ((rc = eval_record_metrics(c, &r, &in, batch_key != NULL, graph_only)))
+		goto out;
+	if (graph_only) {
+		/* The silhouettes were of the concatenation, not of the method's
+		 * graph: per cell and label they are as undefined as in total. */
+		free(r.asw_label_cell);
+		free(r.asw_batch_cell);
+		r.asw_label_cell = r.asw_batch_cell = NULL;
+	}
 	rc = eval_write_tables(c, &r, &in);
 out:
 	sc_scib_result_free(&r);
@@ -426,5 +446,5 @@ const sc_step_kind sc_batch_embed_kind = { "batch.embed", "2", batch_embed,
 					   "built-in batch integration (PCA, ComBat, Harmony)" };
 const sc_step_kind sc_multiomics_embed_kind = { "multiomics.embed", "2", multiomics_embed,
 						"joint embedding of two modalities" };
-const sc_step_kind sc_integration_eval_kind = { "integration.eval", "5", integration_eval,
+const sc_step_kind sc_integration_eval_kind = { "integration.eval", "6", integration_eval,
 						"the scIB metric suite on an embedding" };

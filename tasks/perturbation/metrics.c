@@ -14,6 +14,7 @@
  * 5,000 genes: one dgemm, run on fixed tiles so the bytes do not depend on
  * the thread count).
  */
+#include "tasks/core/corr.h"
 #include "pert.h"
 #include "tasks/core/blas.h"
 #include "tasks/core/tiles.h"
@@ -28,30 +29,6 @@ const char *const sc_pert_metric_names[SC_PM_N] = {
 	"mse_top20_de_non_dropout", "frac_opposite_direction_top20_non_dropout",
 	"frac_sigma_below_1_non_dropout", "rank", "pearson_delta_vs_train_mean",
 };
-
-double sc_pert_pearson(const double *x, const double *y, size_t n)
-{
-	if (n < 2)
-		return NAN;
-	double mx = 0, my = 0;
-	for (size_t i = 0; i < n; i++) {
-		mx += x[i];
-		my += y[i];
-	}
-	mx /= (double)n;
-	my /= (double)n;
-	double sxy = 0, sxx = 0, syy = 0;
-	for (size_t i = 0; i < n; i++) {
-		double a = x[i] - mx, b = y[i] - my;
-		sxy += a * b;
-		sxx += a * a;
-		syy += b * b;
-	}
-	if (sxx == 0 || syy == 0)
-		return NAN;
-	double r = sxy / sqrt(sxx * syy);
-	return r > 1 ? 1 : r < -1 ? -1 : r;
-}
 
 static double nan0(double v)
 {
@@ -78,7 +55,7 @@ static double pearson_at(const double *pred, const double *truth, const double *
 		a[i] = pred[j] - (ctrl ? ctrl[j] : 0);
 		b[i] = truth[j] - (ctrl ? ctrl[j] : 0);
 	}
-	double r = sc_pert_pearson(a, b, n);
+	double r = sc_pearson(a, b, n);
 	free(a);
 	free(b);
 	return r;

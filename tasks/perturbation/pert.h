@@ -144,7 +144,5 @@ void sc_pert_metrics_one(double *out, const double *pred, const double *truth, c
  * change than its own true change, ties counting half (0 best). dpred, dtrue: n x n_genes
  * changes from the control. */
 void sc_pert_rank_metric(double *rank, const sc_dmat *dpred, const sc_dmat *dtrue);
-/* Pearson's r of x and y (NaN when either is constant). */
-double sc_pert_pearson(const double *x, const double *y, size_t n);
 
 #endif

@@ -27,7 +27,7 @@
 #include "tasks/scib/common.h"
 
 typedef struct sc_scib_metric {
-	const char *name;     /* static: "nmi", "ari", "asw_label", ... */
+	const char *name;     /* static: scib's names (names.h) */
 	sc_scib_class cls;
 	int higher_is_better;
 	double value;         /* NaN when undefined */

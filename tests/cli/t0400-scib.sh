@@ -49,12 +49,12 @@ def rd(p):
 j = json.load(open("run.json"))
 v = {m["name"]: m["value"] for m in j["metrics"]}
 ref = {  # name: (oracle file, tolerance)
-    "asw_label": ("asw_label", 1e-9), "asw_batch": ("asw_batch", 1e-9),
+    "ASW_label": ("asw_label", 1e-9), "ASW_label/batch": ("asw_batch", 1e-9),
     "pcr_before": ("pcr_before", 1e-9), "pcr_after": ("pcr_after", 1e-9),
-    "pcr_comparison": ("pcr_cmp", 1e-9), "isolated_label_asw": ("iso_asw", 1e-9),
+    "PCR_batch": ("pcr_cmp", 1e-9), "isolated_label_silhouette": ("iso_asw", 1e-9),
     # graph metrics: the core's kNN and UMAP graph equal the oracle's to rounding
-    "graph_connectivity": ("graph_conn", 1e-6), "ilisi_graph": ("ilisi", 1e-6),
-    "clisi_graph": ("clisi", 1e-6), "kbet_all_cells": ("kbet", 1e-6),
+    "graph_conn": ("graph_conn", 1e-6), "iLISI": ("ilisi", 1e-6),
+    "cLISI": ("clisi", 1e-6), "kBET": ("kbet", 1e-6),
     "ilisi_knn_scibmetrics": ("ilisik", 1e-6), "clisi_knn_scibmetrics": ("clisik", 1e-6),
 }
 for name, (f, tol) in ref.items():
@@ -64,7 +64,7 @@ for name, (f, tol) in ref.items():
     print(("ok" if ok else "bad"), name, g, r)
 # NMI and ARI: the sweep's memberships are leidenalg's, as in scib's own run
 best = rd("o/leiden_best.bin").ravel()
-for name, k in (("nmi", 0), ("ari", 1)):
+for name, k in (("NMI_cluster/label", 0), ("ARI_cluster/label", 1)):
     ok = v[name] is not None and abs(v[name] - best[k]) <= 1e-12
     print(("ok" if ok else "bad"), name, v[name], best[k])
 agg = j["aggregates"]
@@ -114,11 +114,11 @@ expect_eq "... gives the same values as the C-ordered one" "$(strip runF.json)" 
 expect_exit "float32 embedding, .npy batch codes, text output" 0 "$SCEVAL" -q scib \
   emb32.npy labels.txt batches.npy
 expect_match "text output has the overall score" "$(cat out)" '^overall +[0-9.]+ +\(0.6 bio'
-expect_match "PCR comparison NaN without --pre" "$(cat out)" 'pcr_comparison +NaN.*no unintegrated'
+expect_match "PCR comparison NaN without --pre" "$(cat out)" 'PCR_batch +NaN.*no unintegrated'
 
 expect_exit "one batch: defined exit" 0 "$SCEVAL" -q scib --json emb.npy labels.txt one_batch.txt
 expect_match "one batch: iLISI null with a reason" "$(tr -d '\n ' < out)" \
-  '"name":"ilisi_graph","seconds":[0-9.e-]+,"value":null,"why":"iLISIneedsatleast2batches'
+  '"name":"iLISI","seconds":[0-9.e-]+,"value":null,"why":"iLISIneedsatleast2batches'
 
 expect_exit "NaN in the embedding fails" 1 "$SCEVAL" -q scib nan.npy labels.txt batches.txt
 expect_match "NaN message" "$(cat err)" "^sceval scib: embedding has a non-finite value"

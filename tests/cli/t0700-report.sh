@@ -186,8 +186,8 @@ for t in lbs:
                     bad += 1; print("sd", meth, name, cell, sd)
 print("leaderboard means and sds", checked, "bad", bad)
 # scIB table against sklearn's MinMaxScaler and the scib aggregation
-BIO = ["nmi", "ari", "asw_label", "isolated_label_f1", "isolated_label_asw", "clisi_graph"]
-BATCH = ["asw_batch", "pcr_comparison", "graph_connectivity", "kbet_all_cells", "ilisi_graph"]
+BIO = ["NMI_cluster/label", "ARI_cluster/label", "ASW_label", "isolated_label_F1", "isolated_label_silhouette", "cLISI", "cell_cycle_conservation"]
+BATCH = ["ASW_label/batch", "PCR_batch", "graph_conn", "kBET", "iLISI"]
 bad = checked = 0
 for kind in ("scaled", "raw"):
     t = table("scib0-" + kind)

@@ -84,10 +84,12 @@ static void test_methods(const sc_task *t)
 				double d = sc_method_param_default(*m, p->name);
 				int fits = p->type == SC_PARAM_UNIT	? d > 0 && d < 1
 					   : p->type == SC_PARAM_COUNT ? d >= 1 && d == floor(d)
+					   : p->type == SC_PARAM_NONNEG ? d >= 0 && isfinite(d)
 									: d > 0 && isfinite(d);
 				OK(!isnan(d) && fits, "%s: %s's parameter %s defaults to a %s (%s)", t->name,
 				   (*m)->name, p->name,
-				   p->type == SC_PARAM_COUNT ? "count" : p->type == SC_PARAM_UNIT ? "fraction" : "positive number",
+				   p->type == SC_PARAM_COUNT ? "count" : p->type == SC_PARAM_UNIT ? "fraction"
+				   : p->type == SC_PARAM_NONNEG ? "number >= 0" : "positive number",
 				   p->dflt);
 			}
 		}
