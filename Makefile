@@ -35,7 +35,7 @@ LIB      := $(BUILD)/libsceval.a
 VERSION_STR := $(shell cat VERSION)
 GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
 
-.PHONY: all check check-long test asan install demo deps deps-long fuzz fuzz-deps fuzz-build clean bench FORCE
+.PHONY: all check check-long test asan install demo deps deps-long fuzz fuzz-deps fuzz-build clean bench docs FORCE
 all: $(BIN)
 
 $(BUILD)/buildinfo.h: FORCE
@@ -157,9 +157,17 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 bench: all $(BENCH_BIN)
 	@echo "benchmarks: see bench/README.md (each script prints sceval vs its peer)"
 
-install: $(BIN)
+install: $(BIN) $(BUILD)/doc/sceval.1
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/sceval
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(BUILD)/doc/sceval.1 $(DESTDIR)$(PREFIX)/share/man/man1/sceval.1
+	install -m 0644 $(BUILD)/doc/sceval.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sceval
+
+# The man page and bash completion, generated from the commands' help.
+docs: $(BUILD)/doc/sceval.1
+$(BUILD)/doc/sceval.1: $(BIN) scripts/gen-docs.sh
+	sh scripts/gen-docs.sh ./$(BIN) $(BUILD)/doc
 
 clean:
 	rm -rf build build-asan build-fuzz sceval sceval-asan

@@ -110,5 +110,16 @@ int cmd_export(cli_ctx *c, int argc, char **argv);
 int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_scib(cli_ctx *c, int argc, char **argv);
+int cmd_compare(cli_ctx *c, int argc, char **argv);
+int cmd_log(cli_ctx *c, int argc, char **argv);
+int cmd_du(cli_ctx *c, int argc, char **argv);
+/* `sceval show STEP`: a step by its key or a unique prefix (cmd_step.c). */
+int cli_show_step(cli_ctx *c, sc_store *s, const char *ref);
+/* The metric table of runs (runner/summary.h) in one of these formats
+ * (cmd_compare.c); per_run: a row per run (runs --metrics), else variants
+ * pooled across the runs (compare). metrics: "M,..." or NULL for all. */
+enum { CLI_SUMMARY_TEXT, CLI_SUMMARY_CSV, CLI_SUMMARY_JSON, CLI_SUMMARY_MARKDOWN };
+int cli_summary_print(cli_ctx *c, const char *const *refs, size_t n, const char *metrics,
+		      int per_run, int format);
 
 #endif

@@ -67,6 +67,11 @@ int cmd_provenance(cli_ctx *c, int argc, char **argv)
 		printf("\n");
 		for (size_t i = 0; i < p.n_files; i++)
 			printf("  %s\n", p.files[i]);
+		if (p.n_untracked)
+			printf("untracked   %zu file%s (not part of the commit; not dirty)\n",
+			       p.n_untracked, p.n_untracked == 1 ? "" : "s");
+		for (size_t i = 0; i < p.n_untracked; i++)
+			printf("  %s\n", p.untracked[i]);
 		if (p.diff_len)
 			printf("diff        %zu bytes%s%s\n", p.diff_len, hex[0] ? ", object " : " (not stored: no store)",
 			       hex);

@@ -3,6 +3,14 @@
  * command line as a folder of self-contained HTML pages and CSV tables.
  */
 #include "cli.h"
+#include "runner/provenance.h"
+#include "runner/query.h"
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "reports/report.h"
 #include "store/store.h"
 #include "util/json.h"
@@ -37,6 +45,49 @@ static const char usage[] =
 	"  --timestamp       print the time of writing on the index page\n"
 	"  --json            {\"schema\":1,\"index\":PATH,\"pages\":[PATH...],\"csv\":[PATH...]}\n";
 
+static int dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	int empty = 1;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* An earlier report's files (its index and long table) are there. */
+static int holds_report(const char *dir)
+{
+	char *a = sc_path_join(dir, "index.html"), *b = sc_path_join(dir, "metrics_long.csv");
+	int yes = access(a, F_OK) == 0 && access(b, F_OK) == 0;
+	free(a);
+	free(b);
+	return yes;
+}
+
+/* Every ref a run or a result (what the report writer checks first). */
+static int refs_sound(sc_store *s, const char *const *refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int64_t run;
+		sc_oid res;
+		int has;
+		json_t *m = NULL;
+		sc_err e;
+		if (sc_query_resolve(s, refs[i], &run, &res, &has, &e))
+			return 0;
+		if (run > 0)
+			continue;
+		if (sc_query_result(s, &res, &m, &e))
+			return 0;
+		json_decref(m);
+	}
+	return 1;
+}
+
 int cmd_report(cli_ctx *c, int argc, char **argv)
 {
 	enum { OPT_TIMESTAMP = 0x2000 };
@@ -63,11 +114,31 @@ int cmd_report(cli_ctx *c, int argc, char **argv)
 	if (cli_open_store(c, &s, &err))
 		return cli_fail(c, &err);
 	json_t *w = NULL;
+	/* A folder made for the report (new, empty, or holding an earlier
+	 * report: nothing of the user's) is marked as sceval's output, so it
+	 * never counts as untracked code in a later run's provenance. A new one
+	 * is made and marked first when the refs are sound (bad refs must leave
+	 * no folder), so that a report failing half-way leaves it marked and
+	 * the next attempt ends as a first one would. */
+	int made = !sc_is_dir(dir) || dir_is_empty(dir);
+	int ours = made || holds_report(dir);
+	if (made && refs_sound(s, (const char *const *)argv + c->optind, (size_t)(argc - c->optind)) &&
+	    (sc_mkdir_p(dir, 0755, &err) || sc_provenance_mark_output(dir, &err))) {
+		sc_store_free(s);
+		return cli_fail(c, &err);
+	}
 	int rc = sc_report_write(s, (const char *const *)argv + c->optind, (size_t)(argc - c->optind),
 				 dir, &o, &w, &err);
 	sc_store_free(s);
-	if (rc)
+	if (ours && sc_is_dir(dir)) {
+		sc_err e2;
+		int mrc = sc_provenance_mark_output(dir, rc ? &e2 : &err);
+		rc = rc ? rc : mrc;
+	}
+	if (rc) {
+		json_decref(w);
 		return cli_fail(c, &err);
+	}
 	if (c->json)
 		return cli_json_out(c, w);
 	printf("%s\n", json_string_value(json_object_get(w, "index")));

@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@
 #include <unistd.h>
 
 static const char repro_usage[] =
-	"usage: sceval reproduce RESULT [--tolerance T | --exact] [-j N] [--json]\n\n"
+	"usage: sceval reproduce RESULT [--tolerance T | --exact] [-j N] [-v] [--json]\n\n"
 	"Re-execute every step of a result without the cache, each on its recorded\n"
 	"inputs, and judge every output and metric:\n"
 	"  identical    the same bytes (metrics: the same number)\n"
@@ -35,6 +36,7 @@ static const char repro_usage[] =
 	"bit-reproducible (external commands with 'deterministic: false') are named\n"
 	"as such. A result recorded in portable mode (run --portable) is reproduced\n"
 	"in portable mode, so its bytes are identical on any x86-64 CPU.\n"
+	"Prints the summary, then every item that is not identical (-v: every item).\n"
 	"Exit 0 when everything is identical or equivalent, 1 when anything\n"
 	"is different or a step failed. The result and its inputs must be in the\n"
 	"store (see import).\n\n"
@@ -44,9 +46,17 @@ static const char repro_usage[] =
 	"                  their operands, not their result); a metric when |a - b| <=\n"
 	"                  T x max(1, |a|, |b|) [1e-6: cross-CPU rounding is ~1e-13]\n"
 	"  --exact         demand identical bytes: equivalent counts as different\n"
-	"  -j, --jobs N    steps at once [1]\n";
+	"  -j, --jobs N    steps at once [1]\n"
+	"  -v, --verbose   list every output and metric, identical ones too\n";
 
-static void print_repro_table(const json_t *r)
+static int shown(const json_t *x, int verbose)
+{
+	return verbose || strcmp(sc_json_str(x, "verdict", ""), "identical");
+}
+
+/* The outputs and metrics judged, all or the non-identical ones; returns
+ * the number of rows. */
+static size_t print_repro_table(const json_t *r, int verbose)
 {
 	static const char *const hdr[] = { "step", "what", "name", "verdict", "recorded",
 					   "reproduced", "detail" };
@@ -70,6 +80,8 @@ static void print_repro_table(const json_t *r)
 		json_t *x;
 		json_array_foreach(json_object_get(st, "outputs"), k, x)
 		{
+			if (!shown(x, verbose))
+				continue;
 			char a[16], b[16];
 			snprintf(a, sizeof(a), "%.12s", sc_json_str(x, "recorded", ""));
 			snprintf(b, sizeof(b), "%.12s", sc_json_str(x, "reproduced", ""));
@@ -80,6 +92,8 @@ static void print_repro_table(const json_t *r)
 		}
 		json_array_foreach(json_object_get(st, "metrics"), k, x)
 		{
+			if (!shown(x, verbose))
+				continue;
 			char a[32] = "nan", b[32] = "nan", d[48] = "";
 			if (json_is_number(json_object_get(x, "recorded")))
 				snprintf(a, sizeof(a), "%.17g", json_number_value(json_object_get(x, "recorded")));
@@ -92,8 +106,13 @@ static void print_repro_table(const json_t *r)
 			sc_table_row(t, cells);
 		}
 	}
-	sc_table_print(t, stdout);
+	size_t n = sc_table_rows(t);
+	if (n) {
+		printf("\n");
+		sc_table_print(t, stdout);
+	}
 	sc_table_free(t);
+	return n;
 }
 
 int cmd_reproduce(cli_ctx *c, int argc, char **argv)
@@ -101,11 +120,12 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 	static const struct option lo[] = { { "tolerance", required_argument, NULL, 't' },
 					    { "exact", no_argument, NULL, 'x' },
 					    { "jobs", required_argument, NULL, 'j' },
+					    { "verbose", no_argument, NULL, 'v' },
 					    { NULL, 0, NULL, 0 } };
 	sc_repro_opts o = { SC_CMP_DEFAULT_TOLERANCE, 0, 1, 0 };
-	int opt, tol_set = 0;
+	int opt, tol_set = 0, verbose = 0;
 	long v;
-	while ((opt = cli_opt(c, argc, argv, repro_usage, "t:j:", lo, 1)) != -1) {
+	while ((opt = cli_opt(c, argc, argv, repro_usage, "t:j:v", lo, 1)) != -1) {
 		if (opt == 't') {
 			if (cli_parse_double(c, "--tolerance", optarg, &o.tolerance))
 				return 2;
@@ -114,6 +134,8 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 			tol_set = 1;
 		} else if (opt == 'x') {
 			o.exact = 1;
+		} else if (opt == 'v') {
+			verbose = 1;
 		} else if (opt == 'j') {
 			if (cli_parse_long(c, "--jobs", optarg, 1, 1024, &v))
 				return 2;
@@ -126,7 +148,7 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 		return cli_usage_error(c, "--exact and --tolerance exclude each other");
 	if (argc - c->optind != 1)
 		return cli_usage_error(c, "expected one RESULT");
-	o.progress = !c->quiet && isatty(2);
+	o.progress = !c->quiet && isatty(2) && !sc_progress_json_enabled();
 	sc_err err;
 	sc_store *s = NULL;
 	sc_oid res;
@@ -161,14 +183,14 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 		cli_json_out(c, r);
 		return bad ? 1 : 0;
 	}
-	print_repro_table(r);
-	printf("\n%lld identical, %lld equivalent, %lld different, %lld steps failed\n",
+	printf("%lld identical, %lld equivalent, %lld different, %lld steps failed\n",
 	       sc_json_int(r, "identical", 0), ne, nd, nf);
 	const char *cause = sc_json_str(r, "cause", NULL);
 	if (cause)
 		printf("%s: %s\n", ne || nd ? "environment changed, the likely cause"
 					   : "environment changed, yet every output is identical",
 		       cause);
+	print_repro_table(r, verbose);
 	json_decref(r);
 	if (bad)
 		fprintf(stderr, "sceval reproduce: the result was not reproduced: %lld different, "
@@ -177,16 +199,21 @@ int cmd_reproduce(cli_ctx *c, int argc, char **argv)
 }
 
 static const char diff_usage[] =
-	"usage: sceval diff A B [--json | --csv | --html FILE]\n\n"
+	"usage: sceval diff A B [--threshold T] [--changed] [--json | --csv | --html FILE]\n\n"
 	"Compare two runs (numbers) or results (hashes): metric deltas (A, B, B-A,\n"
 	"relative), then what differed in inputs (datasets, files), parameters, code\n"
 	"(git commit, branch, dirty flag, diff object) and environment: first what\n"
 	"decides floating-point bits (BLAS kernel, OpenBLAS version and threads, CPU\n"
 	"model and flags, online CPUs, portable mode, OPENBLAS_CORETYPE and the thread\n"
-	"variables), then library versions, host, OS, -j and compiler flags.\n\n"
+	"variables), then library versions, host, OS, -j and compiler flags. A summary\n"
+	"line counts the metrics improved, regressed and the same (by each metric's\n"
+	"direction).\n\n"
 	"options:\n"
-	"  --csv         the metric rows as CSV\n"
-	"  --html FILE   the whole diff as one self-contained HTML page\n";
+	"  --threshold T  a metric whose |B - A| <= T counts as the same [0: any\n"
+	"                 difference counts]\n"
+	"  --changed      only the metric rows that are not the same\n"
+	"  --csv          the metric rows as CSV\n"
+	"  --html FILE    the whole diff as one self-contained HTML page\n";
 
 static void fmt_num(char *buf, size_t n, const json_t *v, const char *fmt)
 {
@@ -226,19 +253,54 @@ static void print_changes(const char *title, const json_t *arr, int plain)
 	}
 }
 
+/* --changed: the metric rows that are not the same (the summary still
+ * counts them all). */
+static void drop_same(json_t *d)
+{
+	json_t *rows = json_object_get(d, "metrics");
+	for (size_t i = json_array_size(rows); i-- > 0;)
+		if (!strcmp(sc_json_str(json_array_get(rows, i), "change", ""), "same"))
+			json_array_remove(rows, i);
+}
+
+/* "3 improved, 1 regressed, 80 same (|B-A| <= 0)", then what only one
+ * side has. */
+static void print_diff_summary(const json_t *sm)
+{
+	printf("\n%lld improved, %lld regressed, %lld same (|B-A| <= %g)",
+	       sc_json_int(sm, "improved", 0), sc_json_int(sm, "regressed", 0),
+	       sc_json_int(sm, "same", 0), sc_json_num(sm, "threshold", 0));
+	if (sc_json_int(sm, "changed", 0))
+		printf(", %lld changed to or from nan", sc_json_int(sm, "changed", 0));
+	if (sc_json_int(sm, "only_a", 0) || sc_json_int(sm, "only_b", 0))
+		printf(", %lld only in A, %lld only in B", sc_json_int(sm, "only_a", 0),
+		       sc_json_int(sm, "only_b", 0));
+	printf("\n");
+}
+
 int cmd_diff(cli_ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = { { "csv", no_argument, NULL, 'c' },
 					    { "html", required_argument, NULL, 'H' },
+					    { "threshold", required_argument, NULL, 't' },
+					    { "changed", no_argument, NULL, 'C' },
 					    { NULL, 0, NULL, 0 } };
-	int csv = 0, opt;
+	int csv = 0, changed = 0, opt;
+	double threshold = 0;
 	const char *html = NULL;
 	while ((opt = cli_opt(c, argc, argv, diff_usage, "", lo, 1)) != -1) {
 		if (opt == 'c')
 			csv = 1;
 		else if (opt == 'H')
 			html = optarg;
-		else
+		else if (opt == 'C')
+			changed = 1;
+		else if (opt == 't') {
+			if (cli_parse_double(c, "--threshold", optarg, &threshold))
+				return 2;
+			if (!(threshold >= 0) || isinf(threshold))
+				return cli_usage_error(c, "--threshold must be a finite number >= 0");
+		} else
 			return cli_usage_error(c, "unexpected option");
 	}
 	CLI_OPTS_END(c);
@@ -249,11 +311,13 @@ int cmd_diff(cli_ctx *c, int argc, char **argv)
 	sc_err err;
 	sc_store *s = NULL;
 	json_t *d = NULL;
-	if (cli_open_store(c, &s, &err) || sc_diff(s, argv[c->optind], argv[c->optind + 1], &d, &err)) {
+	if (cli_open_store(c, &s, &err) || sc_diff(s, argv[c->optind], argv[c->optind + 1], threshold, &d, &err)) {
 		sc_store_free(s);
 		return cli_fail(c, &err);
 	}
 	sc_store_free(s);
+	if (changed)
+		drop_same(d);
 	if (c->json)
 		return cli_json_out(c, d);
 	static const char *const hdr[] = { "task", "dataset", "method", "seed", "metric", "A", "B",
@@ -304,7 +368,8 @@ int cmd_diff(cli_ctx *c, int argc, char **argv)
 		if (sc_table_rows(t))
 			sc_table_print(t, stdout);
 		else
-			printf("(no metrics)\n");
+			printf(changed ? "(no metric changed)\n" : "(no metrics)\n");
+		print_diff_summary(json_object_get(d, "summary"));
 		print_changes("inputs", json_object_get(d, "inputs"), 0);
 		print_changes("parameters", json_object_get(d, "params"), 0);
 		print_changes("code", json_object_get(d, "code"), 0);

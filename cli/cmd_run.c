@@ -10,6 +10,7 @@
 #include "store/store.h"
 #include "util/fmt.h"
 #include "util/json.h"
+#include "util/progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -135,7 +136,7 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 	} else if (slurm_opt) {
 		return cli_usage_error(c, "Slurm job options need --executor slurm");
 	}
-	o.progress = !c->quiet && isatty(2);
+	o.progress = !c->quiet && isatty(2) && !sc_progress_json_enabled();
 	sc_err err;
 	if (!portable && !sc_portable_active()) {
 		sc_spec *spec = NULL;
@@ -206,28 +207,72 @@ int cmd_run(cli_ctx *c, int argc, char **argv)
 }
 
 static const char runs_usage[] =
-	"usage: sceval runs [-n N] [--json]\n\n"
+	"usage: sceval runs [-n N] [--metrics M,... [--csv | --markdown]] [--json]\n\n"
 	"List recorded runs, newest first: number, status, start, duration, steps\n"
-	"(cached, failed), result, git commit (+ when the tree was dirty), spec.\n\n"
+	"(cached, failed), result, git commit (+ when the tree was dirty), spec.\n"
+	"With --metrics, a row per run, task, dataset and method instead, with the\n"
+	"mean ± sd over seeds of each named metric (as 'sceval compare', run by run).\n\n"
 	"options:\n"
-	"  -n, --limit N   only the newest N runs\n";
+	"  -n, --limit N     only the newest N runs\n"
+	"  --metrics M,...   these metrics (rows with none of them are left out)\n"
+	"  --csv, --markdown with --metrics: the table as CSV or Markdown\n";
+
+/* runs --metrics: the listed runs that have every named metric, newest
+ * first, each run's rows on its own. */
+static int runs_with_metrics(cli_ctx *c, json_t *runs, const char *metrics, int format)
+{
+	size_t n = json_array_size(runs), k = 0, i;
+	const char **refs = sc_xcalloc(n + 1, sizeof(char *));
+	char **own = sc_xcalloc(n + 1, sizeof(char *));
+	json_t *r;
+	json_array_foreach(runs, i, r)
+	{
+		if (strcmp(sc_json_str(r, "status", ""), "done") &&
+		    strcmp(sc_json_str(r, "status", ""), "failed"))
+			continue; /* running or interrupted: no complete metrics */
+		own[k] = sc_xasprintf("%lld", sc_json_int(r, "id", 0));
+		refs[k] = own[k];
+		k++;
+	}
+	int rc = cli_summary_print(c, refs, k, metrics, 1, format);
+	for (i = 0; i < k; i++)
+		free(own[i]);
+	free(own);
+	free(refs);
+	json_decref(runs);
+	return rc;
+}
 
 int cmd_runs(cli_ctx *c, int argc, char **argv)
 {
 	static const struct option lo[] = { { "limit", required_argument, NULL, 'n' },
+					    { "metrics", required_argument, NULL, 'm' },
+					    { "csv", no_argument, NULL, 'c' },
+					    { "markdown", no_argument, NULL, 'M' },
 					    { NULL, 0, NULL, 0 } };
 	long limit = 0;
-	int opt;
+	int opt, format = CLI_SUMMARY_TEXT;
+	const char *metrics = NULL;
 	while ((opt = cli_opt(c, argc, argv, runs_usage, "n:", lo, 1)) != -1) {
 		if (opt == 'n') {
 			if (cli_parse_long(c, "--limit", optarg, 1, 1L << 40, &limit))
 				return 2;
+		} else if (opt == 'm') {
+			metrics = optarg;
+		} else if (opt == 'c' || opt == 'M') {
+			if (format != CLI_SUMMARY_TEXT)
+				return cli_usage_error(c, "choose one of --csv, --markdown");
+			format = opt == 'c' ? CLI_SUMMARY_CSV : CLI_SUMMARY_MARKDOWN;
 		} else
 			return cli_usage_error(c, "unexpected option");
 	}
 	CLI_OPTS_END(c);
 	if (c->optind < argc)
 		return cli_usage_error(c, "unexpected argument '%s'", argv[c->optind]);
+	if (format != CLI_SUMMARY_TEXT && !metrics)
+		return cli_usage_error(c, "--csv and --markdown need --metrics");
+	if (metrics && format != CLI_SUMMARY_TEXT && c->json)
+		return cli_usage_error(c, "choose one of --csv, --json, --markdown");
 	sc_err err;
 	sc_store *s = NULL;
 	json_t *runs = NULL;
@@ -236,6 +281,8 @@ int cmd_runs(cli_ctx *c, int argc, char **argv)
 		return cli_fail(c, &err);
 	}
 	sc_store_free(s);
+	if (metrics)
+		return runs_with_metrics(c, runs, metrics, c->json ? CLI_SUMMARY_JSON : format);
 	if (c->json)
 		return cli_json_out(c, json_pack("{s:o}", "runs", runs));
 	static const char *const hdr[] = { "run", "status", "started", "time", "steps", "cached",
@@ -329,6 +376,13 @@ int cli_show_run(cli_ctx *c, sc_store *s, int64_t run)
 		       json_is_true(json_object_get(prov, "dirty")) ? "), dirty" : ")");
 	else
 		printf("commit   %s\n", sc_json_str(prov, "note", "(none)"));
+	size_t n_untracked = 0, k;
+	json_t *f;
+	json_array_foreach(json_object_get(prov, "dirty_files"), k, f)
+		n_untracked += json_is_string(f) && !strncmp(json_string_value(f), "?? ", 3);
+	if (n_untracked)
+		printf("untracked %zu file%s beside the commit (not dirty)\n", n_untracked,
+		       n_untracked == 1 ? "" : "s");
 	if (json_is_string(json_object_get(prov, "diff")))
 		printf("diff     %s\n", sc_json_str(prov, "diff", ""));
 	printf("sceval   %s\n", sc_json_str(j, "sceval_version", ""));

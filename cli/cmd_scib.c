@@ -1,7 +1,8 @@
 /*
  * cmd_scib.c - `sceval scib`: the scIB metric suite on an embedding given
  * as a .npy file, with labels and batches as text files (one per line) or
- * .npy integer codes. Prints every metric with its class, direction, time
+ * .npy integer codes, or as an .h5ad file's obsm entry with label and batch
+ * columns of its obs. Prints every metric with its class, direction, time
  * and, where undefined, the reason; optionally the per-cell and per-label
  * values. A thin front for embeddings that live outside a store (an
  * external model's output) and for the tests: the files are read by io/
@@ -10,6 +11,7 @@
  * exactly as the integration.eval step does.
  */
 #include "cli.h"
+#include "io/h5ad.h"
 #include "io/labels.h"
 #include "io/npy.h"
 #include "tasks/scib/suite.h"
@@ -24,11 +26,19 @@
 #include <sys/stat.h>
 
 static const char usage[] =
-	"usage: sceval scib [options] EMB.npy LABELS BATCHES\n\n"
+	"usage: sceval scib [options] EMB.npy LABELS BATCHES\n"
+	"       sceval scib [options] FILE.h5ad --obsm KEY --label-key L --batch-key B\n\n"
 	"Compute the scIB metrics (scib's definitions; see tasks/scib/suite.h) of an\n"
 	"integrated embedding. EMB.npy: cells x dims, any numeric dtype. LABELS and\n"
-	"BATCHES: text files with one value per line, or .npy integer codes.\n\n"
+	"BATCHES: text files with one value per line, or .npy integer codes. From an\n"
+	"AnnData file: the embedding obsm/KEY, labels and batches the obs columns L and\n"
+	"B (cells missing either are left out, with a note on stderr).\n\n"
 	"options:\n"
+	"  --obsm KEY          FILE.h5ad: the embedding (obsm/KEY; 'obsm/' may be given)\n"
+	"  --label-key L       FILE.h5ad: the obs column of cell labels\n"
+	"  --batch-key B       FILE.h5ad: the obs column of batches\n"
+	"  --pre-obsm KEY      FILE.h5ad: unintegrated PC scores (obsm/KEY), for the PCR\n"
+	"                      comparison (as --pre)\n"
 	"  --pre PCS.npy       unintegrated PC scores, for the PCR comparison\n"
 	"  --pre-var VAR.npy   their variances [column variances of PCS]\n"
 	"  --threads N         worker threads [all CPUs]; results do not depend on it\n"
@@ -115,8 +125,89 @@ static int write_tables(const char *cells, const char *labels, const sc_scib_res
 	return rc;
 }
 
+/* Where the inputs come from: files (EMB.npy, LABELS, BATCHES) or one
+ * .h5ad file with its keys. */
+typedef struct scib_src {
+	char **files;
+	const char *obsm, *label_key, *batch_key, *pre_obsm;
+} scib_src;
+
+static char *obsm_path(const char *key)
+{
+	return !strncmp(key, "obsm/", 5) ? sc_xstrdup(key) : sc_xasprintf("obsm/%s", key);
+}
+
+/* Keep the rows listed in keep (ascending) of a label vector (its
+ * categories kept, as the integration step does) and of a matrix. */
+static void keep_labels(sc_labels *l, const size_t *keep, size_t n)
+{
+	sc_labels t;
+	sc_labels_subset(&t, l, keep, n);
+	sc_labels_free(l);
+	*l = t;
+}
+
+static void keep_rows(sc_dmat *m, const size_t *keep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		memmove(m->v + i * m->cols, m->v + keep[i] * m->cols, m->cols * sizeof(double));
+	m->rows = n;
+}
+
+static int read_h5ad(const scib_src *in, sc_dmat *emb, sc_dmat *pcs, sc_labels *lab,
+		     sc_labels *bat, sc_err *err)
+{
+	sc_h5ad *h = NULL;
+	char *ep = obsm_path(in->obsm), *pp = in->pre_obsm ? obsm_path(in->pre_obsm) : NULL;
+	int rc = sc_h5ad_open(&h, in->files[0], err);
+	if (rc || (rc = sc_h5ad_read_dense(emb, h, ep, 0, err)) ||
+	    (rc = sc_h5ad_read_labels(lab, h, "obs", in->label_key, err)) ||
+	    (rc = sc_h5ad_read_labels(bat, h, "obs", in->batch_key, err)) ||
+	    (pp && (rc = sc_h5ad_read_dense(pcs, h, pp, 0, err))))
+		goto out;
+	if (emb->rows != lab->n || (pp && pcs->rows != lab->n)) {
+		rc = sc_errf(err, SC_EINVAL, "'%s': %s has %zu rows for %zu cells", in->files[0],
+			     emb->rows != lab->n ? ep : pp, emb->rows != lab->n ? emb->rows : pcs->rows,
+			     lab->n);
+		goto out;
+	}
+	size_t *keep = sc_xmalloc((lab->n ? lab->n : 1) * sizeof(size_t)), n = 0;
+	for (size_t i = 0; i < lab->n; i++)
+		if (lab->codes[i] >= 0 && bat->codes[i] >= 0)
+			keep[n++] = i;
+	if (n < lab->n) {
+		fprintf(stderr, "sceval scib: %zu cell%s without a label or batch left out\n",
+			lab->n - n, lab->n - n == 1 ? "" : "s");
+		keep_rows(emb, keep, n);
+		if (pp)
+			keep_rows(pcs, keep, n);
+		keep_labels(lab, keep, n);
+		keep_labels(bat, keep, n);
+	}
+	free(keep);
+out:
+	sc_h5ad_close(h);
+	free(ep);
+	free(pp);
+	return rc;
+}
+
+static int read_files(const scib_src *in, const char *pre, sc_dmat *emb, sc_dmat *pcs,
+		      sc_labels *lab, sc_labels *bat, sc_err *err)
+{
+	char **files = in->files;
+	if (in->obsm)
+		return read_h5ad(in, emb, pcs, lab, bat, err);
+	if (sc_npy_load(emb, NULL, files[0], err) ||
+	    sc_labels_read_file(lab, files[1], "labels", err) ||
+	    sc_labels_read_file(bat, files[2], "batches", err) ||
+	    (pre && sc_npy_load(pcs, NULL, pre, err)))
+		return err->code ? err->code : -1;
+	return 0;
+}
+
 /* files: EMB.npy, LABELS, BATCHES. */
-static int run_suite(cli_ctx *c, char **files, const char *pre, const char *prevar,
+static int run_suite(cli_ctx *c, const scib_src *in, const char *pre, const char *prevar,
 		     const char *cells, const char *labels_out, sc_scib_opts *opts)
 {
 	sc_err err = { 0 };
@@ -124,13 +215,10 @@ static int run_suite(cli_ctx *c, char **files, const char *pre, const char *prev
 	sc_labels lab = { 0 }, bat = { 0 };
 	sc_scib_result r = { 0 };
 	int rc = 1;
-	if (sc_npy_load(&emb, NULL, files[0], &err) ||
-	    sc_labels_read_file(&lab, files[1], "labels", &err) ||
-	    sc_labels_read_file(&bat, files[2], "batches", &err) ||
-	    (pre && sc_npy_load(&pcs, NULL, pre, &err)) ||
+	if (read_files(in, pre, &emb, &pcs, &lab, &bat, &err) ||
 	    (prevar && sc_npy_load(&var, NULL, prevar, &err)))
 		goto fail;
-	if (pre)
+	if (pre || in->pre_obsm)
 		opts->pre_scores = &pcs; /* without --pre-var: its column variances */
 	if (prevar) {
 		if (var.rows * var.cols != pcs.cols) {
@@ -164,16 +252,22 @@ out:
 
 int cmd_scib(cli_ctx *c, int argc, char **argv)
 {
-	enum { O_PRE = 1, O_PREVAR, O_THREADS, O_SEED, O_CELLS, O_LABELS };
+	enum { O_PRE = 1, O_PREVAR, O_THREADS, O_SEED, O_CELLS, O_LABELS, O_OBSM, O_LKEY, O_BKEY,
+	       O_PREOBSM };
 	static const struct option lo[] = { { "pre", required_argument, NULL, O_PRE },
 					    { "pre-var", required_argument, NULL, O_PREVAR },
 					    { "threads", required_argument, NULL, O_THREADS },
 					    { "seed", required_argument, NULL, O_SEED },
 					    { "per-cell", required_argument, NULL, O_CELLS },
 					    { "per-label", required_argument, NULL, O_LABELS },
+					    { "obsm", required_argument, NULL, O_OBSM },
+					    { "label-key", required_argument, NULL, O_LKEY },
+					    { "batch-key", required_argument, NULL, O_BKEY },
+					    { "pre-obsm", required_argument, NULL, O_PREOBSM },
 					    { NULL, 0, NULL, 0 } };
 	const char *pre = NULL, *prevar = NULL, *cells = NULL, *labels_out = NULL;
 	long threads = 0, seed = 0;
+	scib_src in = { 0 };
 	int o;
 	while ((o = cli_opt(c, argc, argv, usage, "", lo, 1)) != -1) {
 		switch (o) {
@@ -197,19 +291,32 @@ int cmd_scib(cli_ctx *c, int argc, char **argv)
 		case O_LABELS:
 			labels_out = optarg;
 			break;
+		case O_OBSM: in.obsm = optarg; break;
+		case O_LKEY: in.label_key = optarg; break;
+		case O_BKEY: in.batch_key = optarg; break;
+		case O_PREOBSM: in.pre_obsm = optarg; break;
 		default:
 			return cli_usage_error(c, "unexpected option");
 		}
 	}
 	CLI_OPTS_END(c);
-	if (argc - c->optind != 3)
-		return cli_usage_error(c, "need EMB.npy, LABELS and BATCHES");
-	if (prevar && !pre)
+	int h5 = in.obsm || in.label_key || in.batch_key || in.pre_obsm;
+	if (h5 && (argc - c->optind != 1 || !in.obsm || !in.label_key || !in.batch_key))
+		return cli_usage_error(c, "an .h5ad file needs FILE.h5ad with --obsm, --label-key and "
+					  "--batch-key");
+	if (h5 && pre)
+		return cli_usage_error(c, "--pre is for the .npy form; use --pre-obsm");
+	if (!h5 && argc - c->optind != 3)
+		return cli_usage_error(c, argc - c->optind == 1
+						  ? "FILE.h5ad needs --obsm, --label-key and --batch-key"
+						  : "need EMB.npy, LABELS and BATCHES");
+	if (prevar && !pre && !in.pre_obsm)
 		return cli_usage_error(c, "--pre-var needs --pre");
+	in.files = argv + c->optind;
 
 	sc_scib_opts opts;
 	sc_scib_opts_default(&opts);
 	opts.n_threads = (int)threads;
 	opts.seed = (uint64_t)seed;
-	return run_suite(c, argv + c->optind, pre, prevar, cells, labels_out, &opts);
+	return run_suite(c, &in, pre, prevar, cells, labels_out, &opts);
 }

@@ -29,6 +29,7 @@ const cli_cmd cli_commands[] = {
 	{ "tag", cmd_tag, "list names, name an object, remove a name" },
 	{ "fsck", cmd_fsck, "verify every object against its hash" },
 	{ "gc", cmd_gc, "remove objects nothing refers to" },
+	{ "du", cmd_du, "objects and bytes by kind, and what gc would reclaim" },
 	{ "inspect", cmd_inspect, "describe an .h5ad file: shape, storage, columns, keys" },
 	{ "simulate", cmd_simulate, "write simulated single-cell counts as an .h5ad file" },
 	{ "genesets", cmd_genesets, "import Gene Ontology gene sets from org.*.db SQLite files" },
@@ -37,8 +38,10 @@ const cli_cmd cli_commands[] = {
 	{ "runs", cmd_runs, "list recorded runs" },
 	/* Run by batch jobs, not by people: not listed by help (no summary). */
 	{ "step", cmd_step, NULL },
+	{ "log", cmd_log, "print what a step wrote to stderr (or stdout)" },
 	{ "reproduce", cmd_reproduce, "re-execute a result without the cache and compare" },
 	{ "diff", cmd_diff, "compare two runs or results" },
+	{ "compare", cmd_compare, "runs side by side: mean ± sd per method variant and metric" },
 	{ "scib", cmd_scib, "scIB metrics of an embedding against labels and batches" },
 	{ "report", cmd_report, "write HTML pages and CSV tables about runs and results" },
 	{ "export", cmd_export, "write a result and all it needs as a bundle" },
@@ -50,7 +53,7 @@ const cli_cmd cli_commands[] = {
 };
 
 static const char main_usage[] =
-	"usage: sceval [--store DIR] [-q] <command> [options] [args]\n";
+	"usage: sceval [--store DIR] [-q] [--json-progress] <command> [options] [args]\n";
 
 static void print_commands(FILE *f)
 {
@@ -63,6 +66,10 @@ static void print_commands(FILE *f)
 	      "  --store DIR  use the store in DIR (default: $SCEVAL_DIR, else the nearest\n"
 	      "               .sceval/ in the working directory or above)\n"
 	      "  -q, --quiet  no progress output\n"
+	      "  --json-progress\n"
+	      "               progress as JSON lines on stderr, one per update, terminal or\n"
+	      "               not: {\"schema\":1,\"event\":\"progress\",\"step\",\"label\",\"unit\",\n"
+	      "               \"done\",\"total\",\"elapsed\",\"rate\",\"eta\"}\n"
 	      "  --json       machine-readable output (commands that report something)\n"
 	      "\n'sceval help CMD' or 'sceval CMD --help' shows a command's usage;\n"
 	      "'sceval help TASK' a task's options ('sceval tasks' lists them).\n",
@@ -134,7 +141,7 @@ int main(int argc, char **argv)
 	json_set_alloc_funcs(sc_xmalloc, free);
 	cli_main_argv = argv;
 	const char *store = NULL;
-	int quiet = 0;
+	int quiet = 0, json_progress = 0;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -144,6 +151,8 @@ int main(int argc, char **argv)
 			store = a + 8;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
+		} else if (!strcmp(a, "--json-progress")) {
+			json_progress = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			print_commands(stdout);
 			return finish(0, "help");
@@ -174,6 +183,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sc_progress_enable(!quiet && isatty(2));
+	if (json_progress)
+		sc_progress_json(1);
 	int rc = run_cmd(k, argc - i, argv + i, store, quiet);
 	return finish(rc, k->name);
 }

@@ -16,42 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct side {
-	int64_t run;
-	sc_oid result;
-	int has_result;
-	json_t *metrics; /* rows */
-	json_t *steps;   /* [{kind, task, dataset, method, seed, params, inputs}] */
-	json_t *info;    /* the run (or NULL for a bare result) */
-} side;
+/* One side of the diff: a run or a bare result (see query.h). */
+typedef sc_query_ref side;
 
 static void side_free(side *x)
 {
-	json_decref(x->metrics);
-	json_decref(x->steps);
-	json_decref(x->info);
+	sc_query_ref_clear(x);
 }
 
 static int load_side(sc_store *s, const char *ref, side *x, sc_err *err)
 {
-	memset(x, 0, sizeof(*x));
-	int rc = sc_query_resolve(s, ref, &x->run, &x->result, &x->has_result, err);
-	if (rc)
-		return rc;
-	if (x->run > 0) {
-		if ((rc = sc_query_run(s, x->run, &x->info, err)) ||
-		    (rc = sc_query_run_metrics(s, x->run, &x->metrics, err)))
-			return rc;
-		x->steps = json_incref(json_object_get(x->info, "step_list"));
-		return 0;
-	}
-	json_t *m;
-	if ((rc = sc_query_result(s, &x->result, &m, err)))
-		return rc;
-	x->metrics = sc_query_result_metrics(m);
-	x->steps = json_incref(json_object_get(m, "steps"));
-	json_decref(m);
-	return 0;
+	return sc_query_ref_load(s, ref, x, err);
 }
 
 static char *row_key(const json_t *r, int with_metric)
@@ -87,7 +62,23 @@ static double num(const json_t *v)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static json_t *metric_rows(const side *A, const side *B)
+/* A metric's change from a to b: within threshold counts as the same. */
+static const char *classify(int has_a, int has_b, double a, double b, int hib, double threshold)
+{
+	if (!has_a)
+		return "only b";
+	if (!has_b)
+		return "only a";
+	if (a == b || (isnan(a) && isnan(b)))
+		return "same";
+	if (isnan(a) || isnan(b))
+		return "changed";
+	if (fabs(b - a) <= threshold)
+		return "same";
+	return (b > a) == hib ? "better" : "worse";
+}
+
+static json_t *metric_rows(const side *A, const side *B, double threshold)
 {
 	json_t *out = json_array();
 	for (int pass = 0; pass < 2; pass++) {
@@ -115,17 +106,7 @@ static json_t *metric_rows(const side *A, const side *B)
 			json_object_set_new(row, "a", ra ? sc_json_real(a) : json_null());
 			json_object_set_new(row, "b", rb ? sc_json_real(b) : json_null());
 			json_object_set_new(row, "higher_is_better", json_boolean(hib));
-			const char *change;
-			if (!ra)
-				change = "only b";
-			else if (!rb)
-				change = "only a";
-			else if (a == b || (isnan(a) && isnan(b)))
-				change = "same";
-			else if (isnan(a) || isnan(b))
-				change = "changed";
-			else
-				change = (b > a) == hib ? "better" : "worse";
+			const char *change = classify(ra != NULL, rb != NULL, a, b, hib, threshold);
 			json_object_set_new(row, "change", json_string(change));
 			if (ra && rb && isfinite(a) && isfinite(b)) {
 				json_object_set_new(row, "delta", json_real(b - a));
@@ -286,6 +267,26 @@ static void code_env(const side *A, const side *B, json_t *code, json_t *env)
 		json_object_get(json_object_get(B->info, "build"), "cflags"));
 }
 
+/* {improved, regressed, same, changed, only_a, only_b, threshold} */
+static json_t *summary(const json_t *rows, double threshold)
+{
+	static const char *const change[] = { "better", "worse", "same", "changed", "only a",
+					      "only b" };
+	static const char *const key[] = { "improved", "regressed", "same", "changed", "only_a",
+					   "only_b" };
+	json_int_t count[6] = { 0 };
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		for (int k = 0; k < 6; k++)
+			count[k] += !strcmp(sc_json_str(r, "change", ""), change[k]);
+	json_t *j = json_object();
+	for (int k = 0; k < 6; k++)
+		json_object_set_new(j, key[k], json_integer(count[k]));
+	json_object_set_new(j, "threshold", json_real(threshold));
+	return j;
+}
+
 static json_t *side_json(const side *x, const char *ref)
 {
 	json_t *j = json_pack("{s:s}", "ref", ref);
@@ -300,7 +301,8 @@ static json_t *side_json(const side *x, const char *ref)
 	return j;
 }
 
-int sc_diff(sc_store *s, const char *a, const char *b, json_t **out, sc_err *err)
+int sc_diff(sc_store *s, const char *a, const char *b, double threshold, json_t **out,
+	    sc_err *err)
 {
 	side A, B;
 	int rc = load_side(s, a, &A, err);
@@ -317,9 +319,10 @@ int sc_diff(sc_store *s, const char *a, const char *b, json_t **out, sc_err *err
 	       *env = json_array();
 	step_changes(&A, &B, inputs, params);
 	code_env(&A, &B, code, env);
-	*out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "a", side_json(&A, a), "b",
-			 side_json(&B, b), "metrics", metric_rows(&A, &B), "inputs", inputs, "params",
-			 params, "code", code, "environment", env);
+	json_t *rows = metric_rows(&A, &B, threshold);
+	*out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "a", side_json(&A, a), "b",
+			 side_json(&B, b), "summary", summary(rows, threshold), "metrics", rows,
+			 "inputs", inputs, "params", params, "code", code, "environment", env);
 	side_free(&A);
 	side_free(&B);
 	return 0;

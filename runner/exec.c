@@ -79,6 +79,8 @@ typedef struct exec_ctx {
 	const char *scratch_base; /* NULL: the store's tmp/ */
 	json_t *objects; /* non-NULL: write objects only, list them here (no catalog) */
 	double refreshed; /* when the held step locks were last refreshed */
+	int *progress_fd;                /* per step: the read end of its progress pipe, or -1 */
+	sc_progress_relay *progress_relay; /* per step */
 } exec_ctx;
 
 /* Records of cache hits are batched into one transaction (one fsync, not one
@@ -106,6 +108,7 @@ static void say(exec_ctx *x, const sc_plan_step *st, const char *what)
 {
 	if (!x->o->progress)
 		return;
+	sc_progress_line(NULL); /* a step's progress line, if one is drawn */
 	char *label = sc_plan_step_label(st);
 	char el[32] = "";
 	if (st->state == SC_STEP_DONE || st->state == SC_STEP_FAILED)
@@ -307,10 +310,14 @@ static void child_common(const char *scratch)
 	free(e);
 }
 
-static void run_builtin_child(sc_plan_step *st, const sc_step_kind *k, char **paths)
+static void run_builtin_child(sc_plan_step *st, const sc_step_kind *k, char **paths,
+			      int progress_fd)
 {
 	child_common(st->scratch);
-	sc_progress_enable(0);
+	/* progress goes to the runner through the pipe, never into the logs */
+	if (progress_fd >= 0)
+		fcntl(progress_fd, F_SETFL, O_NONBLOCK);
+	sc_progress_to_fd(progress_fd);
 	const char **roles = sc_xcalloc(st->n_in + 1, sizeof(char *));
 	for (size_t i = 0; i < st->n_in; i++)
 		roles[i] = st->in[i].role;
@@ -461,17 +468,34 @@ static int start_step(exec_ctx *x, sc_plan_step *st, sc_err *err)
 			}
 		}
 	}
+	/* A built-in step's progress comes back through a pipe (close-on-exec:
+	 * external commands never see it). */
+	int pp[2] = { -1, -1 };
+	if (!external && x->progress_fd && sc_progress_enabled() && pipe2(pp, O_CLOEXEC) < 0)
+		pp[0] = pp[1] = -1;
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
 	if (pid < 0) {
 		rc = sc_errsys(err, errno, "cannot start a step");
+		if (pp[0] >= 0) {
+			close(pp[0]);
+			close(pp[1]);
+		}
 		goto out;
 	}
 	if (pid == 0) {
 		if (external)
 			run_external_child(st, argv);
-		run_builtin_child(st, k, paths);
+		if (pp[0] >= 0)
+			close(pp[0]);
+		run_builtin_child(st, k, paths, pp[1]);
+	}
+	if (pp[0] >= 0) {
+		close(pp[1]);
+		fcntl(pp[0], F_SETFL, O_NONBLOCK);
+		x->progress_fd[st - x->p->v] = pp[0];
+		memset(&x->progress_relay[st - x->p->v], 0, sizeof(sc_progress_relay));
 	}
 	setpgid(pid, pid);
 	st->pid = pid;
@@ -708,11 +732,46 @@ static int reap_jobs(exec_ctx *x, int *running, int *stopping, int *progressed, 
 	return rc;
 }
 
+/* What a running step wrote to its progress pipe, drawn under its label;
+ * at its end (done), the pipe is closed. */
+static void relay_progress(exec_ctx *x, sc_plan_step *st, int done)
+{
+	if (!x->progress_fd)
+		return;
+	size_t i = (size_t)(st - x->p->v);
+	int fd = x->progress_fd[i];
+	if (fd < 0)
+		return;
+	char buf[4096];
+	ssize_t n;
+	char *label = NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (!label)
+			label = sc_plan_step_label(st);
+		sc_progress_relay_feed(&x->progress_relay[i], label, buf, (size_t)n);
+	}
+	free(label);
+	if (done) {
+		close(fd);
+		x->progress_fd[i] = -1;
+	}
+}
+
 int sc_exec_plan(sc_store *s, sc_plan *p, const sc_exec_opts *o, sc_exec_stats *stats, sc_err *err)
 {
-	exec_ctx x = { s, p, o, stats, 0, 0, 0, NULL, NULL, sc_mono_sec() };
+	exec_ctx x = { s, p, o, stats, 0, 0, 0, NULL, NULL, sc_mono_sec(), NULL, NULL };
 	memset(stats, 0, sizeof(*stats));
+	x.progress_fd = sc_xcalloc(p->n + 1, sizeof(int));
+	x.progress_relay = sc_xcalloc(p->n + 1, sizeof(sc_progress_relay));
+	for (size_t i = 0; i < p->n; i++)
+		x.progress_fd[i] = -1;
 	int rc = exec_loop(&x, err);
+	for (size_t i = 0; i < p->n; i++)
+		if (x.progress_fd[i] >= 0)
+			close(x.progress_fd[i]);
+	free(x.progress_fd);
+	free(x.progress_relay);
+	sc_progress_line(NULL);
 	/* Whatever stopped the loop, the records already made are facts. */
 	sc_err e2;
 	int brc = batch_end(&x, rc ? &e2 : err);
@@ -818,6 +877,7 @@ static int exec_loop(exec_ctx *x, sc_err *err)
 			int status;
 			struct rusage ru;
 			pid_t r = wait4(st->pid, &status, WNOHANG, &ru);
+			relay_progress(x, st, r == st->pid);
 			if (r == st->pid) {
 				collect(x, st, status, &ru);
 				if ((rc = finish(x, st, err)))
@@ -864,7 +924,8 @@ int sc_exec_step_alone(sc_store *s, sc_plan_step *st, const char *scratch_base, 
 	sc_exec_opts o = { .jobs = 1, .no_record = 1 };
 	sc_exec_stats stats;
 	memset(&stats, 0, sizeof(stats));
-	exec_ctx x = { s, &one, &o, &stats, 0, 0, 0, scratch_base, objects, sc_mono_sec() };
+	/* No progress pipes: a batch job's step has no terminal to draw on. */
+	exec_ctx x = { s, &one, &o, &stats, 0, 0, 0, scratch_base, objects, sc_mono_sec(), NULL, NULL };
 	sc_plan_compute_key(st);
 	int rc = start_step(&x, st, err);
 	if (rc || st->state == SC_STEP_FAILED) {

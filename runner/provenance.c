@@ -12,6 +12,7 @@
 #include <git2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void lib_init(void)
 {
@@ -34,6 +35,9 @@ void sc_provenance_free(sc_provenance *p)
 	for (size_t i = 0; i < p->n_files; i++)
 		free(p->files[i]);
 	free(p->files);
+	for (size_t i = 0; i < p->n_untracked; i++)
+		free(p->untracked[i]);
+	free(p->untracked);
 	free(p->diff);
 	memset(p, 0, sizeof(*p));
 }
@@ -73,14 +77,15 @@ static int collect_status(sc_provenance *p, git_repository *repo, sc_err *err)
 		return giterr(err, "cannot read the working tree status");
 	size_t n = git_status_list_entrycount(sl);
 	p->files = sc_xcalloc(n ? n : 1, sizeof(char *));
+	p->untracked = sc_xcalloc(n ? n : 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		const git_status_entry *e = git_status_byindex(sl, i);
 		if (e->status == GIT_STATUS_CURRENT || (e->status & GIT_STATUS_IGNORED))
 			continue;
 		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
 		const char *path = d ? (d->new_file.path ? d->new_file.path : d->old_file.path) : "?";
-		if (e->status & GIT_STATUS_WT_NEW)
-			p->files[p->n_files++] = sc_xasprintf("?? %s", path);
+		if (e->status == GIT_STATUS_WT_NEW)
+			p->untracked[p->n_untracked++] = sc_xstrdup(path);
 		else
 			p->files[p->n_files++] = sc_xasprintf("%c%c %s", status_char(e->status, 1),
 							      status_char(e->status, 0), path);
@@ -224,6 +229,22 @@ json_t *sc_provenance_json(const sc_provenance *p)
 	for (size_t i = 0; i < p->n_files; i++)
 		json_array_append_new(f, json_string(p->files[i]));
 	json_object_set_new(j, "files", f);
+	json_t *u = json_array();
+	for (size_t i = 0; i < p->n_untracked; i++)
+		json_array_append_new(u, json_string(p->untracked[i]));
+	json_object_set_new(j, "untracked", u);
 	json_object_set_new(j, "diff_bytes", json_integer((json_int_t)p->diff_len));
 	return j;
+}
+
+int sc_provenance_mark_output(const char *dir, sc_err *err)
+{
+	char *path = sc_path_join(dir, ".gitignore");
+	int rc = 0;
+	if (access(path, F_OK) != 0) {
+		static const char text[] = "# written by sceval: its outputs are not part of the code\n*\n";
+		rc = sc_write_file_atomic(path, text, sizeof(text) - 1, 0644, err);
+	}
+	free(path);
+	return rc;
 }

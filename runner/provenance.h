@@ -20,9 +20,15 @@ typedef struct sc_provenance {
 	char *branch;       /* branch name, NULL when HEAD is detached */
 	int detached;
 	char *remote;       /* URL of 'origin' (else the first remote), or NULL */
-	int dirty;          /* modified, staged or untracked files exist */
-	char **files;       /* "M  path", "?? path", ... (git status --porcelain style) */
+	int dirty;          /* modified or staged tracked files exist */
+	char **files;       /* " M path", "A  path", ... (git status --porcelain style) */
 	size_t n_files;
+	/* Untracked files (not ignored): listed, their content in the diff, but
+	 * they do not make the commit dirty (git status shows them apart too).
+	 * Folders sceval writes its outputs into carry a .gitignore of their
+	 * own (sc_provenance_mark_output), so they never appear here. */
+	char **untracked;
+	size_t n_untracked;
 	char *diff;         /* patch text (may be empty) */
 	size_t diff_len;
 } sc_provenance;
@@ -30,7 +36,11 @@ typedef struct sc_provenance {
 /* Never fails for "not a repository": in_repo is 0 then. */
 int sc_provenance_get(sc_provenance *out, const char *path, sc_err *err) SC_WUR;
 void sc_provenance_free(sc_provenance *p);
-/* {"in_repo", "repo", "commit", "branch", "detached", "remote", "dirty", "files"} */
+/* {"in_repo", "repo", "commit", "branch", "detached", "remote", "dirty", "files",
+ *  "untracked"} */
 json_t *sc_provenance_json(const sc_provenance *p);
+/* Mark a folder sceval created for its outputs (a report) as not part of
+ * any repository's code: a .gitignore of "*" in it, as build tools do. */
+int sc_provenance_mark_output(const char *dir, sc_err *err) SC_WUR;
 
 #endif

@@ -341,3 +341,35 @@ int sc_query_step_env(sc_store *s, const char *key, json_t **out, sc_err *err)
 	free(mach);
 	return rc;
 }
+
+void sc_query_ref_clear(sc_query_ref *x)
+{
+	json_decref(x->metrics);
+	json_decref(x->steps);
+	json_decref(x->info);
+	memset(x, 0, sizeof(*x));
+}
+
+int sc_query_ref_load(sc_store *s, const char *ref, sc_query_ref *x, sc_err *err)
+{
+	memset(x, 0, sizeof(*x));
+	int rc = sc_query_resolve(s, ref, &x->run, &x->result, &x->has_result, err);
+	if (rc)
+		return rc;
+	if (x->run > 0) {
+		if ((rc = sc_query_run(s, x->run, &x->info, err)) ||
+		    (rc = sc_query_run_metrics(s, x->run, &x->metrics, err))) {
+			sc_query_ref_clear(x);
+			return rc;
+		}
+		x->steps = json_incref(json_object_get(x->info, "step_list"));
+		return 0;
+	}
+	json_t *m;
+	if ((rc = sc_query_result(s, &x->result, &m, err)))
+		return rc;
+	x->metrics = sc_query_result_metrics(m);
+	x->steps = json_incref(json_object_get(m, "steps"));
+	json_decref(m);
+	return 0;
+}

@@ -36,4 +36,18 @@ json_t *sc_query_result_metrics(const json_t *manifest);
  * run in this store did (a manifest without its runs). */
 int sc_query_step_env(sc_store *s, const char *key, json_t **out, sc_err *err) SC_WUR;
 
+/* What a RUN or RESULT ref recorded, in one shape for both: its steps
+ * [{key, kind, version, task, dataset, method, seed, params, inputs,
+ * outputs}] and its metric rows; info is the run (sc_query_run) or NULL for
+ * a bare result. sc_query_ref_clear releases the JSON (accepts a zeroed
+ * struct). */
+typedef struct sc_query_ref {
+	int64_t run; /* > 0 for a run */
+	sc_oid result;
+	int has_result;
+	json_t *steps, *metrics, *info;
+} sc_query_ref;
+int sc_query_ref_load(sc_store *s, const char *ref, sc_query_ref *out, sc_err *err) SC_WUR;
+void sc_query_ref_clear(sc_query_ref *x);
+
 #endif

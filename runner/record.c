@@ -21,6 +21,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* "?? path": an untracked file in the recorded list. */
+static json_t *untracked_entry(const char *path)
+{
+	char *t = sc_xasprintf("?? %s", path);
+	json_t *j = json_string(t);
+	free(t);
+	return j;
+}
+
 static char *json_str(json_t *j)
 {
 	char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
@@ -47,6 +56,9 @@ int sc_run_begin(sc_store *s, const sc_oid *spec, const char *spec_path, int arg
 		json_array_append_new(av, json_string(argv[i]));
 	for (size_t i = 0; i < p.n_files; i++)
 		json_array_append_new(files, json_string(p.files[i]));
+	/* untracked files are listed apart, as git status --porcelain does */
+	for (size_t i = 0; i < p.n_untracked; i++)
+		json_array_append_new(files, untracked_entry(p.untracked[i]));
 	json_t *build = sc_env_build(), *libs = sc_env_libraries(), *mach = sc_env_machine();
 	char *s_av = json_str(av), *s_build = json_str(build), *s_libs = json_str(libs),
 	     *s_mach = json_str(mach), *s_files = json_str(files);

@@ -235,6 +235,9 @@ static int next(parser *ps)
 	yaml_event_delete(&ps->ev);
 	if (!yaml_parser_parse(&ps->p, &ps->ev)) {
 		const yaml_parser_t *p = &ps->p;
+		if (p->error == YAML_MEMORY_ERROR) /* not the spec's fault */
+			return sc_errf(ps->err, SC_ERR, "%s: out of memory reading the spec",
+				       ps->d->name);
 		return sc_errf(ps->err, SC_EINVAL, "%s:%d:%d: %s%s%s", ps->d->name,
 			       (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
 			       p->problem ? p->problem : "syntax error",
@@ -382,10 +385,15 @@ int sc_yaml_parse(sc_yaml_doc **out, const char *name, const char *text, size_t 
 	ps.d = sc_xcalloc(1, sizeof(*ps.d));
 	ps.d->name = sc_xstrdup(name);
 	ps.err = err;
-	yaml_parser_initialize(&ps.p);
-	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, len);
 	ps.ev.type = YAML_NO_EVENT;
 	int rc = 0;
+	if (!yaml_parser_initialize(&ps.p)) {
+		/* its buffers could not be allocated: libyaml would then return
+		 * empty events, not an error */
+		rc = sc_errf(err, SC_ERR, "%s: out of memory reading the spec", name);
+		goto out;
+	}
+	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, len);
 	/* STREAM-START, then DOCUMENT-START or STREAM-END. */
 	if ((rc = next(&ps)) || (rc = next(&ps)))
 		goto out;

@@ -232,6 +232,23 @@ int sc_catalog_step_times(sc_store *s, const char *key, int *found, sc_catalog_n
 int sc_catalog_step_origin(sc_store *s, const char *key, int64_t *run, char **libraries_json,
 			   char **machine_json, sc_err *err) SC_WUR;
 
+/* A step as `sceval show STEP` and `sceval log STEP` find it: its cache
+ * entry and the runs that used it. */
+typedef struct sc_catalog_step_info {
+	char *key, *kind, *impl_version, *key_json, *status, *error;
+	char *log_out, *log_err; /* "sha256:<hex>" or NULL */
+	char *environment_json, *notes_json;
+	sc_catalog_num wall, cpu, maxrss_kb, created_at;
+	char *label;   /* as the newest run that used it labelled it, or NULL */
+	int64_t *runs; /* the runs that used it, oldest first */
+	size_t n_runs;
+} sc_catalog_step_info;
+/* The step whose key is prefix or starts with it (at least 6 hex digits):
+ * SC_ENOTFOUND "no step 'x'", SC_EAMBIGUOUS when several match. */
+int sc_catalog_step_find(sc_store *s, const char *prefix, sc_catalog_step_info *out,
+			 sc_err *err) SC_WUR;
+void sc_catalog_step_info_clear(sc_catalog_step_info *i);
+
 /* ---- objects and names ------------------------------------------------------ */
 
 typedef struct sc_catalog_object {

@@ -3,6 +3,7 @@
  */
 #include "rep.h"
 #include "util/fs.h"
+#include "util/progress.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -75,14 +76,60 @@ size_t sc_labels_unlabel(sc_labels *l, const json_t *names)
 	return marked;
 }
 
+/* Append rows to a CSR matrix whose arrays hold *cap values. */
+static void csr_append(sc_csr *out, size_t *cap, const sc_csr *b)
+{
+	size_t have = (size_t)out->indptr[out->rows], add = (size_t)b->indptr[b->rows];
+	if (have + add > *cap) {
+		size_t c = *cap ? *cap : 1024;
+		while (c < have + add)
+			c *= 2;
+		out->indices = sc_xrealloc(out->indices, sc_mulsz(c, sizeof(int32_t)));
+		out->data = sc_xrealloc(out->data, sc_mulsz(c, sizeof(double)));
+		*cap = c;
+	}
+	memcpy(out->indices + have, b->indices, add * sizeof(int32_t));
+	memcpy(out->data + have, b->data, add * sizeof(double));
+	for (size_t r = 1; r <= b->rows; r++)
+		out->indptr[out->rows + r] = (int64_t)have + b->indptr[r];
+	out->rows += b->rows;
+}
+
+/* Row storage (CSR, dense) is read in blocks of cells so that progress can
+ * count them; the values are those of one read (every check is per row).
+ * CSC is read at once: each block would read every column. */
 int sc_rep_read_counts(sc_csr *out, sc_h5ad *h, const char *counts, sc_err *err)
 {
 	char *p = !strcmp(counts, "X") || !strncmp(counts, "layers/", 7) ||
 				  !strncmp(counts, "obsm/", 5) || !strncmp(counts, "raw/", 4)
 			  ? sc_xstrdup(counts)
 			  : sc_xasprintf("layers/%s", counts);
-	int rc = sc_h5ad_read_csr(out, h, p, SC_H5AD_COUNTS, err);
+	sc_h5ad_matinfo mi;
+	int rc = sc_h5ad_matrix_info(&mi, h, p, err);
+	if (rc || mi.storage == SC_H5AD_CSC || mi.rows < 4096) {
+		rc = rc ? rc : sc_h5ad_read_csr(out, h, p, SC_H5AD_COUNTS, err);
+		free(p);
+		return rc;
+	}
+	memset(out, 0, sizeof(*out));
+	out->cols = mi.cols;
+	out->indptr = sc_xcalloc(mi.rows + 1, sizeof(int64_t));
+	size_t cap = 0, block = mi.rows / 64 > 2048 ? mi.rows / 64 : 2048;
+	sc_progress pr;
+	sc_progress_begin_unit(&pr, "reading counts", "cells", mi.rows);
+	for (size_t r0 = 0; r0 < mi.rows && !rc; r0 += block) {
+		size_t r1 = r0 + block < mi.rows ? r0 + block : mi.rows;
+		sc_csr b;
+		if ((rc = sc_h5ad_read_rows(&b, h, p, r0, r1, SC_H5AD_COUNTS, err)))
+			break;
+		csr_append(out, &cap, &b);
+		sc_csr_free(&b);
+		sc_progress_update(&pr, r1);
+	}
+	sc_progress_end(&pr);
 	free(p);
+	if (rc)
+		sc_csr_free(out);
 	return rc;
 }
 

@@ -645,7 +645,7 @@ int sc_nn_fit(sc_nn **out, sc_nn_stats *stats, const sc_dmat *x, const int32_t *
 	sc_rng shuf;
 	sc_rng_stream(&shuf, o->seed, 1);
 	sc_progress prog;
-	sc_progress_begin(&prog, "training network", (uint64_t)o->max_epochs * nbatch);
+	sc_progress_begin_unit(&prog, "training network", "epochs", (uint64_t)o->max_epochs);
 	int wait = 0;
 	for (int ep = 0; ep < o->max_epochs; ep++) {
 		sc_rng_shuffle(&shuf, perm, n);
@@ -662,9 +662,9 @@ int sc_nn_fit(sc_nn **out, sc_nn_stats *stats, const sc_dmat *x, const int32_t *
 			lsum += sc_nn_train_batch(net, xb, yb, nb, 1) * (double)nb;
 			lcount += nb;
 			sc_nn_adam_step(net);
-			sc_progress_update(&prog, (uint64_t)ep * nbatch + bi + 1);
 		}
 		st.epochs = ep + 1;
+		sc_progress_update(&prog, (uint64_t)ep + 1);
 		st.train_loss[ep] = lsum / (double)lcount;
 		if (!xval || xval->rows == 0) {
 			st.val_loss[ep] = st.val_accuracy[ep] = NAN;

@@ -35,6 +35,7 @@
  * sc_knn_self, where the self distance is 0 as in sklearn's pairwise
  * distances of X with itself.
  */
+#include "util/progress.h"
 #include "knn.h"
 #include "blas.h"
 #include "util/par.h"
@@ -50,6 +51,7 @@ typedef double v2d __attribute__((vector_size(16)));
 typedef long long v2l __attribute__((vector_size(16)));
 
 typedef struct knn_job {
+	sc_progress *progress; /* rows done */
 	const double *qa, *ra; /* augmented rows, stride d + 1 */
 	const double *qv, *rv; /* rows for the exact distances (unit rows for cosine) */
 	const double *qn;      /* |q|^2 of the rows in qv */
@@ -352,8 +354,12 @@ static void knn_worker_fini(void *scratch)
 static void knn_blocks(void *ctx, void *scratch, size_t b0, size_t b1)
 {
 	knn_scratch *w = scratch;
-	for (size_t b = b0; b < b1; b++)
+	knn_job *J = ctx;
+	for (size_t b = b0; b < b1; b++) {
 		do_block(ctx, b, w->g, w->rb, w->pool, w->scratch, &w->h, w->c);
+		size_t r0 = b * QB, r1 = r0 + QB < J->nq ? r0 + QB : J->nq;
+		sc_progress_add(J->progress, r1 - r0);
+	}
 }
 
 static int check_finite(const sc_dmat *m, const char *what, sc_err *err)
@@ -480,7 +486,11 @@ static int knn_run(int32_t *idx, double *dist, const sc_dmat *q, const sc_dmat *
 		sc_par_for job = { .ctx = &J, .worker_init = knn_worker_init,
 				   .worker_fini = knn_worker_fini, .run = knn_blocks };
 		int nt = sc_par_default_threads();
+		sc_progress pr;
+		sc_progress_begin_unit(&pr, "kNN", "rows", nq);
+		J.progress = &pr;
 		sc_par_for_run(J.nblocks, 1, nt > 16 ? 16 : nt, &job);
+		sc_progress_end(&pr);
 		sc_blas_serial_end(blas);
 	}
 

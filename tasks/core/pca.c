@@ -32,6 +32,7 @@
  * 1 and 2 threads on SkylakeX kernels), so the bytes do not depend on the
  * thread count (see par.h).
  */
+#include "util/progress.h"
 #include "pca.h"
 #include "blas.h"
 #include "util/par.h"
@@ -285,6 +286,10 @@ static int pca_iterative(const src *x, size_t k, double *w, double *Vout, double
 	double *Z = sc_xmalloc(sc_mulsz(p, L * sizeof(double)));
 	double *Zu = sc_xmalloc(sc_mulsz(p, k * sizeof(double)));
 	double *Vw = sc_xmalloc(sc_mulsz(p, k * sizeof(double)));
+	/* progress: the leading components whose residual is below the bar */
+	sc_progress pr;
+	sc_progress_begin_unit(&pr, "PCA", "PCs", k);
+	size_t n_ok = 0;
 	sc_rng r;
 	sc_rng_seed(&r, 0);
 	for (size_t t = 0; t < p * L; t++)
@@ -304,6 +309,7 @@ static int pca_iterative(const src *x, size_t k, double *w, double *Vout, double
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)k, (int)L, 1.0, V, (int)L,
 			    Wt, (int)L, 0.0, Vw, (int)k);
 		double worst = 0;
+		size_t lead = 0;
 		for (size_t i = 0; i < k; i++) {
 			double res = 0;
 			for (size_t j = 0; j < p; j++) {
@@ -311,8 +317,11 @@ static int pca_iterative(const src *x, size_t k, double *w, double *Vout, double
 				res += d * d;
 			}
 			worst = fmax(worst, sqrt(res));
+			lead += lead == i && sqrt(res) <= 1e-10 * sv[0];
 		}
 		converged = worst <= 1e-10 * sv[0];
+		n_ok = lead > n_ok ? lead : n_ok;
+		sc_progress_update(&pr, n_ok);
 		if (converged) {
 			for (size_t i = 0; i < k; i++) {
 				w[i] = sv[i] * sv[i];
@@ -334,6 +343,7 @@ static int pca_iterative(const src *x, size_t k, double *w, double *Vout, double
 	if (!converged)
 		rc = sc_errf(err, SC_ERR, "pca subspace iteration did not converge in 1000 iterations");
 out:
+	sc_progress_end(&pr);
 	sc_blas_serial_end(nt);
 	free(B);
 	free(V);
@@ -408,11 +418,15 @@ static int pca_by_covariance(const src *x, size_t k, double *w, double *V, doubl
 	double *B = sc_xmalloc(sc_mulsz(bs, p * sizeof(double)));
 	int nt = sc_blas_serial_begin();
 	sc_par *par = sc_par_new(0);
+	sc_progress pr;
+	sc_progress_begin_unit(&pr, "PCA covariance", "cells", n);
 	for (size_t r0 = 0; r0 < n; r0 += bs) {
 		size_t nr = n - r0 < bs ? n - r0 : bs;
 		rows_block(B, x, r0, nr);
 		sc_par_syrk(par, 1, p, nr, B, p, A, p);
+		sc_progress_update(&pr, r0 + nr);
 	}
+	sc_progress_end(&pr);
 	int rc = top_eigen(w, Z, A, p, k, err);
 	if (rc == 0) {
 		memcpy(V, Z, k * p * sizeof(double));
@@ -445,11 +459,15 @@ static int pca_by_gram(const src *x, size_t k, double *w, double *V, double *S, 
 		memcpy(cursor, x->s->indptr, n * sizeof(int64_t));
 	int nt = sc_blas_serial_begin();
 	sc_par *par = sc_par_new(0);
+	sc_progress pr;
+	sc_progress_begin_unit(&pr, "PCA covariance", "genes", p);
 	for (size_t c0 = 0; c0 < p; c0 += bc) {
 		size_t nc = p - c0 < bc ? p - c0 : bc;
 		cols_block(B, x, c0, nc, cursor);
 		sc_par_syrk(par, 0, n, nc, B, nc, A, n);
+		sc_progress_update(&pr, c0 + nc);
 	}
+	sc_progress_end(&pr);
 	sc_par_free(par);
 	sc_blas_serial_end(nt);
 	int rc = top_eigen(w, Z, A, n, k, err);

@@ -31,6 +31,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/progress.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -421,6 +422,7 @@ static int integration_eval(sc_step_ctx *c)
 		o.pre_scores = &in.pre; /* variances: its column variances */
 	if (in.graph.indptr)
 		o.conn15 = &in.graph;
+	sc_progress_stages("scIB metrics", "stages", SC_SCIB_SUITE_STAGES);
 	if ((rc = sc_scib_suite_run(&r, &in.emb, &in.lab, &in.bat, &o, c->err)))
 		goto out;
 	int graph_only = sc_step_bool(c, "graph_only", 0);

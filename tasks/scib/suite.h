@@ -94,6 +94,10 @@ typedef struct sc_scib_result {
 /* out is filled even for metrics that are undefined; an error is returned
  * only for bad input (NaN in the embedding, mismatched lengths, a missing
  * label) or a failure of a building block. */
+/* The phases sc_scib_suite_run announces with sc_progress_line (kNN,
+ * Leiden, silhouette, batch silhouette, graph LISI, kBET): a caller may
+ * count them with sc_progress_stages. */
+#define SC_SCIB_SUITE_STAGES 6
 int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *labels,
 		      const sc_labels *batches, const sc_scib_opts *opts, sc_err *err) SC_WUR;
 void sc_scib_result_free(sc_scib_result *r);

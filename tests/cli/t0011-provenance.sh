@@ -16,8 +16,8 @@ expect_eq "clean repository" "$(j)" "('$commit', 'main', False, 'https://example
 "$SCEVAL" init >/dev/null
 expect_eq "a store inside the repository does not make it dirty" "$(j)" "('$commit', 'main', False, 'https://example.org/lab/project.git', False)"
 echo two >> a.txt; echo new > untracked.txt; mkdir sub; echo deep > sub/n.txt
-Q='d["dirty"], d["files"]'
-expect_eq "dirty repository lists modified and untracked files" "$(j)" "(True, [' M a.txt', '?? sub/n.txt', '?? untracked.txt'])"
+Q='d["dirty"], d["files"], d["untracked"]'
+expect_eq "dirty repository lists modified files, and untracked ones apart" "$(j)" "(True, [' M a.txt'], ['sub/n.txt', 'untracked.txt'])"
 h=$("$SCEVAL" provenance --json | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["diff"])')
 expect_match "the diff is stored as an object" "$("$SCEVAL" cat "$h")" "^\+two$"
 expect_match "... with the untracked file's content" "$("$SCEVAL" cat "$h")" "^\+new$"
