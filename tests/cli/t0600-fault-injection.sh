@@ -80,6 +80,9 @@ trial() {
     # crash, or exit from its atexit handler); counted apart, and the
     # store must still be sound (checked below)
     echo "$n" >> hdf5-oom.log
+  elif [ $rc -ne 0 ] && [ "$funcs" = malloc ] && fault_in_openssl_init; then
+    # the same for OpenSSL's lazy initialisation, counted apart
+    echo "$n" >> openssl-oom.log
   elif [ $rc -eq 134 ] && grep -q '^sceval: out of memory' w/err; then
     : # sc_xmalloc's policy (git's too): no memory, a message and a stop
   elif [ $rc -eq 1 ] && [ "$funcs" = malloc ] &&
@@ -115,16 +118,17 @@ sweep() {
   [ "$stride" -gt 0 ] || stride=1
   n=$(( 1 + ${SCEVAL_FAULT_OFFSET:-$(( $(od -An -N2 -tu2 /dev/urandom) ))} % stride ))
   tried=0 bad=0
-  : > sweep.log; : > hdf5-oom.log
+  : > sweep.log; : > hdf5-oom.log; : > openssl-oom.log
   while [ $n -le "$total" ]; do
     trial "$cmd" "$tpl" "$funcs" "$n" "$@" > trial.log
     [ "$fired" = 0 ] || tried=$((tried + 1))
     if [ -s trial.log ]; then bad=$((bad + 1)); cat trial.log >> sweep.log; fi
     n=$((n + stride))
   done
-  h5=$(wc -l < hdf5-oom.log)
+  h5=$(wc -l < hdf5-oom.log) ossl=$(wc -l < openssl-oom.log)
   echo "# $cmd, $funcs: $tried injection points of $total calls (stride $stride), $bad with problems$(
-    [ "$h5" = 0 ] || echo "; $h5 inside libhdf5 ended the command without a message")"
+    [ "$h5" = 0 ] || echo "; $h5 inside libhdf5 ended the command without a message")$(
+    [ "$ossl" = 0 ] || echo "; $ossl inside OpenSSL's initialisation crashed it")"
   expect_eq "$cmd: every injected $funcs failure leaves a sound store and a working command" "$bad" "0"
   head -n 10 sweep.log | sed 's/^/#   /'
 }

@@ -28,6 +28,10 @@ fault_calls() { od -An -tu8 -N8 "$T/fault.state" | tr -d ' '; }
 fault_fired() { od -An -tu8 -j8 -N8 "$T/fault.state" | tr -d ' '; }
 # fault_in_hdf5: true when the call that failed was made inside libhdf5
 fault_in_hdf5() { grep -q 'libhdf5' "$T/fault.state.trace" 2>/dev/null; }
+# fault_in_openssl_init: true when it was made by OpenSSL's once-only
+# initialisation (OPENSSL_init_crypto, config loading), which does not
+# survive a failed allocation (seen: SIGSEGV inside libcrypto)
+fault_in_openssl_init() { grep -q 'libcrypto.*\(OPENSSL_init\|OPENSSL_config\|CONF_\)\|OPENSSL_config\|OPENSSL_init_crypto' "$T/fault.state.trace" 2>/dev/null; }
 # fault_func: the name of the call that failed
 fault_func() { dd if="$T/fault.state" bs=1 skip=24 count=40 2>/dev/null | tr -d '\000'; }
 
