@@ -548,8 +548,7 @@ static void keep_log(exec_ctx *x, sc_plan_step *st, const char *name, char *id_o
 	free(p);
 }
 
-/* The last non-empty line of a log, for error messages. */
-static char *last_line(const char *path)
+char *sc_exec_log_last_line(const char *path)
 {
 	sc_buf b = SC_BUF_INIT;
 	sc_buf_init(&b);
@@ -599,7 +598,7 @@ static void collect(exec_ctx *x, sc_plan_step *st, int status, const struct rusa
 	keep_log(x, st, "stdout.log", st->log_out);
 	keep_log(x, st, "stderr.log", st->log_err);
 	char *errlog = sc_path_join(st->scratch, "stderr.log");
-	char *tail = last_line(errlog);
+	char *tail = sc_exec_log_last_line(errlog);
 	free(errlog);
 	sc_err e;
 	st->state = SC_STEP_FAILED;

@@ -46,4 +46,8 @@ int sc_exec_step_alone(sc_store *s, sc_plan_step *st, const char *scratch_base, 
 void sc_exec_install_signals(void);
 int sc_exec_interrupted(void);
 
+/* The last non-empty line of a log file (at most 300 bytes), for error
+ * messages; NULL when there is none. Free it. */
+char *sc_exec_log_last_line(const char *path);
+
 #endif

@@ -598,28 +598,6 @@ static void fill_from_record(sc_plan_step *st, const json_t *rec)
 	snprintf(st->log_err, sizeof(st->log_err), "%s", sc_json_str(rec, "log_err", ""));
 }
 
-/* The last non-empty line of the job's log, for the error message. */
-static char *log_tail(const char *path)
-{
-	sc_buf b = SC_BUF_INIT;
-	sc_buf_init(&b);
-	sc_err e;
-	char *res = NULL;
-	if (sc_read_file(&b, path, &e) == 0 && b.len) {
-		size_t end = b.len;
-		while (end && (b.s[end - 1] == '\n' || b.s[end - 1] == '\r'))
-			end--;
-		size_t start = end;
-		while (start && b.s[start - 1] != '\n')
-			start--;
-		if (end > start)
-			res = sc_xasprintf("%.*s", (int)(end - start > 300 ? 300 : end - start),
-					   b.s + start);
-	}
-	sc_buf_free(&b);
-	return res;
-}
-
 /* A job ended: its step becomes DONE or FAILED, with where it ran. */
 static int collect_job(sc_store *s, slurm_job *j, sc_err *err)
 {
@@ -640,7 +618,7 @@ static int collect_job(sc_store *s, slurm_job *j, sc_err *err)
 		 * log is the step's record of what happened. */
 		st->state = SC_STEP_FAILED;
 		st->wall = sc_mono_sec() - j->submitted;
-		char *tail = log_tail(logp);
+		char *tail = sc_exec_log_last_line(logp);
 		free(st->error);
 		st->error = sc_xasprintf("Slurm job %s %s%s%s%s%s", j->id, j->state,
 					 j->node[0] ? " on " : "", j->node, tail ? ": " : "",
