@@ -237,8 +237,8 @@ static int make_scratch(exec_ctx *x, sc_plan_step *st, sc_err *err)
 		st->scratch = sc_xasprintf("%s/sceval-step-%.12s-%ld-%u", x->scratch_base, st->key,
 					   (long)getpid(), counter++);
 	} else {
-		st->scratch = sc_xasprintf("%s/tmp/step-%.12s-%ld-%u", sc_store_root(x->s), st->key,
-					   (long)getpid(), counter++);
+		st->scratch = sc_xasprintf("%s/tmp/step-%.12s-%s-%u", sc_store_root(x->s), st->key,
+					   sc_store_tmp_owner_tag(), counter++);
 	}
 	char *in = sc_path_join(st->scratch, "in"), *out = sc_path_join(st->scratch, "out");
 	int rc = sc_mkdir_p(in, 0755, err);

@@ -814,7 +814,7 @@ int sc_bundle_import(sc_store *s, const char *path, sc_oid *result, sc_bundle_st
 {
 	memset(st, 0, sizeof(*st));
 	import_ctx x = { .s = s, .path = path, .got = json_object(), .err = err };
-	x.stage = sc_xasprintf("%s/tmp/import-%ld", sc_store_root(s), (long)getpid());
+	x.stage = sc_xasprintf("%s/tmp/import-%s", sc_store_root(s), sc_store_tmp_owner_tag());
 	struct archive *a = archive_read_new();
 	int rc = 0;
 	if (!a) {

@@ -327,18 +327,6 @@ int sc_fsck_failed(const sc_fsck_report *r)
 	return r->corrupt || r->missing || r->stray;
 }
 
-/* Whether the process named in a tmp/ entry's name still runs (and is the
- * one that made it: started no later than the entry was last changed). */
-static int tmp_in_use(const char *path, const char *name)
-{
-	long pid = sc_store_tmp_owner(name);
-	struct stat st;
-	if (pid <= 0 || lstat(path, &st) < 0)
-		return 0;
-	return sc_pid_alive_since((pid_t)pid,
-				  (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
-}
-
 int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_report *r, sc_err *err)
 {
 	fsck_ctx c;
@@ -377,7 +365,11 @@ int sc_store_fsck(sc_store *s, int fast, sc_fsck_cb cb, void *ctx, sc_fsck_repor
 		for (size_t i = 0; i < nt; i++) {
 			char *p = sc_path_join(tmp, t[i]);
 			r->temps++;
-			if (tmp_in_use(p, t[i]))
+			if (sc_store_tmp_in_use(p, t[i]) && sc_store_tmp_foreign(t[i]))
+				report(&c, "temp", NULL, p, "made by process %ld of another machine "
+							    "and changed in the last %d days: in use",
+				       sc_store_tmp_owner(t[i]), SC_STORE_TMP_FOREIGN_S / 86400);
+			else if (sc_store_tmp_in_use(p, t[i]))
 				report(&c, "temp", NULL, p, "in use by process %ld",
 				       sc_store_tmp_owner(t[i]));
 			else
@@ -590,7 +582,7 @@ int sc_store_gc(sc_store *s, int dry_run, sc_gc_cb cb, void *ctx, sc_gc_report *
 	if (t) {
 		for (size_t i = 0; i < nt; i++) {
 			char *p = sc_path_join(tmp, t[i]);
-			if (!tmp_in_use(p, t[i]) && (dry_run || !sc_rm_rf(p, &e2)))
+			if (!sc_store_tmp_in_use(p, t[i]) && (dry_run || !sc_rm_rf(p, &e2)))
 				r->temps++;
 			free(p);
 		}

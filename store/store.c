@@ -219,7 +219,23 @@ int sc_store_lock(sc_store *s, int exclusive, int wait, sc_err *err)
 
 /* ---- temporary files of dead processes --------------------------------- */
 
-long sc_store_tmp_owner(const char *name)
+const char *sc_store_tmp_owner_tag(void)
+{
+	/* Per thread, and made on every call: a forked child has its own pid. */
+	static _Thread_local char tag[64];
+	char host[256] = "";
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	sc_oid h;
+	sc_hash_buf(&h, host, strlen(host));
+	char hex[SC_OID_HEXLEN + 1];
+	sc_oid_hex(&h, hex);
+	snprintf(tag, sizeof(tag), "%ld.%.8s", (long)getpid(), hex);
+	return tag;
+}
+
+/* Where the owner part of a tmp/ entry's name starts, or NULL. */
+static const char *owner_part(const char *name)
 {
 	const char *p = NULL;
 	if (!strncmp(name, "obj-", 4) || !strncmp(name, "import-", 7))
@@ -228,9 +244,38 @@ long sc_store_tmp_owner(const char *name)
 		p = strchr(name + 5, '-');
 		p = p ? p + 1 : NULL;
 	}
-	if (!p || *p < '0' || *p > '9')
-		return -1;
-	return strtol(p, NULL, 10);
+	return p && *p >= '0' && *p <= '9' ? p : NULL;
+}
+
+long sc_store_tmp_owner(const char *name)
+{
+	const char *p = owner_part(name);
+	return p ? strtol(p, NULL, 10) : -1;
+}
+
+/* Whether the owner part names another machine ("PID.HOST" with a HOST
+ * other than ours; names without a host are this machine's). */
+int sc_store_tmp_foreign(const char *name)
+{
+	const char *p = owner_part(name);
+	if (!p)
+		return 0;
+	p += strspn(p, "0123456789");
+	if (*p != '.')
+		return 0;
+	const char *mine = strchr(sc_store_tmp_owner_tag(), '.');
+	return strncmp(p, mine, 9) != 0; /* '.' and 8 hex digits */
+}
+
+int sc_store_tmp_in_use(const char *path, const char *name)
+{
+	long pid = sc_store_tmp_owner(name);
+	struct stat st;
+	if (pid <= 0 || lstat(path, &st) < 0)
+		return 0;
+	if (sc_store_tmp_foreign(name))
+		return difftime(time(NULL), st.st_mtime) <= SC_STORE_TMP_FOREIGN_S;
+	return sc_pid_alive_since((pid_t)pid, ts_ns(&st.st_mtim));
 }
 
 void sc_store_clean_tmp(sc_store *s)
@@ -240,17 +285,14 @@ void sc_store_clean_tmp(sc_store *s)
 		return;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		long pid = sc_store_tmp_owner(de->d_name);
 		char *p = sc_path_join(s->tmp, de->d_name);
-		struct stat st;
-		if (pid <= 0 || lstat(p, &st) < 0 ||
-		    sc_pid_alive_since((pid_t)pid, ts_ns(&st.st_mtim))) {
-			free(p);
-			continue;
-		}
-		sc_err e;
-		if (sc_rm_rf(p, &e)) {
-			/* fsck will report it; gc removes it */
+		/* Another machine's entries are left to gc, which judges by age. */
+		if (sc_store_tmp_owner(de->d_name) > 0 && !sc_store_tmp_foreign(de->d_name) &&
+		    !sc_store_tmp_in_use(p, de->d_name)) {
+			sc_err e;
+			if (sc_rm_rf(p, &e)) {
+				/* fsck will report it; gc removes it */
+			}
 		}
 		free(p);
 	}
@@ -297,7 +339,7 @@ static int tmp_open(sc_store *s, tmpobj *t, sc_err *err)
 	t->fd = open(s->objects, O_TMPFILE | O_RDWR | O_CLOEXEC, 0444);
 	if (t->fd >= 0)
 		return 0;
-	t->name = sc_xasprintf("%s/obj-%ld-XXXXXX", s->tmp, (long)getpid());
+	t->name = sc_xasprintf("%s/obj-%s-XXXXXX", s->tmp, sc_store_tmp_owner_tag());
 	t->fd = mkostemp(t->name, O_CLOEXEC);
 	if (t->fd < 0) {
 		int rc = sc_errsys(err, errno, "cannot create a temporary file in '%s'", s->tmp);

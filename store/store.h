@@ -43,10 +43,23 @@ int sc_store_lock(sc_store *s, int exclusive, int wait, sc_err *err) SC_WUR;
 
 /* Remove temporary files and scratch folders under tmp/ left by sceval
  * processes that no longer exist (killed ones); those of live processes
- * stay. Names carry their pid: obj-PID-*, step-KEY-PID-*, import-PID. */
+ * stay. Names carry their owner, pid and host: obj-OWNER-*,
+ * step-KEY-OWNER-*, import-OWNER, where OWNER is sc_store_tmp_owner_tag(). */
 void sc_store_clean_tmp(sc_store *s);
+/* "PID.HOST" for this process: HOST is 8 hex digits of the SHA-256 of the
+ * machine's name, so that a store shared by several machines (a cluster's
+ * file system) judges a temporary entry only on the machine that made it. */
+const char *sc_store_tmp_owner_tag(void);
 /* The pid in the name of an entry of tmp/, or -1 when it has none. */
 long sc_store_tmp_owner(const char *name);
+/* Whether the entry NAME of tmp/ (at PATH) may still be written: its
+ * process runs on this machine, or it was made on another machine and
+ * changed within SC_STORE_TMP_FOREIGN_S seconds (a process there cannot be
+ * asked whether it runs). An entry without an owner is not in use. */
+#define SC_STORE_TMP_FOREIGN_S (7 * 24 * 3600)
+int sc_store_tmp_in_use(const char *path, const char *name);
+/* Whether NAME's owner is a process of another machine. */
+int sc_store_tmp_foreign(const char *name);
 
 /* Path of an object's file (whether or not it exists). Caller frees. */
 char *sc_store_object_path(const sc_store *s, const sc_oid *id);

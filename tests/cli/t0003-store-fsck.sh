@@ -39,4 +39,21 @@ echo junk > .sceval/tmp/obj-99999-XXXXXX
 expect_match "a leftover temporary file is reported" "$(cat fsck.out)" "^temp .*obj-99999-XXXXXX"
 "$SCEVAL" gc >/dev/null
 check "gc removes leftover temporary files" test ! -e .sceval/tmp/obj-99999-XXXXXX
+# On a store shared by several machines (a cluster's file system), a
+# temporary entry names its machine (8 hex digits of the SHA-256 of the host
+# name): this machine's pid numbers say nothing about another's, so another
+# machine's entry stays while it changed within 7 days, then gc removes it.
+other=$(printf 'not-%s' "$(hostname)" | sha256sum | cut -c1-8)
+me=$(printf '%s' "$(hostname)" | sha256sum | cut -c1-8)
+mkdir -p .sceval/tmp/step-0123456789ab-1.$other-0 .sceval/tmp/step-0123456789ab-2.$other-0
+echo part > .sceval/tmp/obj-1.$other-AAAAAA
+touch -d '8 days ago' .sceval/tmp/step-0123456789ab-2.$other-0
+echo junk > .sceval/tmp/obj-99999.$me-BBBBBB
+"$SCEVAL" fsck > fsck.out 2>&1
+expect_match "another machine's recent entry is in use" "$(cat fsck.out)" \
+  "^temp .*obj-1\.$other-AAAAAA.*another machine.*in use"
+"$SCEVAL" gc >/dev/null
+expect_eq "gc keeps another machine's recent entries, removes its old one and this machine's dead one" \
+  "$(ls .sceval/tmp | sort | tr '\n' ' ')" "obj-1.$other-AAAAAA step-0123456789ab-1.$other-0 "
+rm -rf .sceval/tmp/*
 done_testing
