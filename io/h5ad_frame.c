@@ -179,7 +179,9 @@ static int read_as_strings(char ***out, size_t n, hid_t ds, const char *field, c
 	if (k == H5K_STR)
 		return sc_h5ad_read_strs(out, n, ds, field, h, elem, err);
 	*out = NULL;
-	char **v = sc_xcalloc(n ? n : 1, sizeof(char *));
+	char **v = sc_h5ad_alloc(n, sizeof(char *), h, elem, "values", err);
+	if (!v)
+		return err->code;
 	int rc = 0;
 	char buf[64];
 	if (k == H5K_INT || k == H5K_UINT || k == H5K_BOOL) {

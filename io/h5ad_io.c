@@ -7,6 +7,7 @@
  * opening files and walking groups reads as what it is.
  */
 #include "h5ad_impl.h"
+#include "util/limits.h"
 #include "util/fmt.h"
 
 #include <math.h>
@@ -83,6 +84,12 @@ static herr_t attr_reader(void *ctx, hid_t mt, void *buf)
 static int read_strings(char **out, size_t n, void *obj, hid_t type, str_reader rd, hid_t space)
 {
 	int rc = -1;
+	/* The read buffer, sized by the file's extent: within the limit first
+	 * (the callers' own arrays of n pointers are checked by them). */
+	sc_err e;
+	size_t each = H5Tis_variable_str(type) > 0 ? sizeof(char *) : H5Tget_size(type);
+	if (sc_mem_check(n, each ? each : 1, "strings", &e))
+		return -1;
 	if (H5Tis_variable_str(type) > 0) {
 		hid_t mt = H5Tcopy(H5T_C_S1);
 		H5Tset_size(mt, H5T_VARIABLE);
@@ -146,6 +153,9 @@ int sc_h5ad_attr_strv(char ***out, size_t *n, hid_t o, const char *name)
 		rc = np == 0 ? 1 : -1;
 		goto out;
 	}
+	sc_err e;
+	if (sc_mem_check(np, sizeof(char *), "strings", &e))
+		goto out;
 	char **v = sc_xcalloc(np ? np : 1, sizeof(char *));
 	if (read_strings(v, np, &a, t, attr_reader, sp) < 0) {
 		free(v);
@@ -320,7 +330,12 @@ int sc_h5ad_read_strs(char ***out, size_t n, hid_t ds, const char *field, const 
 		rc = sc_h5ad_fail(err, h, SC_ECORRUPT, elem, "expected %zu strings", n);
 		goto out;
 	}
-	char **v = sc_xcalloc(n ? n : 1, sizeof(char *));
+	char **v = sc_h5ad_alloc(n, sizeof(char *), h, elem, "strings", err);
+	if (!v) {
+		H5Sclose(sp);
+		rc = err->code;
+		goto out;
+	}
 	dsread r = { ds, field };
 	/* A compound member is read through a one-member compound memory type
 	 * at offset 0, so the buffer is a plain array of strings either way and

@@ -20,6 +20,16 @@
 #include "io/h5ad.h"
 #define FUZZ_MAX ((size_t)1 << 20)
 
+/* The reader refuses an element larger than the memory limit before
+ * allocating it (util/limits.h). Set below libFuzzer's -rss_limit_mb
+ * (2048), so that what still runs out of memory is an allocation that no
+ * guard covers (a finding), not one that a guard would refuse on a machine
+ * with less memory. */
+__attribute__((constructor)) static void fuzz_mem_limit(void)
+{
+	setenv("SCEVAL_MEM_LIMIT", "1G", 0);
+}
+
 static void check_csr(const sc_csr *m, size_t rows, size_t cols, const char *path)
 {
 	if (m->rows != rows || m->cols != cols)
