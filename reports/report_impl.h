@@ -10,8 +10,10 @@
  * values it recorded. The same evaluation step seen in several sources is
  * one unit listing every source; when sources disagree (different steps
  * for the same method and seed), the method is split into one row per
- * source, named "method [run N]", so no number is silently dropped or
- * averaged with another version of itself.
+ * variant, named by what differs as sceval compare names it ("knn k=15",
+ * runner/summary.h), or "method [run N]" when that does not tell the
+ * sources apart, so no number is silently dropped or averaged with another
+ * version of itself.
  *
  * Ownership: the report owns everything; strings are copies, json values
  * are references held by the sources. sc_report_model_free accepts NULL.
@@ -57,7 +59,7 @@ typedef struct sc_report_unit {
 } sc_report_unit;
 
 typedef struct sc_report_method {
-	char *name;           /* as shown (may carry " [run N]") */
+	char *name;           /* as shown ("knn k=15", "knn [run 2]") */
 	char *base;           /* as recorded */
 	sc_report_unit *u;    /* sorted by seed, then first source */
 	size_t nu, cap;

@@ -257,8 +257,10 @@ expect_eq "a result alone gives its run's rows" \
 "$SCEVAL" report 1 3 -o rep13 >/dev/null
 "$PYTHON" "$TESTS_DIR/cli/report_html.py" rep13 | tail -n1 | pyjson \
   'sorted(r[1][0] for p in d["pages"].values() for t in p["tables"].values() if t["class"] == "leaderboard" and t["task"] != "batch" for r in t["body"])' > split.out
-expect_eq "runs that disagree about a method get a row each" "$(cat split.out)" \
-  '["knn", "lr[C=0.5] [run 1]", "lr[C=0.5] [run 3]"]'
+expect_eq "runs that disagree about a method get a row each, named by what differs" "$(cat split.out)" \
+  '["knn", "lr[C=0.5] split.test_size=0.2", "lr[C=0.5] split.test_size=0.3"]'
+"$SCEVAL" compare --json 1 3 | pyjson 'sorted(r["variant"] for r in d["rows"] if r["task"] != "batch")' > cmp13.out
+expect_eq "the report names variants as sceval compare does" "$(cat cmp13.out)" "$(cat split.out)"
 HEAD12=$(git rev-parse HEAD | cut -c1-12)
 expect_match "index: run 1's commit" "$(grep '<tr id="src-0">' rep13/index.html)" \
   "^<tr id=\"src-0\"><td>run 1</td>.*<code>$HEAD12</code>"
