@@ -26,6 +26,12 @@ int sc_integration_eval_extra(sc_step_ctx *c, const size_t *rows, size_t n,
 			      const sc_dmat *emb, const sc_labels *lab, const sc_labels *bat,
 			      double *agg_v, sc_scib_class *agg_c, size_t *nagg) SC_WUR;
 
+/* embedding.svg (picture.c): the cells of emb (one row per scored cell)
+ * laid out in two dimensions, by batch and by label; graph: the method's
+ * graph when it gives no embedding of its own (else NULL). */
+int sc_integration_picture(sc_step_ctx *c, const sc_dmat *emb, const sc_csr *graph,
+			   const sc_labels *lab, const sc_labels *bat) SC_WUR;
+
 struct sc_plan_ctx;
 struct sc_spec_task;
 int sc_batch_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
