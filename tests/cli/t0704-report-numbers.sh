@@ -7,20 +7,8 @@
 # scib's aggregation. A page with one number changed is caught (the check
 # can fail). Charts whose axis does not reach 0 say so.
 . "$(dirname "$0")/lib.sh"
-"$SCEVAL" init >/dev/null
-"$SCEVAL" simulate -q -o rna.h5ad --cells 300 --genes 200 --types 4 --batches 2 --seed 7 \
-  --batch-strength 0.3 >/dev/null
-"$SCEVAL" simulate -q -o prot.h5ad --cells 300 --genes 20 --types 4 --batches 2 --seed 7 \
-  --de-prob 0.5 --lib-loc 7 >/dev/null
-cat > spec.yaml <<'YAML'
-datasets: {rna: rna.h5ad, prot: prot.h5ad}
-tasks:
-  - {task: batch, dataset: rna, batch_key: batch, label_key: cell_type, n_top_genes: 150,
-     n_comps: 10, methods: [unintegrated, combat, harmony], seeds: [0, 1]}
-  - {task: multiomics, dataset: rna, data2: prot, modality2: protein, label_key: cell_type,
-     n_comps: 10, n_comps2: 6, methods: [concat, wnn]}
-YAML
-"$SCEVAL" run -q spec.yaml >/dev/null 2>run.err || { fail "run"; cat run.err; done_testing; }
+. "$TESTS_DIR/cli/report_fixture.sh"
+integration_run "0, 1"
 expect_exit "report of the run" 0 "$SCEVAL" report 1 -o rep
 "$PYTHON" "$TESTS_DIR/cli/report_numbers.py" .sceval/catalog.db 1 rep/batch.html rep/multiomics.html > nums.out 2>&1
 expect_match "every number on both pages equals the catalog's" "$(tail -n 1 nums.out)" \

@@ -12,20 +12,8 @@ if [ -z "$CHROMIUM" ]; then
   skip "headless browser checks: chromium is not installed"
   done_testing
 fi
-"$SCEVAL" init >/dev/null
-"$SCEVAL" simulate -q -o rna.h5ad --cells 300 --genes 200 --types 4 --batches 2 --seed 7 \
-  --batch-strength 0.3 >/dev/null
-"$SCEVAL" simulate -q -o prot.h5ad --cells 300 --genes 20 --types 4 --batches 2 --seed 7 \
-  --de-prob 0.5 --lib-loc 7 >/dev/null
-cat > spec.yaml <<'YAML'
-datasets: {rna: rna.h5ad, prot: prot.h5ad}
-tasks:
-  - {task: batch, dataset: rna, batch_key: batch, label_key: cell_type, n_top_genes: 150,
-     n_comps: 10, methods: [unintegrated, combat, harmony]}
-  - {task: multiomics, dataset: rna, data2: prot, modality2: protein, label_key: cell_type,
-     n_comps: 10, n_comps2: 6, methods: [concat, wnn]}
-YAML
-"$SCEVAL" run -q spec.yaml >/dev/null 2>run.err || { fail "run"; cat run.err; done_testing; }
+. "$TESTS_DIR/cli/report_fixture.sh"
+integration_run "0"
 expect_exit "report of the run" 0 "$SCEVAL" report 1 -o rep
 
 # In the page: each embedding figure, its pixels, the cells in its SVG; the
