@@ -143,9 +143,9 @@ static int pca_layout(double *xy, const sc_dmat *emb, sc_err *err)
 	return rc;
 }
 
-/* The cells drawn: all, or a uniform sample of DRAW_MAX_CELLS in a random
- * order (the order decides the rounds). */
-static size_t draw_sample(size_t **out, size_t n, uint64_t seed)
+/* The cells drawn: all, or a uniform sample of max, in a random order (the
+ * order decides the rounds). */
+static size_t draw_sample(size_t **out, size_t n, size_t max, uint64_t seed)
 {
 	size_t *v = sc_xmalloc((n ? n : 1) * sizeof(size_t));
 	for (size_t i = 0; i < n; i++)
@@ -154,7 +154,7 @@ static size_t draw_sample(size_t **out, size_t n, uint64_t seed)
 	sc_rng_stream(&r, seed, 0x706963 /* "pic" */);
 	sc_rng_shuffle(&r, v, n);
 	*out = v;
-	return n < DRAW_MAX_CELLS ? n : DRAW_MAX_CELLS;
+	return n < max ? n : max;
 }
 
 /* One panel: the sampled cells coloured by the categories of lab. */
@@ -199,50 +199,44 @@ static void panel(sc_svg *s, double x, double y, double side, const double *xy,
 	}
 }
 
-int sc_integration_picture(sc_step_ctx *c, const sc_dmat *emb, const sc_csr *graph,
-			   const sc_labels *lab, const sc_labels *bat)
+void sc_picture_opts_default(sc_picture_opts *o, uint64_t seed)
 {
-	size_t n = emb->rows;
-	if (n < 3)
-		return 0; /* nothing to lay out */
-	double *xy = sc_xcalloc(2 * n, sizeof(double));
-	int by_graph = n <= LAYOUT_MAX_CELLS;
-	int rc = by_graph ? graph_layout(xy, emb, graph, (uint64_t)c->seed, c->err)
-			  : pca_layout(xy, emb, c->err);
-	if (rc) {
-		free(xy);
-		return rc;
-	}
-	double range[4] = { INFINITY, -INFINITY, INFINITY, -INFINITY };
+	o->max_layout = LAYOUT_MAX_CELLS;
+	o->max_draw = DRAW_MAX_CELLS;
+	o->seed = seed;
+}
+
+/* The bounding box of the layout with a margin of 3% on each side. */
+static void layout_range(double *range, const double *xy, size_t n)
+{
+	range[0] = range[2] = INFINITY;
+	range[1] = range[3] = -INFINITY;
 	for (size_t i = 0; i < n; i++) {
 		range[0] = fmin(range[0], xy[2 * i]);
 		range[1] = fmax(range[1], xy[2 * i]);
 		range[2] = fmin(range[2], xy[2 * i + 1]);
 		range[3] = fmax(range[3], xy[2 * i + 1]);
 	}
-	for (int a = 0; a < 4; a += 2) { /* a margin of 3% on each side */
+	for (int a = 0; a < 4; a += 2) {
 		double pad = (range[a + 1] - range[a]) * 0.03 + 1e-12;
 		range[a] -= pad;
 		range[a + 1] += pad;
 	}
-	size_t *pick = NULL, m = draw_sample(&pick, n, (uint64_t)c->seed);
-	const double side = 300, legend = 150, W = 2 * (side + legend) + 20;
-	size_t rows = lab->ncat > bat->ncat ? lab->ncat : bat->ncat;
-	rows = rows < LEGEND_MAX ? rows : LEGEND_MAX;
-	double H = 52 + fmax(side, 15.0 * (double)rows + 10) + 30;
-	sc_svg *s = sc_svg_new(W, H, "Cells of the embedding in two dimensions");
-	panel(s, 10, 34, side, xy, pick, m, bat, "batch", range);
-	panel(s, 10 + side + legend + 10, 34, side, xy, pick, m, lab, "label", range);
+}
+
+static void caption(sc_svg *s, double W, double H, int by_graph, int graph, const sc_picture_opts *o,
+		    size_t m, size_t n)
+{
 	sc_buf cap = SC_BUF_INIT;
 	sc_buf_init(&cap);
 	if (by_graph)
-		sc_buf_printf(&cap, "Layout: igraph's Fruchterman-Reingold of the %s (seed %lld)",
+		sc_buf_printf(&cap, "Layout: igraph's Fruchterman-Reingold of the %s (seed %llu)",
 			      graph ? "method's graph" : "15-nearest-neighbour graph of the embedding",
-			      (long long)c->seed);
+			      (unsigned long long)o->seed);
 	else
 		sc_buf_printf(&cap, "Layout: the first two principal components of the embedding "
-				    "(over %d cells a graph layout is not computed)",
-			      LAYOUT_MAX_CELLS);
+				    "(over %zu cells a graph layout is not computed)",
+			      o->max_layout);
 	if (m < n)
 		sc_buf_printf(&cap, "; %zu of %zu cells drawn, a uniform sample", m, n);
 	else
@@ -250,11 +244,52 @@ int sc_integration_picture(sc_step_ctx *c, const sc_dmat *emb, const sc_csr *gra
 	sc_svg_panel whole = { .x = 10, .y = H - 14, .w = W - 20, .h = 1, .x0 = 0, .x1 = 1, .y0 = 0, .y1 = 1 };
 	sc_svg_text(s, &whole, 0, 0, cap.s, 's', 10);
 	sc_buf_free(&cap);
+}
+
+int sc_integration_picture_svg(sc_svg **out, const sc_dmat *emb, const sc_csr *graph,
+			       const sc_labels *lab, const sc_labels *bat, const sc_picture_opts *o,
+			       sc_err *err)
+{
+	size_t n = emb->rows;
+	*out = NULL;
+	if (n < 3)
+		return 0; /* nothing to lay out */
+	double *xy = sc_xcalloc(2 * n, sizeof(double));
+	int by_graph = n <= o->max_layout;
+	int rc = by_graph ? graph_layout(xy, emb, graph, o->seed, err) : pca_layout(xy, emb, err);
+	if (rc) {
+		free(xy);
+		return rc;
+	}
+	double range[4];
+	layout_range(range, xy, n);
+	size_t *pick = NULL, m = draw_sample(&pick, n, o->max_draw, o->seed);
+	const double side = 300, legend = 150, W = 2 * (side + legend) + 20;
+	size_t rows = lab->ncat > bat->ncat ? lab->ncat : bat->ncat;
+	rows = rows < LEGEND_MAX ? rows : LEGEND_MAX;
+	double H = 52 + fmax(side, 15.0 * (double)rows + 10) + 30;
+	sc_svg *s = sc_svg_new(W, H, "Cells of the embedding in two dimensions");
+	panel(s, 10, 34, side, xy, pick, m, bat, "batch", range);
+	panel(s, 10 + side + legend + 10, 34, side, xy, pick, m, lab, "label", range);
+	caption(s, W, H, by_graph, graph != NULL, o, m, n);
+	free(pick);
+	free(xy);
+	*out = s;
+	return 0;
+}
+
+int sc_integration_picture(sc_step_ctx *c, const sc_dmat *emb, const sc_csr *graph,
+			   const sc_labels *lab, const sc_labels *bat)
+{
+	sc_picture_opts o;
+	sc_picture_opts_default(&o, (uint64_t)c->seed);
+	sc_svg *s = NULL;
+	int rc = sc_integration_picture_svg(&s, emb, graph, lab, bat, &o, c->err);
+	if (rc || !s)
+		return rc;
 	char *path = sc_step_out(c, "embedding.svg");
 	rc = sc_svg_write(s, path, c->err);
 	free(path);
 	sc_svg_free(s);
-	free(pick);
-	free(xy);
 	return rc;
 }
