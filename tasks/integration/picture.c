@@ -157,6 +157,30 @@ static size_t draw_sample(size_t **out, size_t n, size_t max, uint64_t seed)
 	return n < max ? n : max;
 }
 
+/* Category c's colour: the ten of sc_svg_category, then hues a golden angle
+ * apart, so that no two of the first few dozen categories share a colour. */
+static sc_svg_color category_color(size_t c)
+{
+	if (c < 10)
+		return sc_svg_category(c);
+	double h = fmod((double)(c - 10) * 137.508, 360) / 60, s = 0.6, v = 0.8;
+	double f = h - floor(h), p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+	double rgb[6][3] = { { v, t, p }, { q, v, p }, { p, v, t }, { p, q, v }, { t, p, v }, { v, p, q } };
+	const double *k = rgb[(int)floor(h) % 6];
+	return (sc_svg_color)(lround(k[0] * 255) << 16 | lround(k[1] * 255) << 8 | lround(k[2] * 255));
+}
+
+/* A legend entry: at most 22 bytes of the name, cut at a character. */
+static char *legend_text(const char *name)
+{
+	size_t n = strlen(name), k = 21;
+	if (n <= 22)
+		return sc_xstrdup(name);
+	while (k > 0 && ((unsigned char)name[k] & 0xC0) == 0x80)
+		k--;
+	return sc_xasprintf("%.*s...", (int)k, name);
+}
+
 /* One panel: the sampled cells coloured by the categories of lab. */
 static void panel(sc_svg *s, double x, double y, double side, const double *xy,
 		  const size_t *pick, size_t m, const sc_labels *lab, const char *what,
@@ -182,7 +206,7 @@ static void panel(sc_svg *s, double x, double y, double side, const double *xy,
 				}
 			char cls[32];
 			snprintf(cls, sizeof cls, "cells c%zu", c);
-			sc_svg_dots(s, &p, px, py, k, 1.6, sc_svg_category(c), cls);
+			sc_svg_dots(s, &p, px, py, k, 1.6, category_color(c), cls);
 		}
 	}
 	free(px);
@@ -190,8 +214,11 @@ static void panel(sc_svg *s, double x, double y, double side, const double *xy,
 	/* The legend, right of the panel. */
 	sc_svg_panel lg = { .x = x + 140, .y = p.y, .w = side, .h = side }; /* legend x: p.x + p.w - 130 */
 	size_t shown = lab->ncat < LEGEND_MAX ? lab->ncat : LEGEND_MAX - 1;
-	for (size_t c = 0; c < shown; c++)
-		sc_svg_legend(s, &lg, c, lab->names[c], sc_svg_category(c));
+	for (size_t c = 0; c < shown; c++) {
+		char *name = legend_text(lab->names[c]);
+		sc_svg_legend(s, &lg, c, name, category_color(c));
+		free(name);
+	}
 	if (shown < lab->ncat) {
 		char *more = sc_xasprintf("... %zu more", lab->ncat - shown);
 		sc_svg_legend(s, &lg, shown, more, 0xffffff);

@@ -169,6 +169,27 @@ int main(void)
 	   "the sample takes from every cluster (%zu %zu %zu)", type_counts[0], type_counts[1],
 	   type_counts[2]);
 
+	/* Thirty labels: thirty colours, a legend of 23 and "... 7 more". */
+	sc_labels many;
+	labels(&many, 30, 1);
+	for (size_t i = 0; i < N; i++)
+		many.codes[i] = (int32_t)(i % 30);
+	char *m = draw(&emb, &many, &bat, 1000, 4000);
+	char seen[64][8];
+	size_t ncol = 0;
+	for (const char *q = strstr(m, "class=\"cells"); q; q = strstr(q + 1, "class=\"cells")) {
+		const char *st = strstr(q, "stroke=\"#") + 9;
+		int dup = 0;
+		for (size_t i = 0; i < ncol && !dup; i++)
+			dup = !strncmp(seen[i], st, 7);
+		if (!dup && ncol < 64)
+			memcpy(seen[ncol++], st, 7);
+	}
+	OK(ncol == 30, "thirty categories, thirty colours (%zu)", ncol);
+	OK(strstr(m, "... 7 more") != NULL, "the legend ends with the number left out");
+	free(m);
+	sc_labels_free(&many);
+
 	sc_dmat two = { 2, D, emb.v };
 	sc_svg *none = (sc_svg *)1;
 	sc_picture_opts o;
