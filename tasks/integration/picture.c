@@ -19,7 +19,7 @@
  * seed (the caption says how many of how many), as one SVG path per
  * category and round: cells are drawn in DRAW_ROUNDS interleaved rounds so
  * that no category is painted over another as a whole. About 12 bytes a
- * cell, some 100 KB at most.
+ * cell, some 120 KB at most.
  */
 #include "integration.h"
 #include "io/svg.h"
@@ -35,9 +35,10 @@
 #include <string.h>
 
 
-/* Fruchterman-Reingold with igraph's grid costs about 0.2 ms a cell (1 s
- * for 5000 on one core); igraph 0.10's UMAP and DrL were 30 and 10 times
- * slower on the same kNN graphs, UMAP's repulsion growing as n^2. */
+/* Fruchterman-Reingold with igraph's grid costs about 0.3 ms a cell, kNN
+ * included (1.5 s for 5000 cells of 20 dimensions, 3 s for 10000, on one
+ * core); igraph 0.10's UMAP and DrL were 10 to 40 times slower on the same
+ * kNN graphs, UMAP's repulsion growing as n^2. */
 #define LAYOUT_MAX_CELLS 10000
 #define LAYOUT_K 15
 #define FR_ITERATIONS 500
