@@ -1,19 +1,25 @@
 """Every number a report page shows against the catalog (stdlib + numpy).
 
-usage: report_numbers.py CATALOG.db RUN PAGE.html...
+usage: report_numbers.py CATALOG.db RUN SCEVAL PAGE.html...
 
 Reads the metric values of RUN straight from the catalog (SQLite), and from
 each page every number it shows: the leaderboard's cells (mean over seeds,
 full precision in data-v, 4 significant digits as text; n = seeds), the
 charts' printed means, and the scIB tables (raw: the means; scaled: each
 column min-max scaled across methods, then scib's aggregation: bio and batch
-the nan-mean of their scaled columns, overall 0.6 bio + 0.4 batch). Prints
-one "bad ..." line per difference and a last line
-"checked N bad B leaderboard L charts C scib S".
+the nan-mean of their scaled columns, overall 0.6 bio + 0.4 batch), and the
+per-label tables against the labels.csv each evaluation step wrote (found
+with `SCEVAL show --json RUN`, read with `SCEVAL cat`): a label's value is
+the mean over seeds. Prints one "bad ..." line per difference and a last
+line "checked N bad B leaderboard L charts C scib S labels P".
 """
+import csv
 import html.parser
+import io
+import json
 import math
 import sqlite3
+import subprocess
 import sys
 
 import numpy as np
@@ -43,15 +49,19 @@ class Page(html.parser.HTMLParser):
         self.t = self.row = self.cell = None
         self.in_head = False
         self.method = None
+        self.h4 = None
+        self.in_h4 = False
         self.chart = self.title = self.vtext = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "table" and a.get("id"):
-            self.t = {"class": a.get("class"), "head": [], "body": []}
+            self.t = {"class": a.get("class"), "head": [], "body": [], "h4": self.h4}
             self.tables[a["id"]] = self.t
         elif tag == "thead":
             self.in_head = True
+        elif tag == "h4":
+            self.h4, self.in_h4 = "", True
         elif self.t is not None and tag == "tr":
             self.row = []
         elif self.t is not None and tag in ("td", "th") and self.row is not None:
@@ -72,6 +82,8 @@ class Page(html.parser.HTMLParser):
             self.row = None
         elif tag == "thead":
             self.in_head = False
+        elif tag == "h4":
+            self.in_h4 = False
         elif tag == "table":
             self.t = None
         elif tag == "title" and self.title is not None:
@@ -84,6 +96,8 @@ class Page(html.parser.HTMLParser):
             self.chart = None
 
     def handle_data(self, data):
+        if self.h4 is not None and self.in_h4:
+            self.h4 += data
         if self.cell is not None:
             self.cell[0] += data
         if self.title is not None:
@@ -93,7 +107,7 @@ class Page(html.parser.HTMLParser):
 
 
 def main():
-    db, run, pages = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+    db, run, sceval, pages = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
     con = sqlite3.connect(db)
     vals, group, seeds = {}, {}, {}
     for task, method, seed, name, value, grp in con.execute(
@@ -109,7 +123,24 @@ def main():
         x = x[np.isfinite(x)]
         return x.mean() if len(x) else np.nan
 
-    bad = checked = n_lb = n_ch = n_sc = 0
+    # Per-label values: task, method, label, column -> [value per seed]; cells.
+    shown = json.loads(subprocess.run([sceval, "show", "--json", str(run)], check=True,
+                                      capture_output=True).stdout)
+    per_label, cells = {}, {}
+    for st in shown["step_list"]:
+        h = st.get("outputs", {}).get("labels.csv")
+        if not h:
+            continue
+        text = subprocess.run([sceval, "cat", h.split(":")[-1]], check=True,
+                              capture_output=True).stdout.decode()
+        for r in csv.DictReader(io.StringIO(text)):
+            cells[(st["task"], r["label"])] = r["cells"]
+            for col, v in r.items():
+                if col not in ("label", "cells"):
+                    per_label.setdefault((st["task"], st["method"], r["label"], col), []).append(
+                        float(v) if v not in ("", "nan") else np.nan)
+
+    bad = checked = n_lb = n_ch = n_sc = n_lab = 0
 
     def same(where, shown, want):
         """shown: [text, data-v]; want: a float (NaN: shown as a dash)."""
@@ -182,10 +213,31 @@ def main():
                         else:
                             same((task, tid, meths[i], n), shown, want)
                         n_sc += 1
+        for tid, t in p.tables.items():
+            if t["class"] != "heat" or not tid.startswith("lab"):
+                continue
+            col = t["h4"].strip()
+            meths = [c[0].strip() for c in t["head"][0][2:]]
+            for row in t["body"]:
+                lab = row[0][0]
+                checked += 1
+                if row[1][0].strip() != cells.get((task, lab)):
+                    bad += 1
+                    print("bad", task, tid, lab, "cells", row[1][0], "want", cells.get((task, lab)))
+                for j, m in enumerate(meths):
+                    x = np.array(per_label.get((task, m, lab, col), [np.nan]))
+                    x = x[np.isfinite(x)]
+                    want = x.mean() if len(x) else np.nan
+                    checked += 1
+                    n_lab += 1
+                    if row[2 + j][0].strip() != fmt4(want):
+                        bad += 1
+                        print("bad", task, tid, lab, m, col, "shown", row[2 + j][0], "want", fmt4(want))
         for metric, m, dv, text in p.charts:
             same((task, "chart", m, metric), [text, dv], mean(task, m, metric))
             n_ch += 1
-    print("checked", checked, "bad", bad, "leaderboard", n_lb, "charts", n_ch, "scib", n_sc)
+    print("checked", checked, "bad", bad, "leaderboard", n_lb, "charts", n_ch, "scib", n_sc,
+          "labels", n_lab)
 
 
 main()
