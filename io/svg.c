@@ -205,6 +205,29 @@ void sc_svg_point(sc_svg *s, const sc_svg_panel *p, double x, double y, double r
 	sc_buf_puts(&s->body, "/>\n");
 }
 
+void sc_svg_dots(sc_svg *s, const sc_svg_panel *p, const double *x, const double *y, size_t n,
+		 double r, sc_svg_color c, const char *class_name)
+{
+	if (!n)
+		return;
+	sc_buf_puts(&s->body, "<path");
+	if (class_name) {
+		sc_buf_puts(&s->body, " class=\"");
+		sc_buf_html(&s->body, class_name);
+		sc_buf_puts(&s->body, "\"");
+	}
+	sc_buf_printf(&s->body, " fill=\"none\" stroke-linecap=\"round\" stroke-width=\"%.1f\"",
+		      2 * r);
+	color_attr(&s->body, "stroke", c);
+	sc_buf_puts(&s->body, " d=\"");
+	for (size_t i = 0; i < n; i++) {
+		double px = sc_svg_px(p, x[i]), py = sc_svg_py(p, y[i]);
+		if (isfinite(px) && isfinite(py))
+			sc_buf_printf(&s->body, "M%.1f %.1fh0", px, py);
+	}
+	sc_buf_puts(&s->body, "\"/>\n");
+}
+
 void sc_svg_line(sc_svg *s, const sc_svg_panel *p, double x0, double y0, double x1, double y1,
 		 sc_svg_color c, double width)
 {

@@ -44,6 +44,8 @@ static const char css[] =
 	"svg.chart{width:100%;height:auto;display:block}svg.chart rect.b{fill:#9db6d8}"
 	"svg.chart rect.best{fill:var(--accent)}svg.chart line.w{stroke:#222;stroke-width:1.2}"
 	"svg.chart circle{fill:#222;fill-opacity:.55}svg.chart line.ax{stroke:#999}"
+	"svg.chart line.g{stroke:#e4e4ea}svg.chart path.brk{fill:none;stroke:var(--bad);stroke-width:1.5}"
+	"svg.chart text.brk{fill:var(--bad)}svg.chart text.v{font-variant-numeric:tabular-nums}"
 	"svg .na{fill:var(--muted)}"
 	"td.sbar{white-space:nowrap}.track{display:inline-block;width:3.2em;height:.8em;"
 	"background:#ececf0;vertical-align:middle;margin-right:5px}.sb{display:block;height:100%}"

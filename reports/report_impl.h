@@ -10,8 +10,10 @@
  * values it recorded. The same evaluation step seen in several sources is
  * one unit listing every source; when sources disagree (different steps
  * for the same method and seed), the method is split into one row per
- * source, named "method [run N]", so no number is silently dropped or
- * averaged with another version of itself.
+ * variant, named by what differs as sceval compare names it ("knn k=15",
+ * runner/summary.h), or "method [run N]" when that does not tell the
+ * sources apart, so no number is silently dropped or averaged with another
+ * version of itself.
  *
  * Ownership: the report owns everything; strings are copies, json values
  * are references held by the sources. sc_report_model_free accepts NULL.
@@ -57,7 +59,7 @@ typedef struct sc_report_unit {
 } sc_report_unit;
 
 typedef struct sc_report_method {
-	char *name;           /* as shown (may carry " [run N]") */
+	char *name;           /* as shown ("knn k=15", "knn [run 2]") */
 	char *base;           /* as recorded */
 	sc_report_unit *u;    /* sorted by seed, then first source */
 	size_t nu, cap;
@@ -179,8 +181,19 @@ void sc_report_reproduce(sc_buf *b, const sc_report_src *x);
 
 /* ---- shared rendering helpers (report_svg.c) ------------------------------ */
 
-/* One metric's bar chart: a bar per method (mean), a whisker (+- sd) and a
- * dot per seed value. */
+/* A chart's value axis for data in [lo, hi]: ends on ticks of a step of 1,
+ * 2 or 5 times a power of ten (about 4 of them). It reaches 0 (from_zero)
+ * when that at most doubles it; otherwise it is cut to the data, ending a
+ * step further when the value nearest 0 is within a quarter step of the
+ * tick below it (so the shortest bar is seen to be a bar). */
+typedef struct sc_report_axis_t {
+	double lo, hi, step;
+	int from_zero;
+} sc_report_axis_t;
+void sc_report_axis(sc_report_axis_t *out, double lo, double hi);
+/* One metric's bar chart: a bar per method (mean, also printed as the
+ * tables print it), a whisker (+- sd) and a dot per seed value, on the
+ * axis of sc_report_axis; a cut axis carries a break mark and a note. */
 void sc_report_svg_bars(sc_buf *b, const sc_report_table *t, size_t metric);
 /* A colour for t in [0,1] on a white-to-hue scale (hue 0 accent, 1 bio,
  * 2 batch, 3 aggregate) and whether text on it should be white. */

@@ -11,6 +11,7 @@
  */
 #include "report_impl.h"
 #include "runner/query.h"
+#include "runner/summary.h"
 #include "store/catalog.h"
 #include "tasks/scib/suite.h"
 #include "tasks/task.h"
@@ -467,32 +468,136 @@ static char *seed_key(const json_t *r)
 	return sc_xstrdup("-");
 }
 
-static void group(sc_report_model *m)
+/* "task\x1fdataset\x1fmethod" of a metric row. */
+static char *row_method_key(const json_t *r)
 {
-	/* Pass 1: does any source disagree with another about the step behind
-	 * a (task, dataset, method, seed)? */
+	return sc_xasprintf("%s\x1f%s\x1f%s", sc_json_str(r, "task", ""), sc_json_str(r, "dataset", ""),
+			    sc_json_str(r, "method", ""));
+}
+
+/* The keys (from key_of) under which two sources name different steps for
+ * one seed. key_of: the group a row belongs to, or NULL to skip the row. */
+static json_t *step_conflicts(const sc_report_model *m,
+			      char *(*key_of)(const json_t *r, size_t si, const json_t *ctx),
+			      const json_t *ctx)
+{
 	json_t *first = json_object(), *conflict = json_object();
 	for (size_t si = 0; si < m->ns; si++) {
 		size_t i;
 		json_t *r;
 		json_array_foreach(m->s[si].rows, i, r)
 		{
+			char *gk = key_of(r, si, ctx);
+			if (!gk)
+				continue;
 			char *sk = seed_key(r);
-			char *tm = sc_xasprintf("%s\x1f%s\x1f%s", sc_json_str(r, "task", ""),
-						sc_json_str(r, "dataset", ""), sc_json_str(r, "method", ""));
-			char *key = sc_xasprintf("%s\x1f%s", tm, sk);
+			char *key = sc_xasprintf("%s\x1f%s", gk, sk);
 			const char *step = sc_json_str(r, "step", "");
 			json_t *f = json_object_get(first, key);
 			if (!f)
 				json_object_set_new(first, key, json_string(step));
 			else if (strcmp(json_string_value(f), step))
-				json_object_set_new(conflict, tm, json_true());
+				json_object_set_new(conflict, gk, json_true());
 			free(key);
-			free(tm);
+			free(gk);
 			free(sk);
 		}
 	}
 	json_decref(first);
+	return conflict;
+}
+
+static char *by_method(const json_t *r, size_t si, const json_t *ctx)
+{
+	(void)si;
+	(void)ctx;
+	return row_method_key(r);
+}
+
+/* ctx: the variant labels ("method key\x1fsource" -> label). */
+static char *by_variant(const json_t *r, size_t si, const json_t *ctx)
+{
+	char *mk = row_method_key(r);
+	char *lk = sc_xasprintf("%s\x1f%zu", mk, si);
+	const char *label = sc_json_str(ctx, lk, NULL);
+	char *gk = label ? sc_xasprintf("%s\x1f%s", mk, label) : NULL;
+	free(lk);
+	free(mk);
+	return gk;
+}
+
+/* The names methods that sources disagree about are shown by: what differs
+ * between the sources' variants, labelled by sceval compare's rules
+ * (runner/summary.h: "knn k=15"), so a report and compare say the same.
+ * *out: "method key\x1fsource index" -> name, for the methods in conflict.
+ * Sources whose variants get one label but still name different steps
+ * (something the labels do not see differs) keep " [run N]" after it. */
+static int variant_names(const sc_report_model *m, sc_store *s, const json_t *conflict,
+			 json_t **out, sc_err *err)
+{
+	*out = json_object();
+	if (!json_object_size(conflict))
+		return 0;
+	char **refs = sc_xcalloc(m->ns + 1, sizeof(char *));
+	for (size_t i = 0; i < m->ns; i++)
+		refs[i] = m->s[i].run ? sc_xasprintf("%lld", (long long)m->s[i].run)
+				      : sc_xstrdup(m->s[i].result);
+	json_t *sum = NULL;
+	int rc = sc_summary(s, (const char *const *)refs, m->ns, NULL, &sum, err);
+	for (size_t i = 0; i < m->ns; i++)
+		free(refs[i]);
+	free(refs);
+	if (rc)
+		return rc;
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(sum, "rows"), i, row)
+	{
+		char *mk = row_method_key(row);
+		if (json_object_get(conflict, mk)) {
+			size_t k;
+			json_t *si;
+			json_array_foreach(json_object_get(row, "sources"), k, si)
+			{
+				char *lk = sc_xasprintf("%s\x1f%lld", mk, (long long)json_integer_value(si));
+				json_object_set_new(*out, lk, json_string(sc_json_str(row, "variant", "")));
+				free(lk);
+			}
+		}
+		free(mk);
+	}
+	json_decref(sum);
+	json_t *ambiguous = step_conflicts(m, by_variant, *out);
+	const char *lk;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(*out, tmp, lk, v)
+	{
+		char *mk = sc_xstrndup(lk, (size_t)(strrchr(lk, '\x1f') - lk));
+		char *gk = sc_xasprintf("%s\x1f%s", mk, json_string_value(v));
+		if (json_object_get(ambiguous, gk)) {
+			size_t si = (size_t)strtoull(strrchr(lk, '\x1f') + 1, NULL, 10);
+			json_object_set_new(*out, lk, json_sprintf("%s [%s]", json_string_value(v),
+								    m->s[si].name));
+		}
+		free(gk);
+		free(mk);
+	}
+	json_decref(ambiguous);
+	return 0;
+}
+
+static int group(sc_report_model *m, sc_store *s, sc_err *err)
+{
+	/* Pass 1: does any source disagree with another about the step behind
+	 * a (task, dataset, method, seed)? Those methods get a row per
+	 * variant. */
+	json_t *conflict = step_conflicts(m, by_method, NULL), *names = NULL;
+	int rc = variant_names(m, s, conflict, &names, err);
+	if (rc) {
+		json_decref(conflict);
+		return rc;
+	}
 
 	/* Pass 2: tables, methods, units. */
 	json_t *tmap = json_object();
@@ -529,7 +634,12 @@ static void group(sc_report_model *m)
 			sc_report_table *t = &m->t[ti];
 			char *tm = sc_xasprintf("%s\x1f%s", tk, meth);
 			int split = json_object_get(conflict, tm) != NULL;
-			char *mname = split ? sc_xasprintf("%s [%s]", meth, m->s[si].name) : sc_xstrdup(meth);
+			char *lk = sc_xasprintf("%s\x1f%zu", tm, si);
+			const char *vname = sc_json_str(names, lk, NULL);
+			free(lk);
+			char *mname = !split ? sc_xstrdup(meth)
+				      : vname ? sc_xstrdup(vname)
+					      : sc_xasprintf("%s [%s]", meth, m->s[si].name);
 			size_t mi = map_index(tmethods[ti], mname, &t->nm, &fresh);
 			if (fresh) {
 				t->m = sc_xrealloc(t->m, t->nm * sizeof(*t->m));
@@ -598,6 +708,7 @@ static void group(sc_report_model *m)
 	free(gms);
 	json_decref(tmap);
 	json_decref(conflict);
+	json_decref(names);
 	if (m->nt > 1)
 		qsort(m->t, m->nt, sizeof(*m->t), table_cmp);
 	/* One page per task label. */
@@ -617,6 +728,7 @@ static void group(sc_report_model *m)
 		t->page = m->np - 1;
 	}
 	free(taken);
+	return 0;
 }
 
 int sc_report_model_load(sc_report_model **out, sc_store *s, const char *const *refs, size_t n,
@@ -624,11 +736,12 @@ int sc_report_model_load(sc_report_model **out, sc_store *s, const char *const *
 {
 	sc_report_model *m = sc_xcalloc(1, sizeof(*m));
 	int rc = load_sources(m, s, refs, n, err);
+	if (!rc)
+		rc = group(m, s, err);
 	if (rc) {
 		sc_report_model_free(m);
 		return rc;
 	}
-	group(m);
 	*out = m;
 	return 0;
 }

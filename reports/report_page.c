@@ -467,7 +467,9 @@ static void leaderboard(sc_buf *b, const sc_report_table *t)
 static void charts(sc_buf *b, const sc_report_table *t)
 {
 	sc_buf_puts(b, "<h3>Metrics by method</h3>\n<p class=\"muted\">Bar: mean over seeds; line: "
-		       "&plusmn; one standard deviation; dots: the value of each seed.</p>\n"
+		       "&plusmn; one standard deviation; dots: the value of each seed; number: the mean as in the "
+		       "table. Each axis spans its metric's values: one that does not reach 0 is cut "
+		       "(a red zigzag) and says where it starts.</p>\n"
 		       "<div class=\"charts\">\n");
 	for (size_t k = 0; k < t->nk; k++) {
 		sc_buf_puts(b, "<figure><figcaption>");

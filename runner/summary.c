@@ -32,6 +32,7 @@ typedef struct group {
 	char *task, *dataset, *method;
 	json_t *fp;      /* name -> value text */
 	json_t *runs;    /* [run id] */
+	json_t *srcs;    /* [index of a source that has it] */
 	json_t *seeds;   /* [seed or null], in order of first appearance */
 	json_t *values;  /* metric -> {seed text -> value or null} */
 	int64_t run;     /* the first run (per_run: the only one) */
@@ -154,6 +155,7 @@ static void groups_free(groups *g)
 		free(x->label);
 		json_decref(x->fp);
 		json_decref(x->runs);
+		json_decref(x->srcs);
 		json_decref(x->seeds);
 		json_decref(x->values);
 		json_decref(x->differs);
@@ -186,6 +188,7 @@ static group *group_new(groups *g, const char *task, const char *dataset, const 
 	x->method = sc_xstrdup(method);
 	x->fp = fp;
 	x->runs = json_array();
+	x->srcs = json_array();
 	x->seeds = json_array();
 	x->values = json_object();
 	x->run = run;
@@ -222,6 +225,13 @@ static group *group_for(groups *g, const char *task, const char *dataset, const 
 		}
 	}
 	return group_new(g, task, dataset, method, fp, run, per_run);
+}
+
+static void group_add_source(group *x, size_t si)
+{
+	size_t n = json_array_size(x->srcs);
+	if (!n || (size_t)json_integer_value(json_array_get(x->srcs, n - 1)) != si)
+		json_array_append_new(x->srcs, json_integer((json_int_t)si));
 }
 
 static void group_add_run(group *x, int64_t run)
@@ -261,7 +271,7 @@ static void group_add_value(group *x, const json_t *row)
 	free(sk);
 }
 
-static void add_source(groups *g, const sc_query_ref *src, int per_run)
+static void add_source(groups *g, const sc_query_ref *src, size_t si, int per_run)
 {
 	json_t *produced = produced_set(src->steps);
 	size_t i;
@@ -274,6 +284,7 @@ static void add_source(groups *g, const sc_query_ref *src, int per_run)
 			json_t *fp = fingerprint(src->steps, produced, t, d, m);
 			cur = group_for(g, t, d, m, fp, src->run, per_run);
 			group_add_run(cur, src->run);
+			group_add_source(cur, si);
 		}
 		group_add_value(cur, row);
 	}
@@ -311,6 +322,25 @@ static json_t *shown_value(const char *name, const char *val)
 	return j ? j : json_string(val);
 }
 
+/* A value as a label shows it: strings bare, numbers in the fewest digits
+ * that read back as the same double (0.3, not 0.29999999999999999). */
+static char *label_text(const json_t *v)
+{
+	if (json_is_string(v))
+		return sc_xstrdup(json_string_value(v));
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		for (int p = 1; p < 17; p++) {
+			char *t = sc_xasprintf("%.*g", p, d);
+			if (strtod(t, NULL) == d)
+				return t;
+			free(t);
+		}
+		return sc_xasprintf("%.17g", d);
+	}
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
 static void label_group(group *x, const json_t *names)
 {
 	sc_buf b = SC_BUF_INIT;
@@ -325,8 +355,7 @@ static void label_group(group *x, const json_t *names)
 		json_t *v = shown_value(name, sc_json_str(x->fp, name, NULL));
 		json_t *have = json_object_get(x->differs, sn);
 		if (!have || !json_equal(have, v)) {
-			char *t = json_is_string(v) ? sc_xstrdup(json_string_value(v))
-						    : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *t = label_text(v);
 			sc_buf_printf(&b, " %s=%s", sn, json_is_null(v) ? "-" : t);
 			free(t);
 		}
@@ -573,11 +602,12 @@ static json_t *table_rows(groups *g, const json_t *cols, int only_with_values)
 			continue;
 		}
 		block[json_array_size(rows)] = x->block;
-		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:o}",
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:o}",
 						      "task", x->task, "dataset", x->dataset,
 						      "method", x->method, "variant", x->label,
-						      "differs", x->differs, "runs", x->runs, "seeds",
-						      x->seeds, "values", vals));
+						      "differs", x->differs, "runs", x->runs,
+						      "sources", x->srcs, "seeds", x->seeds,
+						      "values", vals));
 	}
 	mark_best(rows, block, cols);
 	free(block);
@@ -612,7 +642,7 @@ int sc_summary(sc_store *s, const char *const *refs, size_t n, const sc_summary_
 	if (rc || (rc = columns(src, n, o, &cols, err)))
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		add_source(&g, &src[i], per_run);
+		add_source(&g, &src[i], i, per_run);
 	label_all(&g, per_run);
 	*out = json_pack("{s:O, s:O, s:o}", "sources", sources, "metrics", cols, "rows",
 			 table_rows(&g, cols, o && o->metrics));

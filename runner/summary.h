@@ -27,7 +27,7 @@ typedef struct sc_summary_opts {
  * {"sources": [{ref, run, result, spec_path}],
  *  "metrics": [{name, higher_is_better}],
  *  "rows": [{task, dataset, method, variant, differs: {name: value},
- *            runs: [id], seeds: [s], values: {metric: {mean, sd, n, missing,
+ *            runs: [id], sources: [index into refs], seeds: [s], values: {metric: {mean, sd, n, missing,
  *            best, values: [v per seed]}}}]}
  * mean and sd over the seeds whose value is a number (sd: sample standard
  * deviation, n - 1 in the denominator; null when n < 2); best: the best

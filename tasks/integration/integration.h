@@ -26,6 +26,24 @@ int sc_integration_eval_extra(sc_step_ctx *c, const size_t *rows, size_t n,
 			      const sc_dmat *emb, const sc_labels *lab, const sc_labels *bat,
 			      double *agg_v, sc_scib_class *agg_c, size_t *nagg) SC_WUR;
 
+/* embedding.svg (picture.c): the cells of emb (one row per scored cell)
+ * laid out in two dimensions, by batch and by label; graph: the method's
+ * graph when it gives no embedding of its own (else NULL). */
+int sc_integration_picture(sc_step_ctx *c, const sc_dmat *emb, const sc_csr *graph,
+			   const sc_labels *lab, const sc_labels *bat) SC_WUR;
+/* The same picture as a canvas (*out: sc_svg_free; NULL for fewer than 3
+ * cells), with its limits given: a graph layout up to max_layout cells,
+ * else the first two PCs; at most max_draw cells drawn. */
+typedef struct sc_picture_opts {
+	size_t max_layout, max_draw;
+	uint64_t seed;
+} sc_picture_opts;
+void sc_picture_opts_default(sc_picture_opts *o, uint64_t seed);
+struct sc_svg;
+int sc_integration_picture_svg(struct sc_svg **out, const sc_dmat *emb, const sc_csr *graph,
+			       const sc_labels *lab, const sc_labels *bat, const sc_picture_opts *o,
+			       sc_err *err) SC_WUR;
+
 struct sc_plan_ctx;
 struct sc_spec_task;
 int sc_batch_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);

@@ -14,7 +14,8 @@
  *                      metric with its direction, NaN with a reason where it
  *                      is undefined, and per-cell and per-label values
  *                      (cells.csv, labels.csv) so a report can show where
- *                      integration fails.
+ *                      integration fails, and a picture of the cells by
+ *                      batch and by label (embedding.svg, picture.c).
  *
  * Cells without a label (or batch) cannot be scored and are left out, with
  * a note, as scib's callers filter them.
@@ -435,7 +436,10 @@ static int integration_eval(sc_step_ctx *c)
 		free(r.asw_batch_cell);
 		r.asw_label_cell = r.asw_batch_cell = NULL;
 	}
-	rc = eval_write_tables(c, &r, &in);
+	if ((rc = eval_write_tables(c, &r, &in)))
+		goto out;
+	rc = sc_integration_picture(c, &in.emb, graph_only && in.graph.indptr ? &in.graph : NULL,
+				    &in.lab, &in.bat);
 out:
 	sc_scib_result_free(&r);
 	eval_input_free(&in);
@@ -446,5 +450,5 @@ const sc_step_kind sc_batch_embed_kind = { "batch.embed", "2", batch_embed,
 					   "built-in batch integration (PCA, ComBat, Harmony)" };
 const sc_step_kind sc_multiomics_embed_kind = { "multiomics.embed", "2", multiomics_embed,
 						"joint embedding of two modalities" };
-const sc_step_kind sc_integration_eval_kind = { "integration.eval", "6", integration_eval,
+const sc_step_kind sc_integration_eval_kind = { "integration.eval", "7", integration_eval,
 						"the scIB metric suite on an embedding" };

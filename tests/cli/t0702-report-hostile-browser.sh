@@ -5,7 +5,8 @@
 # payload sets window.__pwned (or opens a dialog) if it ever runs. The pages
 # are loaded as written (their Content-Security-Policy forbids scripts) and
 # again with that policy removed, so that escaping alone must stop them:
-# no script, no dialog, no handler attribute, no <img>, __pwned undefined,
+# no script, no dialog, no handler attribute, no <img> but the report's own
+# embedded SVG figures, __pwned undefined,
 # and every payload is shown as literal text (a bidi override as its escape
 # \u202e, as on a terminal). A control page with the same
 # payloads unescaped proves the checks can fail. Every CSV cell that report,
@@ -132,7 +133,7 @@ P = json.load(open("payloads.json"))
 print("<!DOCTYPE html><html><head><title>c</title></head><body><table><tr><td>%s</td></tr></table></body></html>"
       % "</td><td>".join(P["P"][:4] + P["C"][:1]))
 PY
-EXPR="JSON.stringify({pwned: String(window.__pwned), scripts: document.querySelectorAll('script').length, imgs: document.querySelectorAll('img').length, handlers: Array.from(document.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.toLowerCase().startsWith('on'))).length, text: document.body.textContent})"
+EXPR="JSON.stringify({pwned: String(window.__pwned), scripts: document.querySelectorAll('script').length, imgs: document.querySelectorAll('img:not([src^=\"data:image/svg+xml;base64,\"])').length, handlers: Array.from(document.querySelectorAll('*')).filter(e => Array.from(e.attributes).some(a => a.name.toLowerCase().startsWith('on'))).length, text: document.body.textContent})"
 ANN=$(grep -l 'Annotation\|annotation' rep/*.html | grep -v 'index\|diff' | head -n 1)
 set -- "file://$T/$ANN=$EXPR"
 for f in rep/*.html nocsp/*.html; do set -- "$@" "file://$T/$f=$EXPR"; done

@@ -280,8 +280,38 @@ static void test_num(void)
 	sc_buf_free(&b);
 }
 
+/* Axes worked out by hand from the rule in report_impl.h. */
+static void test_axis(void)
+{
+	struct {
+		double lo, hi, a, z, step;
+		int zero;
+	} c[] = {
+		{ 0.78, 0.83, 0.76, 0.84, 0.02, 0 },   /* cut: 0 would be 16x the spread */
+		{ 0.2, 0.9, 0, 1, 0.5, 1 },            /* 0 at most doubles the axis */
+		{ -3, 5, -4, 6, 2, 1 },                /* 0 inside */
+		{ -0.83, -0.78, -0.84, -0.76, 0.02, 0 }, /* cut on the negative side */
+		{ 0.5, 0.5, 0.48, 0.5, 0.02, 0 },      /* one value: a tenth of it */
+		{ 120, 180, 100, 180, 20, 0 },         /* 120 on a tick: a step more */
+		{ 0, 0, 0, 1, 0.5, 1 },                /* all zero: the unit axis */
+		{ NAN, 1, 0, 1, 0.5, 1 },              /* nothing finite */
+		{ 0.61, 0.8, 0.55, 0.8, 0.05, 0 },     /* 0.0475 -> 0.05; 0.61 a fifth past 0.6 */
+		{ 0.64, 0.8, 0.6, 0.8, 0.05, 0 },      /* 0.64: clear of 0.6 */
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		sc_report_axis_t ax;
+		sc_report_axis(&ax, c[i].lo, c[i].hi);
+		OK(fabs(ax.lo - c[i].a) < 1e-12 && fabs(ax.hi - c[i].z) < 1e-12 &&
+			   fabs(ax.step - c[i].step) < 1e-12 && ax.from_zero == c[i].zero,
+		   "axis of [%g, %g] is [%g, %g] by %g%s (%g, %g, %g, %d)", c[i].lo, c[i].hi, c[i].a,
+		   c[i].z, c[i].step, c[i].zero ? " from 0" : ", cut", ax.lo, ax.hi, ax.step,
+		   ax.from_zero);
+	}
+}
+
 int main(void)
 {
+	test_axis();
 	test_mean_sd();
 	test_rank();
 	test_page_name();
