@@ -41,6 +41,8 @@ int sc_imputation_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 #define SC_IMP_INIT_FILE "mapping_init.h5ad"    /* Tangram's initial score matrix (X) */
 #define SC_IMP_GENE_SCORES_FILE "gene_scores.tsv"
 #define SC_IMP_SPLIT_FILE "split.h5ad"          /* X: training counts, layers/test */
+/* The training counts alone (X), the {input} of an external denoiser. */
+#define SC_IMP_TRAIN_FILE "train.h5ad"
 #define SC_IMP_DENOISED_FILE "denoised.h5ad"
 #define SC_IMP_DENOISE_SCORES_FILE "gene_scores.tsv"
 

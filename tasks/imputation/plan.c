@@ -4,7 +4,8 @@
  *   spatial:  imputation.genes -> imputation.spatial (per method; an
  *             external model's output read by it) -> imputation.spatial_eval
  *   denoise:  imputation.thin -> imputation.denoise (per method; an external
- *             model's denoised matrix read by it) -> imputation.denoise_eval
+ *             model, given thin's train.h5ad as {input}, writes a denoised
+ *             matrix read by it) -> imputation.denoise_eval
  *
  * Options have passed the generic check of the descriptor (task.c); what is
  * checked here needs the datasets (shared genes, held-out genes present,
@@ -275,6 +276,64 @@ static int plan_spatial(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 	return rc;
 }
 
+/* The denoising step of one method: a built-in on the split, or an
+ * external model given the training counts alone (train.h5ad as {input};
+ * never the test molecules, nor the dataset they were drawn from). */
+static int plan_denoise_method(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
+			       int64_t seed, size_t thin, size_t *out)
+{
+	json_t *p = json_deep_copy(m->params);
+	size_t ext = 0;
+	if (!m->builtin) {
+		if (!json_object_get(m->spec->provides, "file")) {
+			json_decref(p);
+			return sc_spec_errf(x->spec, m->spec->node, x->err,
+					    "method '%s' is external: the denoise setting needs "
+					    "provides: {file: denoised} (a .h5ad or .npy of cells x genes)",
+					    m->spec->name);
+		}
+		char *own = sc_xasprintf("{input:%s}", t->dataset);
+		size_t i;
+		json_t *a;
+		json_array_foreach(m->spec->command, i, a)
+		{
+			if (strstr(json_string_value(a), own)) {
+				free(own);
+				json_decref(p);
+				return sc_spec_errf(x->spec, m->spec->node, x->err,
+						    "method '%s' names the dataset '%s' itself: a denoiser "
+						    "gets only the training counts, as {input}",
+						    m->spec->name, t->dataset);
+			}
+		}
+		free(own);
+		sc_plan_step_input train = { "data", thin, SC_IMP_TRAIN_FILE };
+		int rc = sc_plan_external_with(x, t, m, NULL, seed, &train, 1, &ext);
+		if (rc) {
+			json_decref(p);
+			return rc;
+		}
+		json_object_set_new(p, "method", json_string("file"));
+		json_object_set_new(p, "file", json_string(m->spec->output));
+	} else {
+		if (!in_list(denoise_builtins, m->builtin)) {
+			json_decref(p);
+			return sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
+					    "method '%s' is a spatial method: the denoise setting "
+					    "takes none, knn_smooth, magic, alra or an external model",
+					    m->builtin);
+		}
+		json_object_set_new(p, "method", json_string(m->builtin));
+	}
+	size_t dn = sc_plan_add(x->plan, "imputation.denoise", p, 0, 0);
+	sc_plan_input_step(x->plan, dn, "split", thin, SC_IMP_SPLIT_FILE, NULL);
+	if (!m->builtin)
+		sc_plan_input_step(x->plan, dn, "denoised", ext, m->spec->output, NULL);
+	sc_plan_label(x->plan, dn, sc_plan_task_label(t), t->dataset, m->label);
+	*out = sc_plan_dedupe_last(x->plan);
+	return 0;
+}
+
 static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml)
 {
 	sc_err e;
@@ -289,23 +348,16 @@ static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 		sc_plan_label(x->plan, thin, sc_plan_task_label(t), t->dataset, NULL);
 		thin = sc_plan_dedupe_last(x->plan);
 		for (size_t mi = 0; mi < ml->n; mi++) {
+			size_t dn = 0;
+			int rc = plan_denoise_method(x, t, &ml->v[mi], seed, thin, &dn);
+			if (rc)
+				return rc;
 			const sc_method_inst *m = &ml->v[mi];
-			if (!m->builtin)
-				return sc_spec_errf(x->spec, m->spec->node, x->err,
-						    "method '%s' is external: the denoise setting takes only "
-						    "built-in methods so far (none, knn_smooth, magic, alra)",
-						    m->spec->name);
-			if (!in_list(denoise_builtins, m->builtin))
-				return sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
-						    "method '%s' is a spatial method: the denoise setting "
-						    "takes none, knn_smooth, magic or alra", m->builtin);
-			json_t *p = json_deep_copy(m->params);
-			json_object_set_new(p, "method", json_string(m->builtin));
-			size_t dn = sc_plan_add(x->plan, "imputation.denoise", p, 0, 0);
-			sc_plan_input_step(x->plan, dn, "split", thin, SC_IMP_SPLIT_FILE, NULL);
-			sc_plan_label(x->plan, dn, sc_plan_task_label(t), t->dataset, m->label);
-			dn = sc_plan_dedupe_last(x->plan);
-			size_t ev = sc_plan_add(x->plan, "imputation.denoise_eval", json_object(), 1, seed);
+			/* The method's label is a parameter: two methods whose denoised
+			 * matrices are the same bytes (an external model returning the
+			 * training counts, and none) are still two rows of the table. */
+			json_t *ep = json_pack("{s:s}", "method", m->label);
+			size_t ev = sc_plan_add(x->plan, "imputation.denoise_eval", ep, 1, seed);
 			sc_plan_input_step(x->plan, ev, "split", thin, SC_IMP_SPLIT_FILE, NULL);
 			sc_plan_input_step(x->plan, ev, "denoised", dn, SC_IMP_DENOISED_FILE, NULL);
 			sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);

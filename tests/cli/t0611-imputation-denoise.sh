@@ -87,7 +87,67 @@ print("ok" if np.abs(D - want).max() < 1e-9 else "bad")
 PY
 expect_eq "knn_smooth equals sklearn's PCA + NearestNeighbors mean" "$(tail -n1 k.out)" "ok"
 
+# External denoisers get the training counts alone (train.h5ad as {input}):
+# one returning them unchanged (.npy, and .h5ad with the genes reversed,
+# matched by name) scores exactly as the built-in none.
+cat > ident.py <<'PY'
+import sys, numpy as np, anndata as ad
+a = ad.read_h5ad(sys.argv[1])
+X = a.X.toarray()
+if sys.argv[2].endswith(".npy"):
+    np.save(sys.argv[2], X[: int(sys.argv[3])] if len(sys.argv) > 3 else X)
+else:
+    ad.AnnData(X[:, ::-1].copy(), obs=a.obs, var=a.var.iloc[::-1]).write_h5ad(sys.argv[2])
+PY
+cat > ext.yaml <<SPEC
+datasets: {pap: pap.h5ad}
+methods:
+  ident_npy: {command: [$PYTHON, "{file:m}", "{input}", "{output}"], files: {m: ident.py},
+              output: d.npy, provides: {file: denoised}}
+  ident_h5ad: {command: [$PYTHON, "{file:m}", "{input}", "{output}"], files: {m: ident.py},
+               output: d.h5ad, provides: {file: denoised}}
+tasks:
+  - {task: imputation, setting: denoise, dataset: pap, methods: [none, ident_npy, ident_h5ad]}
+SPEC
+"$SCEVAL" run --json ext.yaml > re.json 2>ext.err; rc=$?; [ $rc = 0 ] || sed "s/^/# /" ext.err | tail -n 5
+expect_eq "external denoisers run (.npy and .h5ad outputs)" "$rc:$(pyjson 'd["status"]' < re.json)" "0:done"
+"$SCEVAL" show --json "$(pyjson 'd["run"]' < re.json)" > se.json
+"$SCEVAL" cat "$(pyjson "[s['outputs']['train.h5ad'] for s in d['step_list'] if s['kind']=='imputation.thin'][0]" < se.json)" > train.h5ad
+"$PYTHON" - se.json <<'PY' > e.out 2>&1
+import json, sys, numpy as np, anndata as ad
+d = json.load(open(sys.argv[1]))
+v = {(r["method"], r["metric"]): r["value"] for r in d["metrics"]}
+bad = 0
+for m in ("ident_npy", "ident_h5ad"):
+    for k in ("mse", "poisson"):
+        if v.get((m, k)) != v[("none", k)]:
+            bad += 1; print(m, k, v.get((m, k)), "!=", v[("none", k)], sorted(v))
+t = ad.read_h5ad("train.h5ad"); s = ad.read_h5ad("split.h5ad")
+if list(t.layers) or not np.array_equal(t.X.toarray(), s.X.toarray()) or list(t.var_names) != list(s.var_names):
+    bad += 1; print("train.h5ad is not the training counts alone")
+thin = [s for s in d["step_list"] if s["kind"] == "imputation.thin"][0]["outputs"]
+for e in [s for s in d["step_list"] if s["kind"] == "external"]:
+    if sorted(e["inputs"]) != ["data", "file:m"] or e["inputs"]["data"].split(":")[-1] != thin["train.h5ad"].split(":")[-1]:
+        bad += 1; print("the external step's inputs:", e["inputs"], thin)
+print("bad", bad)
+PY
+expect_eq "identity externals score exactly as none; their only data input is train.h5ad (training counts, no test layer)" "$(tail -n1 e.out)" "bad 0"
+head -n3 e.out | grep -v '^bad' | sed 's/^/# /'
+
+cat > short.yaml <<SPEC
+datasets: {pap: pap.h5ad}
+methods:
+  short: {command: [$PYTHON, "{file:m}", "{input}", "{output}", "10"], files: {m: ident.py},
+          output: short.npy, provides: {file: denoised}}
+tasks:
+  - {task: imputation, setting: denoise, dataset: pap, methods: [short]}
+SPEC
+expect_exit "a denoised matrix of the wrong shape: exit 1" 1 "$SCEVAL" run short.yaml
+expect_match "... the message names the file and both shapes" "$(cat "$T/err")" "short.npy: 10 x 299 values, want cells x genes = 2073 x 299"
 before=$(store_state "$T")
+sed 's/{input}/{input:pap}/' ext.yaml > peek.yaml
+expect_exit "an external denoiser naming the dataset itself: exit 1" 1 "$SCEVAL" run peek.yaml
+expect_match "... says it gets only the training counts" "$(cat "$T/err")" "names the dataset 'pap' itself"
 for f in frac neg; do
   printf 'datasets: {x: %s.h5ad}\ntasks:\n  - {task: imputation, setting: denoise, dataset: x, methods: [none]}\n' $f > bad.yaml
   expect_exit "$f counts: exit 1" 1 "$SCEVAL" run bad.yaml
