@@ -325,9 +325,11 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 	}
 	/* Poisson: the denoised values scaled by total(test) / total(train). */
 	double f = train_sum > 0 ? test_sum / train_sum : 0;
+	double *gene_pois = sc_xcalloc(g ? g : 1, sizeof(double));
 	for (size_t p = 0; p < N; p++) {
-		double y = d.v[p] * f;
-		pois += y - te.v[p] * log(y + 1e-6);
+		double y = d.v[p] * f, l = y - te.v[p] * log(y + 1e-6);
+		pois += l;
+		gene_pois[p % (g ? g : 1)] += l;
 	}
 	/* MSE: both scaled per cell to the median test library size, log1p. */
 	double *lib = sc_xmalloc((n ? n : 1) * sizeof(double));
@@ -352,6 +354,7 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 	for (size_t j = 0; j < g; j++) {
 		mse += gene_mse[j];
 		gene_mse[j] /= (double)n;
+		gene_pois[j] /= (double)n;
 		sparsity[j] /= (double)n;
 	}
 	sc_step_metric(c, "mse", mse / (double)N, 0,
@@ -363,9 +366,10 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 		       "Problems)");
 	sc_buf b;
 	sc_buf_init(&b);
-	sc_buf_puts(&b, "gene\tsparsity_test\tmse\n");
+	sc_buf_puts(&b, "gene\t" SC_IMP_SPARSITY_PREFIX "_test\tmse\tpoisson\n");
 	for (size_t j = 0; j < g; j++)
-		sc_buf_printf(&b, "%s\t%.17g\t%.17g\n", var[j], sparsity[j], gene_mse[j]);
+		sc_buf_printf(&b, "%s\t%.17g\t%.17g\t%.17g\n", var[j], sparsity[j], gene_mse[j],
+			      gene_pois[j]);
 	char *path = sc_step_out(c, SC_IMP_DENOISE_SCORES_FILE);
 	rc = sc_write_file_atomic(path, b.s, b.len, 0644, c->err);
 	free(path);
@@ -378,8 +382,10 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 	const double *cols[1] = { gene_mse };
 	char *names[1] = { "mse" };
 	if (!rc)
-		rc = sc_imp_box_figure(c, cols, names, 1, g, "Per-gene MSE", "MSE (log1p scale)");
+		rc = sc_imp_box_figure(c, cols, names, 1, g, "Per-gene MSE", "MSE (log1p scale)",
+				       SC_IMP_FIG_BOXES);
 	free(gene_mse);
+	free(gene_pois);
 	free(sparsity);
 out:
 	sc_h5ad_strings_free(var, nv);
@@ -391,7 +397,7 @@ out:
 
 const sc_step_kind sc_imputation_denoise_eval_kind = {
 	.name = "imputation.denoise_eval",
-	.version = "1",
+	.version = "2",
 	.run = imputation_denoise_eval,
 	.summary = "score denoised counts against the test molecules: MSE and Poisson loss",
 };

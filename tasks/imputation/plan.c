@@ -6,6 +6,8 @@
  *   denoise:  imputation.thin -> imputation.denoise (per method; an external
  *             model, given thin's train.h5ad as {input}, writes a denoised
  *             matrix read by it) -> imputation.denoise_eval
+ *   both:     with two methods or more, imputation.compare per seed: every
+ *             method's per-gene scores side by side (figures)
  *
  * Options have passed the generic check of the descriptor (task.c); what is
  * checked here needs the datasets (shared genes, held-out genes present,
@@ -16,6 +18,7 @@
 #include "util/json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +115,27 @@ static int check_spatial(sc_plan_ctx *x, const sc_spec_task *t, const char *refe
 	*shared = g.n;
 	sc_imp_genes_free(&g);
 	return 0;
+}
+
+/* With two methods or more: every method's per-gene scores (evals[i], one
+ * evaluation step per method) side by side in one step. */
+static void plan_compare(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml,
+			 const size_t *evals, int64_t seed)
+{
+	if (ml->n < 2)
+		return;
+	json_t *methods = json_array();
+	for (size_t mi = 0; mi < ml->n; mi++)
+		json_array_append_new(methods, json_string(ml->v[mi].label));
+	size_t cs = sc_plan_add(x->plan, "imputation.compare", json_pack("{s:o}", "methods", methods),
+				1, seed);
+	for (size_t mi = 0; mi < ml->n; mi++) {
+		char role[32];
+		snprintf(role, sizeof(role), SC_IMP_COMPARE_ROLE "%zu", mi);
+		sc_plan_input_step(x->plan, cs, role, evals[mi], SC_IMP_GENE_SCORES_FILE, NULL);
+	}
+	sc_plan_label(x->plan, cs, sc_plan_task_label(t), t->dataset, "all methods");
+	sc_plan_dedupe_last(x->plan);
 }
 
 /* The prediction step of one method instance for one seed. */
@@ -216,7 +240,7 @@ static size_t plan_genes(sc_plan_ctx *x, const sc_spec_task *t, const char *refe
  * every fold's held-out genes together. */
 static int plan_spatial_eval(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
 			     int64_t seed, const size_t *genes, size_t n_folds, int loo,
-			     const char *reference)
+			     const char *reference, size_t *out)
 {
 	json_t *norm = json_boolean(strcmp(sc_plan_opt_str(t, "normalize"), "none"));
 	json_t *ep = json_pack("{s:o}", "normalize", norm);
@@ -243,7 +267,7 @@ static int plan_spatial_eval(sc_plan_ctx *x, const sc_spec_task *t, const sc_met
 		free(rp);
 	}
 	sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);
-	sc_plan_dedupe_last(x->plan);
+	*out = sc_plan_dedupe_last(x->plan);
 	free(pred);
 	return 0;
 }
@@ -265,13 +289,18 @@ static int plan_spatial(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 				    "loo_chunk %zu holds out all %zu shared genes at once: none is left to "
 				    "train on", chunk, shared);
 	size_t *genes = sc_xmalloc(n_folds * sizeof(size_t));
+	size_t *evals = sc_xcalloc(ml->n + 1, sizeof(size_t));
 	for (size_t si = 0; si < t->n_seeds && !rc; si++) {
 		int64_t seed = t->seeds[si];
 		for (size_t f = 0; f < n_folds; f++)
 			genes[f] = plan_genes(x, t, reference, seed, loo ? (long)f : -1);
 		for (size_t mi = 0; mi < ml->n && !rc; mi++)
-			rc = plan_spatial_eval(x, t, &ml->v[mi], seed, genes, n_folds, loo, reference);
+			rc = plan_spatial_eval(x, t, &ml->v[mi], seed, genes, n_folds, loo, reference,
+					       &evals[mi]);
+		if (!rc)
+			plan_compare(x, t, ml, evals, seed);
 	}
+	free(evals);
 	free(genes);
 	return rc;
 }
@@ -339,6 +368,7 @@ static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 	sc_err e;
 	if (sc_imp_check_counts(sc_plan_ctx_dataset_path(x, t->dataset), sc_plan_opt_str(t, "counts"), &e))
 		return sc_spec_errf(x->spec, t->node, x->err, "dataset '%s': %s", t->dataset, e.msg);
+	size_t *evals = sc_xcalloc(ml->n + 1, sizeof(size_t));
 	for (size_t si = 0; si < t->n_seeds; si++) {
 		int64_t seed = t->seeds[si];
 		json_t *tp = json_pack("{s:s, s:f}", "counts", sc_plan_opt_str(t, "counts"),
@@ -350,8 +380,10 @@ static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 		for (size_t mi = 0; mi < ml->n; mi++) {
 			size_t dn = 0;
 			int rc = plan_denoise_method(x, t, &ml->v[mi], seed, thin, &dn);
-			if (rc)
+			if (rc) {
+				free(evals);
 				return rc;
+			}
 			const sc_method_inst *m = &ml->v[mi];
 			/* The method's label is a parameter: two methods whose denoised
 			 * matrices are the same bytes (an external model returning the
@@ -361,9 +393,11 @@ static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 			sc_plan_input_step(x->plan, ev, "split", thin, SC_IMP_SPLIT_FILE, NULL);
 			sc_plan_input_step(x->plan, ev, "denoised", dn, SC_IMP_DENOISED_FILE, NULL);
 			sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);
-			sc_plan_dedupe_last(x->plan);
+			evals[mi] = sc_plan_dedupe_last(x->plan);
 		}
+		plan_compare(x, t, ml, evals, seed);
 	}
+	free(evals);
 	return 0;
 }
 

@@ -70,6 +70,26 @@ PY
 expect_eq "train + test = original, train share 0.9; MSE and Poisson loss equal numpy's transcription of Open Problems'; knn_smooth and magic beat none on both, alra on Poisson loss" "$(tail -n1 m.out)" "bad 0"
 head -n5 m.out | grep -v '^bad' | sed 's/^/# /'
 
+# The methods side by side: one table of every method's per-gene scores
+# (each method's own rows), a box plot and a score-vs-sparsity plot per
+# score; the per-gene Poisson loss against numpy, its mean the metric.
+"$PYTHON" "$TESTS_DIR/oracle/imputation_compare.py" s.json "$SCEVAL" imputation.denoise_eval > c.out 2>&1
+expect_match "imputation.compare: every method's per-gene MSE and Poisson loss, a box plot and a score-vs-sparsity plot of each" "$(tail -n1 c.out)" "^checked 9 bad 0$"
+head -n3 c.out | grep -v '^checked' | sed 's/^/# /'
+"$SCEVAL" cat "$(pyjson "[s['outputs']['gene_scores.tsv'] for s in d['step_list'] if s['kind']=='imputation.denoise_eval' and s['method']=='magic'][0]" < s.json)" > g_magic.tsv
+"$PYTHON" - s.json <<'PY' > gp.out 2>&1
+import json, sys, numpy as np, anndata as ad
+s = ad.read_h5ad("split.h5ad"); tr = s.X.toarray().astype(float); te = s.layers["test"].toarray().astype(float)
+D = np.asarray(ad.read_h5ad("d_magic.h5ad").X, dtype=float)
+y = D * te.sum() / tr.sum()
+want = (y - te * np.log(y + 1e-6)).mean(0)
+g = np.genfromtxt("g_magic.tsv", delimiter="\t", names=True, dtype=None, encoding=None)
+got = np.asarray(g["poisson"], dtype=float)
+print("maxrel", np.abs(got - want).max() / np.abs(want).max())
+print("ok" if np.allclose(got, want, rtol=1e-12, atol=1e-15) and list(g["gene"]) == list(s.var_names) else "bad")
+PY
+expect_eq "per-gene Poisson loss (magic) equals numpy's" "$(tail -n1 gp.out)" "ok"
+
 # kNN smoothing against a sklearn transcription (PCA of log1p CP10k, kNN
 # with the cell itself, mean of the raw training counts).
 "$PYTHON" - <<'PY' > k.out 2>&1
