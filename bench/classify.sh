@@ -4,7 +4,8 @@
 #   logistic regression fit + predict vs sklearn LogisticRegression
 #     (multinomial, lbfgs, same C and tol, both on StandardScaler'd input,
 #     fit on the first 80% of cells, predict the rest), accuracies compared;
-#   the neural network's epoch time (2000 features, batches of 128);
+#   the neural network's epoch time (2000 features, batches of 128) vs the
+#     same network in PyTorch (bench/nn_peer.py), float32 and float64;
 #   the kNN classifier vs sklearn KNeighborsClassifier.
 #
 # Data: N cells x D features (logreg, kNN: a 50-PC-sized problem) and
@@ -104,11 +105,25 @@ echo "  speed-up (sklearn / sceval, fit + predict): $(ratio "$(value total_s "$t
 
 echo
 echo "neural network ($NN_D features -> 512 -> 256 -> $K, batch 128, 90% train / 10% validation)"
-build/bench/classify_bench nn "$N" "$NN_D" "$K" "$EPOCHS" 3 >"$tmp/nn"
-printf '  sceval   %s epoch(s) on %s cells: %ss per epoch (cpu %ss; incl. validation), validation accuracy %s\n' \
-	"$(value epochs "$tmp/nn")" "$(value train_cells "$tmp/nn")" "$(value epoch_s "$tmp/nn")" \
+nndata=$tmp/nn.bin
+build/bench/classify_bench gen "$nndata" "$N" "$NN_D" "$K" 3 0.1
+build/bench/classify_bench nn "$nndata" "$EPOCHS" >"$tmp/nn"
+printf '  %-16s %s epoch(s) on %s cells: %ss per epoch (cpu %ss; incl. validation), validation accuracy %s\n' \
+	"sceval (float64)" "$(value epochs "$tmp/nn")" "$(value train_cells "$tmp/nn")" "$(value epoch_s "$tmp/nn")" \
 	"$(value epoch_cpu_s "$tmp/nn")" "$(value val_accuracy "$tmp/nn")"
-echo "  (no Python peer here: PyTorch is not installed)"
+if "$PYTHON" -c 'import torch' 2>/dev/null; then
+	for dt in float32 float64; do
+		"$PYTHON" "$top/bench/nn_peer.py" "$nndata" "$EPOCHS" "$dt" >"$tmp/nn_$dt"
+		printf '  %-16s %s epoch(s) on %s cells: %ss per epoch (cpu %ss; incl. validation), validation accuracy %s\n' \
+			"PyTorch ($dt)" "$(value epochs "$tmp/nn_$dt")" "$(value train_cells "$tmp/nn_$dt")" \
+			"$(value epoch_s "$tmp/nn_$dt")" "$(value epoch_cpu_s "$tmp/nn_$dt")" "$(value val_accuracy "$tmp/nn_$dt")"
+	done
+	echo "  speed-up (PyTorch / sceval, per epoch): $(ratio "$(value epoch_s "$tmp/nn")" "$(value epoch_s "$tmp/nn_float32")")x against float32," \
+		"$(ratio "$(value epoch_s "$tmp/nn")" "$(value epoch_s "$tmp/nn_float64")")x against float64" \
+		"(PyTorch $("$PYTHON" -c 'import torch; print(torch.__version__, "threads", torch.get_num_threads())'))"
+else
+	echo "  (no PyTorch peer: Debian's python3-torch is not installed; apt-get install python3-torch)"
+fi
 
 echo
 echo "kNN classifier ($D features, k=$KNN_K, Euclidean, 80% reference, 20% queries)"

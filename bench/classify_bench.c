@@ -3,12 +3,13 @@
  * classification problem both sides read, and times sceval's logistic
  * regression, neural-network epoch and (when linked) kNN classifier on it.
  *
- *   classify_bench gen OUT N D K SEED     Gaussian classes, N x D, K classes:
+ *   classify_bench gen OUT N D K SEED [SEP]  Gaussian classes, N x D, K classes,
+ *                                         class means SEP (0.35) apart in scale:
  *                                         int64 n, d, k; int32 y[n]; double x[n*d]
  *   classify_bench logreg FILE C TOL      standardise, fit on the first 80%,
  *                                         predict the rest; prints key=value lines
- *   classify_bench nn N D K EPOCHS SEED   times NN epochs on an in-memory
- *                                         synthetic N x D problem
+ *   classify_bench nn FILE EPOCHS         times NN epochs: the first 90% of
+ *                                         cells train, the rest validate
  *   classify_bench knn FILE K             (bench/classify_knn_bench.c)
  */
 #include "tasks/classify/logreg.h"
@@ -67,7 +68,7 @@ static int cmd_gen(char **a)
 	size_t n = strtoull(a[1], 0, 10), d = strtoull(a[2], 0, 10), k = strtoull(a[3], 0, 10);
 	sc_dmat x;
 	int32_t *y = malloc(n * sizeof(int32_t));
-	synth(&x, y, n, d, k, strtoull(a[4], 0, 10), 0.35);
+	synth(&x, y, n, d, k, strtoull(a[4], 0, 10), a[5] ? strtod(a[5], 0) : 0.35);
 	FILE *f = fopen(a[0], "wb");
 	int64_t h[3] = {(int64_t)n, (int64_t)d, (int64_t)k};
 	int ok = f && fwrite(h, sizeof(h), 1, f) == 1 && fwrite(y, sizeof(int32_t), n, f) == n &&
@@ -129,16 +130,18 @@ fail:
 
 static int cmd_nn(char **a)
 {
-	size_t n = strtoull(a[0], 0, 10), d = strtoull(a[1], 0, 10), k = strtoull(a[2], 0, 10);
-	int epochs = atoi(a[3]);
 	sc_dmat x;
-	int32_t *y = malloc(n * sizeof(int32_t));
-	synth(&x, y, n, d, k, strtoull(a[4], 0, 10), 0.1);
+	int32_t *y;
+	if (load(a[0], &x, &y)) {
+		fprintf(stderr, "cannot read %s\n", a[0]);
+		return 1;
+	}
+	size_t n = x.rows, d = x.cols;
 	sc_err err = {0};
 	sc_nn_opts o;
 	sc_nn_opts_init(&o);
-	o.max_epochs = epochs;
-	o.patience = epochs + 1;
+	o.max_epochs = atoi(a[1]);
+	o.patience = o.max_epochs + 1;
 	o.seed = 1;
 	size_t nval = n / 10, ntr = n - nval;
 	sc_dmat tr = {ntr, d, x.v}, va = {nval, d, x.v + ntr * d};
@@ -152,6 +155,7 @@ static int cmd_nn(char **a)
 	double t1 = sc_mono_sec(), c1 = cpu_sec();
 	printf("epochs=%d\ntrain_cells=%zu\nepoch_s=%.3f\nepoch_cpu_s=%.3f\nval_accuracy=%.6f\n",
 	       st.epochs, ntr, (t1 - t0) / st.epochs, (c1 - c0) / st.epochs, st.best_val_accuracy);
+	sc_nn_stats_free(&st);
 	sc_nn_free(net);
 	free(y);
 	sc_dmat_free(&x);
@@ -164,7 +168,7 @@ int main(int argc, char **argv)
 		return cmd_gen(argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "logreg"))
 		return cmd_logreg(argv + 2);
-	if (argc >= 7 && !strcmp(argv[1], "nn"))
+	if (argc >= 4 && !strcmp(argv[1], "nn"))
 		return cmd_nn(argv + 2);
 	fprintf(stderr, "usage: classify_bench gen|logreg|nn ... (see the source)\n");
 	return 2;

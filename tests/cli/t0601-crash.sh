@@ -99,7 +99,8 @@ cp -a w tpl-gc   # a finished run, and many objects nothing refers to
 (cd tpl-gc && mkdir junk && i=0 && while [ $i -lt 300 ]; do echo "junk $i" > junk/$i; i=$((i + 1)); done &&
   head -c 30000000 /dev/urandom > junk/big && "$S" add junk/* >/dev/null)
 rm -rf w && cp -a tpl-gc w
-t0=$(now_ms); (cd w && "$S" gc >/dev/null); dur=$(( $(now_ms) - t0 + 1 ))
+t0=$(now_ms); (cd w && "$S" gc >/dev/null 2>err); rc=$?; dur=$(( $(now_ms) - t0 + 1 ))
+expect_eq "the whole gc, the reference of the trials, succeeds $(head -n 1 w/err)" "$rc" 0
 gcref=$(cd w/.sceval/objects && find . -type f | sort | sha256sum)
 bad=0 killed=0 i=0
 while [ $i -lt "$N" ]; do
@@ -119,8 +120,12 @@ report gc $killed
 (cd tpl-gc && "$S" export "$R" -o "$T/b.tar" >/dev/null)
 mkdir tpl-import && (cd tpl-import && "$S" init >/dev/null && cp "$T/b.tar" .)
 rm -rf w && cp -a tpl-import w
-t0=$(now_ms); (cd w && "$S" import b.tar >/dev/null); dur=$(( $(now_ms) - t0 + 1 ))
-impref=$(cd w/.sceval/objects && find . -type f | sort | sha256sum)
+t0=$(now_ms); (cd w && "$S" import b.tar >/dev/null 2>err); rc=$?; dur=$(( $(now_ms) - t0 + 1 ))
+expect_eq "the whole import, the reference of the trials, succeeds $(head -n 1 w/err)" "$rc" 0
+objects_of() { (cd "$1/.sceval/objects" && find . -type f | sort); }
+results_of() { "$S" --store "$1" runs --json | pyjson '[r["result"] for r in d["runs"]]'; }
+objects_of w > imp.objects
+results_of w > imp.results
 bad=0 killed=0 i=0
 while [ $i -lt "$N" ]; do
   i=$((i + 1))
@@ -129,9 +134,15 @@ while [ $i -lt "$N" ]; do
   [ $rc -eq 137 ] && killed=$((killed + 1))
   sound "import #$i" || continue
   (cd w && "$S" import b.tar >/dev/null 2>err2) || { echo "# import #$i: again: $(cat w/err2)"; bad=$((bad + 1)); continue; }
-  [ "$(cd w/.sceval/objects && find . -type f | sort | sha256sum)" = "$impref" ] &&
-  [ "$("$S" --store w runs --json | pyjson '[r["result"] for r in d["runs"]]')" = "[\"$R\"]" ] ||
-    { echo "# import #$i: again: not what a whole import gives"; bad=$((bad + 1)); }
+  objects_of w > got.objects; results_of w > got.results
+  if ! cmp -s got.objects imp.objects || ! cmp -s got.results imp.results ||
+     [ "$(cat got.results)" != "[\"$R\"]" ]; then
+    echo "# import #$i (killed after $ms ms, exit $rc): again: not what a whole import gives:" \
+      "objects $(diff imp.objects got.objects | grep -c '^[<>]') differ," \
+      "runs $(cat got.results) against $(cat imp.results)"
+    diff imp.objects got.objects | head -n 4 | sed 's/^/#   /'
+    bad=$((bad + 1))
+  fi
   sound "import #$i, again"
 done
 report import $killed
