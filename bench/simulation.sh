@@ -4,18 +4,23 @@
 # simulate` (5 cell types, integer counts): reading, the NB marginals (one
 # GLM per gene, cell type + log library offset, dispersion by ML), the
 # Gaussian copula over K genes [1000] and the generation of as many cells,
-# timed with peak memory (/usr/bin/time -v). The peer is a numpy/scipy
-# transcription of the same marginal fit (the joint MLE in (group log
-# means, log theta): Fisher scoring for the means, Newton for log theta,
-# vectorised over genes); its dispersions are compared with sceval's.
-# 20,000 cells by default, not the 100,000 of the task's target: the
-# peer's dense n x G float64 arrays (1.6 GB each at 100k, with several
-# temporaries per iteration) do not fit this 2-core machine's budget, and
-# its ~35 iterations would take tens of minutes; pass N=100000 to try.
+# then the task's fidelity metrics of those cells against the input (as
+# simulation.eval computes them, its defaults), each process timed with
+# peak memory (/usr/bin/time -v): fit+generate is one process, the metrics
+# another.
+# Peers: a numpy/scipy transcription of the marginal fit (the joint MLE in
+# (group log means, log theta): Fisher scoring for the means, Newton for
+# log theta, vectorised over genes), whose dispersions are compared with
+# sceval's; and a scipy transcription of the six distribution KS statistics
+# over all cells (sparse; ks_2samp), compared with sceval's values. The
+# marginal peer runs up to 20,000 cells only (PEER_MAX): its dense n x G
+# float64 arrays (1.6 GB each at 100k, several temporaries per iteration)
+# do not fit this 2-core machine's budget and its ~35 iterations would take
+# tens of minutes; raise PEER_MAX to try.
 # Usage: sh bench/simulation.sh [N] [G] [K]. Prints the times, peak RSS and ratios.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-N=${1:-20000} G=${2:-2000} K=${3:-1000}
+N=${1:-20000} G=${2:-2000} K=${3:-1000} PEER_MAX=${PEER_MAX:-20000}
 PY=/usr/bin/python3
 T=${SCEVAL_THREADS:-$(nproc)}
 W=$(mktemp -d "${TMPDIR:-/tmp}/sceval-bench.XXXXXX")
@@ -62,22 +67,67 @@ np.exp(tau).tofile(sys.argv[3])
 print("numpy read %d cells x %d genes: %.3f s" % (n, G, t1 - t0))
 print("numpy marginals %d genes (%d iterations, %d not moving): %.3f s" % (G, it + 1, (moved < 1e-8).sum(), t2 - t1))
 PEER
+cat > "$W/ks_peer.py" <<'PEER'
+import sys, time, numpy as np, anndata as ad
+from scipy.stats import ks_2samp
+t0 = time.perf_counter()
+def stats(path):
+    x = ad.read_h5ad(path).X.tocsr().astype(np.float64); n = x.shape[0]
+    s1 = np.asarray(x.sum(0)).ravel(); s2 = np.asarray(x.multiply(x).sum(0)).ravel()
+    m = s1 / n; v = np.maximum((s2 - s1 * m) / (n - 1), 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv = np.where(m > 0, np.sqrt(v) / m, np.nan)
+    nzg = np.bincount(x.indices, minlength=x.shape[1]); nzc = np.diff(x.indptr)
+    return {"gene_mean": m, "gene_var": v, "gene_cv": cv[~np.isnan(cv)],
+            "gene_zero": 1 - nzg / n, "cell_libsize": np.asarray(x.sum(1)).ravel(),
+            "cell_zero": 1 - nzc / x.shape[1]}
+a, b = stats(sys.argv[1]), stats(sys.argv[2])
+ks = {k: ks_2samp(a[k], b[k]).statistic for k in a}
+t1 = time.perf_counter()
+for k, v in ks.items():
+    print("metric ks_%s %.6g" % (k, v))
+print("metric ks_mean %.6g" % np.mean(list(ks.values())))
+print("scipy KS statistics: %.3f s" % (t1 - t0))
+PEER
 echo "# machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); sceval threads: $T"
 /usr/bin/time -v "$top/build/bench/simulation_bench" "$W/data.h5ad" cell_type "$K" "$T" \
   "$W/sim.h5ad" "$W/theta_c.bin" > "$W/c.txt" 2> "$W/c.time"
 cat "$W/c.txt"
-/usr/bin/time -v "$PY" "$W/peer.py" "$W/data.h5ad" cell_type "$W/theta_py.bin" > "$W/p.txt" 2> "$W/p.time"
-cat "$W/p.txt"
+mkdir -p "$W/eval"
+SCEVAL_THREADS=$T /usr/bin/time -v "$top/build/bench/simulation_bench" eval "$W/data.h5ad" \
+  "$W/sim.h5ad" cell_type "$W/eval" > "$W/e.txt" 2> "$W/e.time"
+grep -v '^metric' "$W/e.txt"
+sed -n 's/^metric /  /p' "$W/e.txt"
+/usr/bin/time -v "$PY" "$W/ks_peer.py" "$W/data.h5ad" "$W/sim.h5ad" > "$W/k.txt" 2> "$W/k.time"
+grep -v '^metric' "$W/k.txt"
+if [ "$N" -le "$PEER_MAX" ]; then
+  /usr/bin/time -v "$PY" "$W/peer.py" "$W/data.h5ad" cell_type "$W/theta_py.bin" > "$W/p.txt" 2> "$W/p.time"
+  cat "$W/p.txt"
+else
+  echo "numpy marginals: skipped at $N cells (PEER_MAX=$PEER_MAX; see the header)"
+fi
 rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
 secs() { grep " $1[ :]" "$2" | sed 's/.*: \([0-9.]*\) s.*/\1/'; }
-"$PY" - "$W" "$(rss "$W/c.time")" "$(rss "$W/p.time")" "$(secs marginals "$W/c.txt")" \
+echo "peak RSS: sceval fit+generate (read, marginals, copula, generate) $(($(rss "$W/c.time") / 1024)) MiB," \
+  "sceval fidelity metrics $(($(rss "$W/e.time") / 1024)) MiB, scipy KS $(($(rss "$W/k.time") / 1024)) MiB"
+"$PY" - "$W/e.txt" "$W/k.txt" "$(secs metrics "$W/e.txt")" "$(secs statistics "$W/k.txt")" <<'PY'
+import sys
+def metrics(p):
+    return {l.split()[1]: float(l.split()[2]) for l in open(p) if l.startswith("metric ")}
+e, k = metrics(sys.argv[1]), metrics(sys.argv[2])
+d = max(abs(e[m] - k[m]) for m in k)
+print("KS statistics: max |sceval - scipy| over %d = %.2e" % (len(k), d))
+print("fidelity metrics (all of them) vs scipy KS statistics only: scipy/sceval = %.1f"
+      % (float(sys.argv[4]) / max(float(sys.argv[3]), 1e-6)))
+PY
+[ -f "$W/p.time" ] || exit 0
+"$PY" - "$W" "$(rss "$W/p.time")" "$(secs marginals "$W/c.txt")" \
   "$(secs marginals "$W/p.txt")" "$(secs fit+generate "$W/c.txt")" <<'PY'
 import sys, numpy as np
-w, rc, rp, mc, mp, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *map(float, sys.argv[4:])
+w, rp, mc, mp, total = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:])
 a = np.fromfile(w + "/theta_c.bin"); b = np.fromfile(w + "/theta_py.bin")
 m = np.isfinite(a) & (a < 1e6) & (b < 1e6)
-print("peak RSS: sceval (read, fit, copula, generate) %.0f MiB, numpy (marginals only) %.0f MiB"
-      % (rc / 1024, rp / 1024))
+print("peak RSS: numpy (marginals only) %.0f MiB" % (rp / 1024))
 print("theta agreement on %d genes (finite, < 1e6 on both sides): max relative difference %.2e"
       % (m.sum(), np.max(np.abs(a[m] / b[m] - 1))))
 print("marginals: numpy/sceval = %.1f" % (mp / max(mc, 1e-6)))

@@ -4,11 +4,17 @@
  * the K most variable genes, and the generation of as many cells (written
  * to OUT). Writes the fitted theta (genes doubles) to THETA for the peer
  * comparison. Usage: simulation_bench IN TYPE_KEY K THREADS OUT THETA
+ * With `eval` first: the fidelity metrics of SIM against REAL, as the
+ * simulation.eval step computes them (defaults of the task), timed, one
+ * "metric value" line each. Usage: simulation_bench eval REAL SIM TYPE_KEY OUTDIR
  */
+#include "tasks/simulation/eval.h"
 #include "tasks/simulation/model.h"
+#include "tasks/simulation/simulation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void)
@@ -18,8 +24,37 @@ static double now(void)
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+static int eval_main(char **argv)
+{
+	sc_err err = { 0 };
+	json_t *metrics = json_object(), *notes = json_array(), *params = json_object();
+	sc_step_ctx c = { .params = params, .seed = 0, .outdir = argv[5], .metrics = metrics,
+			  .notes = notes, .err = &err };
+	sc_sim_eval_opts o = { .type_key = argv[4], .counts = "X", .sim_counts = "X",
+			       .corr_genes = SC_SIM_CORR_GENES, .max_cells = SC_SIM_MAX_CELLS,
+			       .n_comps = SC_SIM_NCOMPS, .folds = SC_SIM_FOLDS, .seed = 0 };
+	double t0 = now();
+	int rc = sc_sim_eval_run(&c, argv[2], argv[3], &o);
+	double t1 = now();
+	if (rc) {
+		fprintf(stderr, "simulation_bench: %s\n", err.msg);
+	} else {
+		const char *k;
+		json_t *v;
+		json_object_foreach(metrics, k, v)
+			printf("metric %s %.6g\n", k, json_number_value(json_object_get(v, "value")));
+		printf("sceval fidelity metrics: %.3f s\n", t1 - t0);
+	}
+	json_decref(metrics);
+	json_decref(notes);
+	json_decref(params);
+	return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "eval"))
+		return eval_main(argv);
 	if (argc != 7) {
 		fprintf(stderr, "usage: simulation_bench IN TYPE_KEY K THREADS OUT THETA\n");
 		return 2;

@@ -93,7 +93,9 @@ void sc_method_list_free(sc_method_list *l);
 int sc_plan_external(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *mi,
 		     const char *dataset, int64_t seed, size_t *out) SC_WUR;
 /* The same with other steps' outputs as further inputs, which the
- * command names as {input:ROLE} (e.g. a split the model must follow). */
+ * command names as {input:ROLE} (e.g. a split the model must follow). An
+ * extra input in the role "data" replaces the dataset as {input}: the
+ * command then never gets the dataset itself. */
 typedef struct sc_plan_step_input {
 	const char *role;
 	size_t from;        /* the step */

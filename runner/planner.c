@@ -498,10 +498,18 @@ int sc_plan_external_with(sc_plan_ctx *x, const sc_spec_task *t, const sc_method
 	if (json_object_size(mi->params))
 		json_object_set(params, "params", mi->params);
 	size_t st = sc_plan_add(x->plan, "external", params, 1, seed);
-	const sc_oid *d = sc_plan_ctx_dataset(x, dataset);
-	char *dname = sc_plan_ctx_dataset_file(x, dataset);
-	sc_plan_input_obj(x->plan, st, "data", d, dname);
-	free(dname);
+	/* An extra input in the role "data" is the command's {input} in place of
+	 * the dataset (a model that must see only part of it, e.g. the training
+	 * molecules of a split). */
+	int data_given = 0;
+	for (size_t q = 0; q < n_extra; q++)
+		data_given |= !strcmp(extra[q].role, "data");
+	if (!data_given) {
+		const sc_oid *d = sc_plan_ctx_dataset(x, dataset);
+		char *dname = sc_plan_ctx_dataset_file(x, dataset);
+		sc_plan_input_obj(x->plan, st, "data", d, dname);
+		free(dname);
+	}
 	for (size_t q = 0; q < n_extra; q++)
 		sc_plan_input_step(x->plan, st, extra[q].role, extra[q].from, extra[q].output,
 				   extra[q].output);

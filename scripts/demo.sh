@@ -76,3 +76,12 @@ PY
 irun=$(sed -n 's/.*"run": \([0-9]*\).*/\1/p' run_imp.json)
 "$SCEVAL" report "$irun" -o report-imputation >/dev/null
 echo "imputation report: $D/report-imputation/index.html"
+# The simulation task: simulators fitted to simulated integer counts (cell
+# types and batches), scored on how real their cells look.
+[ -f sim_counts.h5ad ] || "$SCEVAL" simulate -q -o sim_counts.h5ad --cells 1500 --genes 300 \
+	--types 4 --batches 2 --int --seed 5 >/dev/null
+"$SCEVAL" run --json "$top/examples/simulation_demo.yaml" > run_sim.json || {
+	cat run_sim.json; echo "demo: the simulation run failed (see above)" >&2; exit 1; }
+srun=$(sed -n 's/.*"run": \([0-9]*\).*/\1/p' run_sim.json)
+"$SCEVAL" report "$srun" -o report-simulation >/dev/null
+echo "simulation report: $D/report-simulation/index.html"

@@ -5,8 +5,11 @@
  *
  *   imputation.thin          each count split by binomial thinning into a
  *                            training part (share train_fraction) and the
- *                            test part (the rest): split.h5ad
- *   imputation.denoise       one method denoises the training counts
+ *                            test part (the rest): split.h5ad, and the
+ *                            training part alone (train.h5ad), which is all
+ *                            an external model is given
+ *   imputation.denoise       one method denoises the training counts, or an
+ *                            external model's denoised matrix is read
  *   imputation.denoise_eval  MSE and Poisson loss against the test counts
  *
  * The thinning draws one stream per block of 256 cells (sc_rng_stream), so
@@ -14,6 +17,7 @@
  */
 #include "imputation.h"
 #include "io/h5ad.h"
+#include "io/npy.h"
 #include "tasks/core/rng.h"
 #include "tasks/rep.h"
 #include "util/buf.h"
@@ -113,15 +117,21 @@ static int imputation_thin(sc_step_ctx *c)
 	sc_par *par = sc_par_new(0);
 	sc_par_run(par, (m.rows + THIN_BLOCK - 1) / THIN_BLOCK, thin_block, &j);
 	sc_par_free(par);
-	path = sc_step_out(c, SC_IMP_SPLIT_FILE);
-	if ((rc = sc_h5ad_create(&w, path, c->err)) ||
-	    (rc = sc_h5ad_write_index(w, "obs", obs, no, c->err)) ||
-	    (rc = sc_h5ad_write_index(w, "var", var, nv, c->err)) ||
-	    (rc = sc_h5ad_write_csr(w, "X", &tr, SC_H5AD_F32, c->err)) ||
-	    (rc = sc_h5ad_write_csr(w, "layers/test", &te, SC_H5AD_F32, c->err)))
-		goto out;
-	rc = sc_h5ad_writer_close(w, c->err);
-	w = NULL;
+	/* The split (training in X, test in a layer) for sceval's own steps,
+	 * and the training counts alone for an external model. */
+	for (int f = 0; f < 2 && !rc; f++) {
+		path = sc_step_out(c, f ? SC_IMP_TRAIN_FILE : SC_IMP_SPLIT_FILE);
+		if ((rc = sc_h5ad_create(&w, path, c->err)) ||
+		    (rc = sc_h5ad_write_index(w, "obs", obs, no, c->err)) ||
+		    (rc = sc_h5ad_write_index(w, "var", var, nv, c->err)) ||
+		    (rc = sc_h5ad_write_csr(w, "X", &tr, SC_H5AD_F32, c->err)) ||
+		    (!f && (rc = sc_h5ad_write_csr(w, "layers/test", &te, SC_H5AD_F32, c->err))))
+			goto out;
+		rc = sc_h5ad_writer_close(w, c->err);
+		w = NULL;
+		free(path);
+		path = NULL;
+	}
 out:
 	sc_h5ad_writer_free(w);
 	free(path);
@@ -136,7 +146,7 @@ out:
 
 const sc_step_kind sc_imputation_thin_kind = {
 	.name = "imputation.thin",
-	.version = "1",
+	.version = "2",
 	.run = imputation_thin,
 	.summary = "split each count into training and test molecules (binomial thinning)",
 };
@@ -155,6 +165,61 @@ static int read_split(sc_step_ctx *c, const char *path, sc_dmat *train, sc_dmat 
 	if (!rc && var)
 		rc = sc_h5ad_read_index(var, nv, h, "var", c->err);
 	sc_h5ad_close(h);
+	return rc;
+}
+
+/* An external model's denoised matrix: .npy cells x genes in the split's
+ * order, or .h5ad with the split's cells as rows and its genes among var
+ * (matched by name). Every check names the file. */
+static int denoised_file(sc_step_ctx *c, sc_dmat *out, char *const *var, size_t nv, size_t n)
+{
+	const char *pp = sc_step_need(c, "denoised");
+	if (!pp)
+		return c->err->code;
+	/* The store names the input by its hash: messages use the name the
+	 * model wrote it under. */
+	const char *name = sc_step_str(c, "file", sc_path_basename(pp));
+	sc_dmat m = { 0 };
+	int rc;
+	if (sc_npy_is(pp)) {
+		if (!(rc = sc_npy_read(&m, pp, c->err)) && (m.rows != n || m.cols != nv))
+			rc = sc_errf(c->err, SC_EINVAL,
+				     "%s: %zu x %zu values, want cells x genes = %zu x %zu",
+				     name, m.rows, m.cols, n, nv);
+		if (!rc) {
+			*out = m;
+			m = (sc_dmat){ 0 };
+		}
+	} else {
+		sc_h5ad *h = NULL;
+		char **mv = NULL;
+		size_t nm = 0;
+		int32_t *col = sc_xmalloc((nv + 1) * sizeof(int32_t));
+		if (!(rc = sc_h5ad_open(&h, pp, c->err)) &&
+		    !(rc = sc_h5ad_read_index(&mv, &nm, h, "var", c->err)) &&
+		    !(rc = sc_h5ad_read_dense(&m, h, "X", 0, c->err))) {
+			sc_rep_match_names(col, var, nv, mv, nm);
+			if (m.rows != n)
+				rc = sc_errf(c->err, SC_EINVAL, "%s: %zu rows for %zu cells",
+					     name, m.rows, n);
+			for (size_t j = 0; j < nv && !rc; j++)
+				if (col[j] < 0)
+					rc = sc_errf(c->err, SC_EINVAL, "%s: gene '%s' is not in var",
+						     name, var[j]);
+		}
+		if (!rc) {
+			sc_dmat_alloc(out, n, nv);
+			for (size_t i = 0; i < n; i++)
+				for (size_t j = 0; j < nv; j++)
+					out->v[i * nv + j] = m.v[i * m.cols + (size_t)col[j]];
+		}
+		free(col);
+		sc_h5ad_strings_free(mv, nm);
+		sc_h5ad_close(h);
+	}
+	if (!rc)
+		rc = sc_rep_check_finite(out, name, "the denoised values", c->err);
+	sc_dmat_free(&m);
 	return rc;
 }
 
@@ -181,6 +246,8 @@ static int imputation_denoise(sc_step_ctx *c)
 	} else if (!strcmp(method, "magic")) {
 		rc = sc_imp_magic(&d, &x, (size_t)sc_step_int(c, "knn", 5), (size_t)sc_step_int(c, "t", 3),
 				  sc_step_num(c, "decay", 1), (size_t)sc_step_int(c, "n_pca", 100), c->err);
+	} else if (!strcmp(method, "file")) {
+		rc = denoised_file(c, &d, var, nv, no);
 	} else if (!strcmp(method, "alra")) {
 		rc = sc_imp_alra(&d, &rank, &x, (size_t)sc_step_int(c, "max_rank", 100), c->err);
 		if (!rc)
@@ -212,7 +279,8 @@ const sc_step_kind sc_imputation_denoise_kind = {
 	.name = "imputation.denoise",
 	.version = "1",
 	.run = imputation_denoise,
-	.summary = "denoise the training counts (none, knn_smooth, magic, alra)",
+	.summary = "denoise the training counts (none, knn_smooth, magic, alra) or read an "
+		   "external model's denoised matrix",
 };
 
 /* Each row scaled to target (rows summing to 0 stay 0), then log1p:
@@ -257,9 +325,11 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 	}
 	/* Poisson: the denoised values scaled by total(test) / total(train). */
 	double f = train_sum > 0 ? test_sum / train_sum : 0;
+	double *gene_pois = sc_xcalloc(g ? g : 1, sizeof(double));
 	for (size_t p = 0; p < N; p++) {
-		double y = d.v[p] * f;
-		pois += y - te.v[p] * log(y + 1e-6);
+		double y = d.v[p] * f, l = y - te.v[p] * log(y + 1e-6);
+		pois += l;
+		gene_pois[p % (g ? g : 1)] += l;
 	}
 	/* MSE: both scaled per cell to the median test library size, log1p. */
 	double *lib = sc_xmalloc((n ? n : 1) * sizeof(double));
@@ -284,6 +354,7 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 	for (size_t j = 0; j < g; j++) {
 		mse += gene_mse[j];
 		gene_mse[j] /= (double)n;
+		gene_pois[j] /= (double)n;
 		sparsity[j] /= (double)n;
 	}
 	sc_step_metric(c, "mse", mse / (double)N, 0,
@@ -295,9 +366,10 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 		       "Problems)");
 	sc_buf b;
 	sc_buf_init(&b);
-	sc_buf_puts(&b, "gene\tsparsity_test\tmse\n");
+	sc_buf_puts(&b, "gene\t" SC_IMP_SPARSITY_PREFIX "_test\tmse\tpoisson\n");
 	for (size_t j = 0; j < g; j++)
-		sc_buf_printf(&b, "%s\t%.17g\t%.17g\n", var[j], sparsity[j], gene_mse[j]);
+		sc_buf_printf(&b, "%s\t%.17g\t%.17g\t%.17g\n", var[j], sparsity[j], gene_mse[j],
+			      gene_pois[j]);
 	char *path = sc_step_out(c, SC_IMP_DENOISE_SCORES_FILE);
 	rc = sc_write_file_atomic(path, b.s, b.len, 0644, c->err);
 	free(path);
@@ -310,8 +382,10 @@ static int imputation_denoise_eval(sc_step_ctx *c)
 	const double *cols[1] = { gene_mse };
 	char *names[1] = { "mse" };
 	if (!rc)
-		rc = sc_imp_box_figure(c, cols, names, 1, g, "Per-gene MSE", "MSE (log1p scale)");
+		rc = sc_imp_box_figure(c, cols, names, 1, g, "Per-gene MSE", "MSE (log1p scale)",
+				       SC_IMP_FIG_BOXES);
 	free(gene_mse);
+	free(gene_pois);
 	free(sparsity);
 out:
 	sc_h5ad_strings_free(var, nv);
@@ -323,7 +397,7 @@ out:
 
 const sc_step_kind sc_imputation_denoise_eval_kind = {
 	.name = "imputation.denoise_eval",
-	.version = "1",
+	.version = "2",
 	.run = imputation_denoise_eval,
 	.summary = "score denoised counts against the test molecules: MSE and Poisson loss",
 };

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define FIG_SCORE_SPARSITY "score_vs_sparsity.svg"
-#define FIG_BOXES "gene_scores_box.svg"
 #define FIG_HELDOUT "heldout_gene.svg"
 
 static int save(sc_step_ctx *c, sc_svg *s, const char *name)
@@ -42,7 +41,7 @@ int sc_imp_score_sparsity_figure(sc_step_ctx *c, const double *score, const doub
 
 /* One box per named score column (v: n values each). */
 int sc_imp_box_figure(sc_step_ctx *c, const double *const *v, char *const *names, size_t k,
-		      size_t n, const char *title, const char *ylabel)
+		      size_t n, const char *title, const char *ylabel, const char *file)
 {
 	double lo = INFINITY, hi = -INFINITY;
 	for (size_t a = 0; a < k; a++)
@@ -59,7 +58,7 @@ int sc_imp_box_figure(sc_step_ctx *c, const double *const *v, char *const *names
 	sc_svg_xcategories(s, &p, names, k);
 	for (size_t a = 0; a < k; a++)
 		sc_svg_box(s, &p, (double)a, 0.3, v[a], n, sc_svg_category(a));
-	return save(c, s, FIG_BOXES);
+	return save(c, s, file);
 }
 
 /* The gene whose cosine is nearest the median (ties: the first). */
@@ -117,7 +116,7 @@ int sc_imp_spatial_figures(sc_step_ctx *c, const sc_imp_pair *p, const sc_dmat *
 	const double *cols[3] = { cos, pr, sp };
 	char *names[3] = { "cosine", "pearson", "spearman" };
 	if (!rc)
-		rc = sc_imp_box_figure(c, cols, names, 3, nt, "Per-gene scores", "score");
+		rc = sc_imp_box_figure(c, cols, names, 3, nt, "Per-gene scores", "score", SC_IMP_FIG_BOXES);
 	if (!rc && nt) {
 		size_t g = median_gene(s, nt);
 		char *title = sc_xasprintf("Held-out gene %s (cosine %.3f): measured | predicted",

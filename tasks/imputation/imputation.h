@@ -29,6 +29,7 @@ extern const sc_step_kind sc_imputation_spatial_eval_kind;
 extern const sc_step_kind sc_imputation_thin_kind;
 extern const sc_step_kind sc_imputation_denoise_kind;
 extern const sc_step_kind sc_imputation_denoise_eval_kind;
+extern const sc_step_kind sc_imputation_compare_kind;
 
 struct sc_plan_ctx;
 struct sc_spec_task;
@@ -41,8 +42,15 @@ int sc_imputation_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 #define SC_IMP_INIT_FILE "mapping_init.h5ad"    /* Tangram's initial score matrix (X) */
 #define SC_IMP_GENE_SCORES_FILE "gene_scores.tsv"
 #define SC_IMP_SPLIT_FILE "split.h5ad"          /* X: training counts, layers/test */
+/* The training counts alone (X), the {input} of an external denoiser. */
+#define SC_IMP_TRAIN_FILE "train.h5ad"
 #define SC_IMP_DENOISED_FILE "denoised.h5ad"
 #define SC_IMP_DENOISE_SCORES_FILE "gene_scores.tsv"
+/* The per-gene score tables: `gene`, sparsity columns named with this
+ * prefix, then the scores (imputation.compare plots every method's). */
+#define SC_IMP_SPARSITY_PREFIX "sparsity"
+#define SC_IMP_COMPARE_ROLE "scores."          /* + the method's index */
+#define SC_IMP_COMPARE_FILE "gene_scores_by_method.tsv"
 
 /* ---- per-gene scores (scores.c) ---- */
 
@@ -126,8 +134,10 @@ int sc_imp_spatial_figures(sc_step_ctx *c, const sc_imp_pair *p, const sc_dmat *
 			   const sc_dmat *xy, const sc_imp_gene_score *s) SC_WUR;
 int sc_imp_score_sparsity_figure(sc_step_ctx *c, const double *score, const double *sparsity,
 				 size_t n, const char *score_name, double y0, double y1) SC_WUR;
+/* One box per named column of n values, written as file. */
 int sc_imp_box_figure(sc_step_ctx *c, const double *const *v, char *const *names, size_t k,
-		      size_t n, const char *title, const char *ylabel) SC_WUR;
+		      size_t n, const char *title, const char *ylabel, const char *file) SC_WUR;
+#define SC_IMP_FIG_BOXES "gene_scores_box.svg"
 
 /* The value of test_genes asking for leave-one-gene-out. */
 #define SC_IMP_LOO "loo"

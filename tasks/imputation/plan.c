@@ -4,7 +4,10 @@
  *   spatial:  imputation.genes -> imputation.spatial (per method; an
  *             external model's output read by it) -> imputation.spatial_eval
  *   denoise:  imputation.thin -> imputation.denoise (per method; an external
- *             model's denoised matrix read by it) -> imputation.denoise_eval
+ *             model, given thin's train.h5ad as {input}, writes a denoised
+ *             matrix read by it) -> imputation.denoise_eval
+ *   both:     with two methods or more, imputation.compare per seed: every
+ *             method's per-gene scores side by side (figures)
  *
  * Options have passed the generic check of the descriptor (task.c); what is
  * checked here needs the datasets (shared genes, held-out genes present,
@@ -15,6 +18,7 @@
 #include "util/json.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +115,27 @@ static int check_spatial(sc_plan_ctx *x, const sc_spec_task *t, const char *refe
 	*shared = g.n;
 	sc_imp_genes_free(&g);
 	return 0;
+}
+
+/* With two methods or more: every method's per-gene scores (evals[i], one
+ * evaluation step per method) side by side in one step. */
+static void plan_compare(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml,
+			 const size_t *evals, int64_t seed)
+{
+	if (ml->n < 2)
+		return;
+	json_t *methods = json_array();
+	for (size_t mi = 0; mi < ml->n; mi++)
+		json_array_append_new(methods, json_string(ml->v[mi].label));
+	size_t cs = sc_plan_add(x->plan, "imputation.compare", json_pack("{s:o}", "methods", methods),
+				1, seed);
+	for (size_t mi = 0; mi < ml->n; mi++) {
+		char role[32];
+		snprintf(role, sizeof(role), SC_IMP_COMPARE_ROLE "%zu", mi);
+		sc_plan_input_step(x->plan, cs, role, evals[mi], SC_IMP_GENE_SCORES_FILE, NULL);
+	}
+	sc_plan_label(x->plan, cs, sc_plan_task_label(t), t->dataset, "all methods");
+	sc_plan_dedupe_last(x->plan);
 }
 
 /* The prediction step of one method instance for one seed. */
@@ -215,7 +240,7 @@ static size_t plan_genes(sc_plan_ctx *x, const sc_spec_task *t, const char *refe
  * every fold's held-out genes together. */
 static int plan_spatial_eval(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
 			     int64_t seed, const size_t *genes, size_t n_folds, int loo,
-			     const char *reference)
+			     const char *reference, size_t *out)
 {
 	json_t *norm = json_boolean(strcmp(sc_plan_opt_str(t, "normalize"), "none"));
 	json_t *ep = json_pack("{s:o}", "normalize", norm);
@@ -242,7 +267,7 @@ static int plan_spatial_eval(sc_plan_ctx *x, const sc_spec_task *t, const sc_met
 		free(rp);
 	}
 	sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);
-	sc_plan_dedupe_last(x->plan);
+	*out = sc_plan_dedupe_last(x->plan);
 	free(pred);
 	return 0;
 }
@@ -264,15 +289,78 @@ static int plan_spatial(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 				    "loo_chunk %zu holds out all %zu shared genes at once: none is left to "
 				    "train on", chunk, shared);
 	size_t *genes = sc_xmalloc(n_folds * sizeof(size_t));
+	size_t *evals = sc_xcalloc(ml->n + 1, sizeof(size_t));
 	for (size_t si = 0; si < t->n_seeds && !rc; si++) {
 		int64_t seed = t->seeds[si];
 		for (size_t f = 0; f < n_folds; f++)
 			genes[f] = plan_genes(x, t, reference, seed, loo ? (long)f : -1);
 		for (size_t mi = 0; mi < ml->n && !rc; mi++)
-			rc = plan_spatial_eval(x, t, &ml->v[mi], seed, genes, n_folds, loo, reference);
+			rc = plan_spatial_eval(x, t, &ml->v[mi], seed, genes, n_folds, loo, reference,
+					       &evals[mi]);
+		if (!rc)
+			plan_compare(x, t, ml, evals, seed);
 	}
+	free(evals);
 	free(genes);
 	return rc;
+}
+
+/* The denoising step of one method: a built-in on the split, or an
+ * external model given the training counts alone (train.h5ad as {input};
+ * never the test molecules, nor the dataset they were drawn from). */
+static int plan_denoise_method(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_inst *m,
+			       int64_t seed, size_t thin, size_t *out)
+{
+	json_t *p = json_deep_copy(m->params);
+	size_t ext = 0;
+	if (!m->builtin) {
+		if (!json_object_get(m->spec->provides, "file")) {
+			json_decref(p);
+			return sc_spec_errf(x->spec, m->spec->node, x->err,
+					    "method '%s' is external: the denoise setting needs "
+					    "provides: {file: denoised} (a .h5ad or .npy of cells x genes)",
+					    m->spec->name);
+		}
+		char *own = sc_xasprintf("{input:%s}", t->dataset);
+		size_t i;
+		json_t *a;
+		json_array_foreach(m->spec->command, i, a)
+		{
+			if (strstr(json_string_value(a), own)) {
+				free(own);
+				json_decref(p);
+				return sc_spec_errf(x->spec, m->spec->node, x->err,
+						    "method '%s' names the dataset '%s' itself: a denoiser "
+						    "gets only the training counts, as {input}",
+						    m->spec->name, t->dataset);
+			}
+		}
+		free(own);
+		sc_plan_step_input train = { "data", thin, SC_IMP_TRAIN_FILE };
+		int rc = sc_plan_external_with(x, t, m, NULL, seed, &train, 1, &ext);
+		if (rc) {
+			json_decref(p);
+			return rc;
+		}
+		json_object_set_new(p, "method", json_string("file"));
+		json_object_set_new(p, "file", json_string(m->spec->output));
+	} else {
+		if (!in_list(denoise_builtins, m->builtin)) {
+			json_decref(p);
+			return sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
+					    "method '%s' is a spatial method: the denoise setting "
+					    "takes none, knn_smooth, magic, alra or an external model",
+					    m->builtin);
+		}
+		json_object_set_new(p, "method", json_string(m->builtin));
+	}
+	size_t dn = sc_plan_add(x->plan, "imputation.denoise", p, 0, 0);
+	sc_plan_input_step(x->plan, dn, "split", thin, SC_IMP_SPLIT_FILE, NULL);
+	if (!m->builtin)
+		sc_plan_input_step(x->plan, dn, "denoised", ext, m->spec->output, NULL);
+	sc_plan_label(x->plan, dn, sc_plan_task_label(t), t->dataset, m->label);
+	*out = sc_plan_dedupe_last(x->plan);
+	return 0;
 }
 
 static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_list *ml)
@@ -280,6 +368,7 @@ static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 	sc_err e;
 	if (sc_imp_check_counts(sc_plan_ctx_dataset_path(x, t->dataset), sc_plan_opt_str(t, "counts"), &e))
 		return sc_spec_errf(x->spec, t->node, x->err, "dataset '%s': %s", t->dataset, e.msg);
+	size_t *evals = sc_xcalloc(ml->n + 1, sizeof(size_t));
 	for (size_t si = 0; si < t->n_seeds; si++) {
 		int64_t seed = t->seeds[si];
 		json_t *tp = json_pack("{s:s, s:f}", "counts", sc_plan_opt_str(t, "counts"),
@@ -289,29 +378,26 @@ static int plan_denoise(sc_plan_ctx *x, const sc_spec_task *t, const sc_method_l
 		sc_plan_label(x->plan, thin, sc_plan_task_label(t), t->dataset, NULL);
 		thin = sc_plan_dedupe_last(x->plan);
 		for (size_t mi = 0; mi < ml->n; mi++) {
+			size_t dn = 0;
+			int rc = plan_denoise_method(x, t, &ml->v[mi], seed, thin, &dn);
+			if (rc) {
+				free(evals);
+				return rc;
+			}
 			const sc_method_inst *m = &ml->v[mi];
-			if (!m->builtin)
-				return sc_spec_errf(x->spec, m->spec->node, x->err,
-						    "method '%s' is external: the denoise setting takes only "
-						    "built-in methods so far (none, knn_smooth, magic, alra)",
-						    m->spec->name);
-			if (!in_list(denoise_builtins, m->builtin))
-				return sc_spec_errf(x->spec, m->spec ? m->spec->node : t->node, x->err,
-						    "method '%s' is a spatial method: the denoise setting "
-						    "takes none, knn_smooth, magic or alra", m->builtin);
-			json_t *p = json_deep_copy(m->params);
-			json_object_set_new(p, "method", json_string(m->builtin));
-			size_t dn = sc_plan_add(x->plan, "imputation.denoise", p, 0, 0);
-			sc_plan_input_step(x->plan, dn, "split", thin, SC_IMP_SPLIT_FILE, NULL);
-			sc_plan_label(x->plan, dn, sc_plan_task_label(t), t->dataset, m->label);
-			dn = sc_plan_dedupe_last(x->plan);
-			size_t ev = sc_plan_add(x->plan, "imputation.denoise_eval", json_object(), 1, seed);
+			/* The method's label is a parameter: two methods whose denoised
+			 * matrices are the same bytes (an external model returning the
+			 * training counts, and none) are still two rows of the table. */
+			json_t *ep = json_pack("{s:s}", "method", m->label);
+			size_t ev = sc_plan_add(x->plan, "imputation.denoise_eval", ep, 1, seed);
 			sc_plan_input_step(x->plan, ev, "split", thin, SC_IMP_SPLIT_FILE, NULL);
 			sc_plan_input_step(x->plan, ev, "denoised", dn, SC_IMP_DENOISED_FILE, NULL);
 			sc_plan_label(x->plan, ev, sc_plan_task_label(t), t->dataset, m->label);
-			sc_plan_dedupe_last(x->plan);
+			evals[mi] = sc_plan_dedupe_last(x->plan);
 		}
+		plan_compare(x, t, ml, evals, seed);
 	}
+	free(evals);
 	return 0;
 }
 

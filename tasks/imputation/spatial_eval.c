@@ -97,7 +97,7 @@ static int write_scores(sc_step_ctx *c, const sc_imp_pair *p, const sc_imp_gene_
 {
 	sc_buf b;
 	sc_buf_init(&b);
-	sc_buf_puts(&b, "gene\tsparsity_sp\tsparsity_sc\tcosine\tpearson\tpearson_p\tspearman\n");
+	sc_buf_puts(&b, "gene\t" SC_IMP_SPARSITY_PREFIX "_sp\t" SC_IMP_SPARSITY_PREFIX "_sc\tcosine\tpearson\tpearson_p\tspearman\n");
 	for (size_t j = 0; j < p->n_test; j++)
 		sc_buf_printf(&b, "%s\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\n", p->test_names[j],
 			      s[j].sparsity, sparsity_sc[j], s[j].cosine, s[j].pearson, s[j].pearson_p,

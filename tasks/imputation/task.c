@@ -141,7 +141,8 @@ static const sc_method_desc *const methods[] = {
 
 static const sc_step_kind *const steps[] = {
 	&sc_imputation_genes_kind, &sc_imputation_spatial_kind, &sc_imputation_spatial_eval_kind,
-	&sc_imputation_thin_kind, &sc_imputation_denoise_kind, &sc_imputation_denoise_eval_kind, NULL,
+	&sc_imputation_thin_kind, &sc_imputation_denoise_kind, &sc_imputation_denoise_eval_kind,
+	&sc_imputation_compare_kind, NULL,
 };
 
 #define SP(n, p, d) { .name = n, .higher_is_better = 1, .group = "spatial", .primary = p, .doc = d }

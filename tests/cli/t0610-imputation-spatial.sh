@@ -119,6 +119,10 @@ expect_eq "three figures per method: score vs sparsity, per-gene boxes, a held-o
   "$(pyjson "sorted(k for k in [s for s in d['step_list'] if s['kind']=='imputation.spatial_eval'][0]['outputs'] if k.endswith('.svg'))" < s.json)" \
   '["gene_scores_box.svg", "heldout_gene.svg", "score_vs_sparsity.svg"]'
 
+"$PYTHON" "$TESTS_DIR/oracle/imputation_compare.py" s.json "$SCEVAL" imputation.spatial_eval > c.out 2>&1
+expect_match "imputation.compare: every method's per-gene cosine, Pearson, Spearman side by side (box plots, score vs sparsity)" "$(tail -n1 c.out)" "^checked 12 bad 0$"
+head -n3 c.out | grep -v '^checked' | sed 's/^/# /'
+
 # The same bytes with 1 and 2 threads.
 cat > spec2.yaml <<'SPEC'
 datasets: {sp: sp.h5ad, ref: ref.h5ad}

@@ -70,6 +70,26 @@ PY
 expect_eq "train + test = original, train share 0.9; MSE and Poisson loss equal numpy's transcription of Open Problems'; knn_smooth and magic beat none on both, alra on Poisson loss" "$(tail -n1 m.out)" "bad 0"
 head -n5 m.out | grep -v '^bad' | sed 's/^/# /'
 
+# The methods side by side: one table of every method's per-gene scores
+# (each method's own rows), a box plot and a score-vs-sparsity plot per
+# score; the per-gene Poisson loss against numpy, its mean the metric.
+"$PYTHON" "$TESTS_DIR/oracle/imputation_compare.py" s.json "$SCEVAL" imputation.denoise_eval > c.out 2>&1
+expect_match "imputation.compare: every method's per-gene MSE and Poisson loss, a box plot and a score-vs-sparsity plot of each" "$(tail -n1 c.out)" "^checked 9 bad 0$"
+head -n3 c.out | grep -v '^checked' | sed 's/^/# /'
+"$SCEVAL" cat "$(pyjson "[s['outputs']['gene_scores.tsv'] for s in d['step_list'] if s['kind']=='imputation.denoise_eval' and s['method']=='magic'][0]" < s.json)" > g_magic.tsv
+"$PYTHON" - s.json <<'PY' > gp.out 2>&1
+import json, sys, numpy as np, anndata as ad
+s = ad.read_h5ad("split.h5ad"); tr = s.X.toarray().astype(float); te = s.layers["test"].toarray().astype(float)
+D = np.asarray(ad.read_h5ad("d_magic.h5ad").X, dtype=float)
+y = D * te.sum() / tr.sum()
+want = (y - te * np.log(y + 1e-6)).mean(0)
+g = np.genfromtxt("g_magic.tsv", delimiter="\t", names=True, dtype=None, encoding=None)
+got = np.asarray(g["poisson"], dtype=float)
+print("maxrel", np.abs(got - want).max() / np.abs(want).max())
+print("ok" if np.allclose(got, want, rtol=1e-12, atol=1e-15) and list(g["gene"]) == list(s.var_names) else "bad")
+PY
+expect_eq "per-gene Poisson loss (magic) equals numpy's" "$(tail -n1 gp.out)" "ok"
+
 # kNN smoothing against a sklearn transcription (PCA of log1p CP10k, kNN
 # with the cell itself, mean of the raw training counts).
 "$PYTHON" - <<'PY' > k.out 2>&1
@@ -87,7 +107,67 @@ print("ok" if np.abs(D - want).max() < 1e-9 else "bad")
 PY
 expect_eq "knn_smooth equals sklearn's PCA + NearestNeighbors mean" "$(tail -n1 k.out)" "ok"
 
+# External denoisers get the training counts alone (train.h5ad as {input}):
+# one returning them unchanged (.npy, and .h5ad with the genes reversed,
+# matched by name) scores exactly as the built-in none.
+cat > ident.py <<'PY'
+import sys, numpy as np, anndata as ad
+a = ad.read_h5ad(sys.argv[1])
+X = a.X.toarray()
+if sys.argv[2].endswith(".npy"):
+    np.save(sys.argv[2], X[: int(sys.argv[3])] if len(sys.argv) > 3 else X)
+else:
+    ad.AnnData(X[:, ::-1].copy(), obs=a.obs, var=a.var.iloc[::-1]).write_h5ad(sys.argv[2])
+PY
+cat > ext.yaml <<SPEC
+datasets: {pap: pap.h5ad}
+methods:
+  ident_npy: {command: [$PYTHON, "{file:m}", "{input}", "{output}"], files: {m: ident.py},
+              output: d.npy, provides: {file: denoised}}
+  ident_h5ad: {command: [$PYTHON, "{file:m}", "{input}", "{output}"], files: {m: ident.py},
+               output: d.h5ad, provides: {file: denoised}}
+tasks:
+  - {task: imputation, setting: denoise, dataset: pap, methods: [none, ident_npy, ident_h5ad]}
+SPEC
+"$SCEVAL" run --json ext.yaml > re.json 2>ext.err; rc=$?; [ $rc = 0 ] || sed "s/^/# /" ext.err | tail -n 5
+expect_eq "external denoisers run (.npy and .h5ad outputs)" "$rc:$(pyjson 'd["status"]' < re.json)" "0:done"
+"$SCEVAL" show --json "$(pyjson 'd["run"]' < re.json)" > se.json
+"$SCEVAL" cat "$(pyjson "[s['outputs']['train.h5ad'] for s in d['step_list'] if s['kind']=='imputation.thin'][0]" < se.json)" > train.h5ad
+"$PYTHON" - se.json <<'PY' > e.out 2>&1
+import json, sys, numpy as np, anndata as ad
+d = json.load(open(sys.argv[1]))
+v = {(r["method"], r["metric"]): r["value"] for r in d["metrics"]}
+bad = 0
+for m in ("ident_npy", "ident_h5ad"):
+    for k in ("mse", "poisson"):
+        if v.get((m, k)) != v[("none", k)]:
+            bad += 1; print(m, k, v.get((m, k)), "!=", v[("none", k)], sorted(v))
+t = ad.read_h5ad("train.h5ad"); s = ad.read_h5ad("split.h5ad")
+if list(t.layers) or not np.array_equal(t.X.toarray(), s.X.toarray()) or list(t.var_names) != list(s.var_names):
+    bad += 1; print("train.h5ad is not the training counts alone")
+thin = [s for s in d["step_list"] if s["kind"] == "imputation.thin"][0]["outputs"]
+for e in [s for s in d["step_list"] if s["kind"] == "external"]:
+    if sorted(e["inputs"]) != ["data", "file:m"] or e["inputs"]["data"].split(":")[-1] != thin["train.h5ad"].split(":")[-1]:
+        bad += 1; print("the external step's inputs:", e["inputs"], thin)
+print("bad", bad)
+PY
+expect_eq "identity externals score exactly as none; their only data input is train.h5ad (training counts, no test layer)" "$(tail -n1 e.out)" "bad 0"
+head -n3 e.out | grep -v '^bad' | sed 's/^/# /'
+
+cat > short.yaml <<SPEC
+datasets: {pap: pap.h5ad}
+methods:
+  short: {command: [$PYTHON, "{file:m}", "{input}", "{output}", "10"], files: {m: ident.py},
+          output: short.npy, provides: {file: denoised}}
+tasks:
+  - {task: imputation, setting: denoise, dataset: pap, methods: [short]}
+SPEC
+expect_exit "a denoised matrix of the wrong shape: exit 1" 1 "$SCEVAL" run short.yaml
+expect_match "... the message names the file and both shapes" "$(cat "$T/err")" "short.npy: 10 x 299 values, want cells x genes = 2073 x 299"
 before=$(store_state "$T")
+sed 's/{input}/{input:pap}/' ext.yaml > peek.yaml
+expect_exit "an external denoiser naming the dataset itself: exit 1" 1 "$SCEVAL" run peek.yaml
+expect_match "... says it gets only the training counts" "$(cat "$T/err")" "names the dataset 'pap' itself"
 for f in frac neg; do
   printf 'datasets: {x: %s.h5ad}\ntasks:\n  - {task: imputation, setting: denoise, dataset: x, methods: [none]}\n' $f > bad.yaml
   expect_exit "$f counts: exit 1" 1 "$SCEVAL" run bad.yaml
