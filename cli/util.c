@@ -72,14 +72,61 @@ int cli_opt(cli_ctx *c, int argc, char **argv, const char *usage, const char *sh
 	}
 }
 
+/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 when the
+ * bytes there are not one (a stray continuation, an overlong or truncated
+ * sequence, a surrogate, past U+10FFFF). */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+	size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+		 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+/* An error message on one line, safe for a terminal: a message quotes
+ * names from users' files, so control characters (an escape sequence
+ * could rewrite the screen), C1 controls, line breaks and bytes that are
+ * not UTF-8 are written as \xNN. */
+static void put_message(FILE *f, const char *msg)
+{
+	const unsigned char *p = (const unsigned char *)msg;
+	while (*p) {
+		size_t n = utf8_len(p);
+		int c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+		if (n == 0 || c1 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			for (size_t i = 0; i < (n ? n : 1); i++)
+				fprintf(f, "\\x%02x", p[i]);
+			p += n ? n : 1;
+		} else {
+			fwrite(p, 1, n, f);
+			p += n;
+		}
+	}
+}
+
+static void put_line(cli_ctx *c, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	fprintf(stderr, "sceval %s: ", c->name);
+	put_message(stderr, msg ? msg : "failed (no memory for the message)");
+	fputc('\n', stderr);
+	free(msg);
+}
+
 int cli_usage_error(cli_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "sceval %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(c, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (c->usage)
 		fputs(c->usage, stderr);
 	return 2;
@@ -87,21 +134,16 @@ int cli_usage_error(cli_ctx *c, const char *fmt, ...)
 
 int cli_fail(cli_ctx *c, const sc_err *err)
 {
-	sc_progress_line(NULL);
-	fprintf(stderr, "sceval %s: %s\n", c->name,
-		err && err->msg[0] ? err->msg : "failed (no detail)");
-	return 1;
+	return cli_failf(c, "%s", err && err->msg[0] ? err->msg : "failed (no detail)");
 }
 
 int cli_failf(cli_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	sc_progress_line(NULL);
-	fprintf(stderr, "sceval %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(c, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 1;
 }
 

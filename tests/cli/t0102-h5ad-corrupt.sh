@@ -113,4 +113,16 @@ broken "$T/noindex.h5ad" "missing obs index" "obs: index '_index' is missing$"
 broken "$T/obsmrows.h5ad" "obsm rows differ from obs" "obsm/emb: shape 3 x 2 does not match obs \(4 rows\)$"
 broken "$T/badchunk.h5ad" "damaged compressed chunk" "X: a compressed chunk of data does not decompress$" --checksum
 broken "$T/ok.h5ad" "missing counts layer" "ok.h5ad: layers/raw: no such element$" --counts layers/raw
+
+# An error quotes names from the user's files: control characters (a
+# terminal escape sequence) and bytes that are not UTF-8 are written as
+# \xNN, so the message stays one line that cannot rewrite the screen.
+esc=$(printf 'x\033[2Jy\nz\237.h5ad')
+printf 'not hdf5' > "$T/$esc"
+"$SCEVAL" inspect "$T/$esc" > /dev/null 2> "$T/err.esc"
+expect_eq "an error with control characters and non-UTF-8 bytes in a name is one line" \
+  "$(wc -l < "$T/err.esc")" 1
+expect_eq "... with each such byte as \\xNN" \
+  "$(sed -n 's/.*inspect: \(.*\): not an HDF5 file$/\1/p' "$T/err.esc")" 'x\x1b[2Jy\x0az\x9f.h5ad'
+check_fails "... and no raw escape byte" grep -q "$(printf '\033')" "$T/err.esc"
 done_testing
