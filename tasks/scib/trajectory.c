@@ -101,22 +101,42 @@ int sc_scib_diffmap(double *evals, double *basis, size_t *k_out, const sc_csr *g
 	return rc;
 }
 
-/* scanpy's DPT._get_dpt_row on n_dcs of the k components, divided by its
- * maximum (_set_pseudotime): components with eigenvalue >= 0.9994 (the
- * stationary one) enter unscaled, the others scaled by l / (1 - l). */
-static void dpt_from_root(double *pt, const double *evals, const double *basis, size_t n,
-			  size_t k, size_t n_dcs, size_t root)
+/*
+ * scanpy's DPT._get_dpt_row on n_dcs of the k components, divided by its
+ * maximum (_set_pseudotime), in scanpy's float32: compute_eigen casts the
+ * eigenpairs to float32 and the row is numpy float32 arithmetic, in this
+ * order: components with eigenvalue < 0.9994 scaled by l / (1 - l), their
+ * squares summed in component order, plus the separate sum of the unscaled
+ * ones (the stationary component). float32 matters here: 1 - l of an
+ * eigenvalue near 1 keeps few digits, and the ranks of the pseudotime (which
+ * the score compares) follow the float32 values, ties included.
+ */
+static void dpt_from_root(float *pt, const float *ev, const float *basis, size_t n, size_t k,
+			  size_t n_dcs, size_t root)
 {
-	double mx = 0;
+	float mx = 0;
 	for (size_t i = 0; i < n; i++) {
-		double s = 0;
+		float scaled = 0, plain = 0;
 		for (size_t j = 0; j < n_dcs; j++) {
-			double d = basis[root * k + j] - basis[i * k + j];
-			if (evals[j] < 0.9994)
-				d *= evals[j] / (1 - evals[j]);
-			s += d * d;
+			float d = basis[root * k + j] - basis[i * k + j];
+			if ((double)ev[j] < 0.9994) {
+				float w = ev[j] / (1.0f - ev[j]);
+				d = w * d;
+				NOFUSE(d);
+				float sq = d * d;
+				NOFUSE(sq);
+				scaled += sq;
+			}
 		}
-		pt[i] = sqrt(s);
+		for (size_t j = 0; j < n_dcs; j++) {
+			if ((double)ev[j] >= 0.9994) {
+				float d = basis[root * k + j] - basis[i * k + j];
+				float sq = d * d;
+				NOFUSE(sq);
+				plain += sq;
+			}
+		}
+		pt[i] = sqrtf(scaled + plain);
 		if (pt[i] > mx)
 			mx = pt[i];
 	}
@@ -125,8 +145,10 @@ static void dpt_from_root(double *pt, const double *evals, const double *basis, 
 }
 
 /* scib's get_root vote among the candidates cand[0..nc) (positions in the
- * component, ascending). */
-static size_t root_vote(const double *basis, size_t m, size_t k, const size_t *cand, size_t nc)
+ * component, ascending), on scanpy's float32 diffusion map; the means are
+ * taken in double (numpy's are float32 sums: they could only disagree on a
+ * near tie of the candidates' mean with the component's). */
+static size_t root_vote(const float *basis, size_t m, size_t k, const size_t *cand, size_t nc)
 {
 	size_t *votes = sc_xcalloc(nc, sizeof(size_t));
 	for (size_t dim = 0; dim < ROOT_DIMS; dim++) {
@@ -140,7 +162,7 @@ static size_t root_vote(const double *basis, size_t m, size_t k, const size_t *c
 		int use_min = cmean < mean;
 		size_t best = 0;
 		for (size_t c = 1; c < nc; c++) {
-			double v = basis[cand[c] * k + dim], b = basis[cand[best] * k + dim];
+			float v = basis[cand[c] * k + dim], b = basis[cand[best] * k + dim];
 			if (use_min ? v < b : v > b)
 				best = c;
 		}
@@ -279,7 +301,8 @@ static int component_dpt(sc_scib_traj *out, double *after, const sc_csr *gsub, c
 			cand[nc++] = i;
 	int rc = 0;
 	sc_csr gc = { 0 };
-	double *evals = NULL, *basis = NULL, *pt = NULL;
+	double *evals = NULL, *basis = NULL;
+	float *ev32 = NULL, *basis32 = NULL, *pt = NULL;
 	if (!nc) {
 		free(cand);
 		return 1;
@@ -296,16 +319,25 @@ static int component_dpt(sc_scib_traj *out, double *after, const sc_csr *gsub, c
 	basis = sc_xmalloc(sizeof(double) * sc_mulsz(m, DIFFMAP_COMPS));
 	if ((rc = sc_scib_diffmap(evals, basis, &k, &gc, DIFFMAP_COMPS, err)))
 		goto out;
-	size_t root = root_vote(basis, m, k, cand, nc);
+	/* scanpy keeps X_diffmap and its eigenvalues as float32 */
+	ev32 = sc_xmalloc(sizeof(float) * DIFFMAP_COMPS);
+	basis32 = sc_xmalloc(sizeof(float) * sc_mulsz(m, k));
+	for (size_t j = 0; j < k; j++)
+		ev32[j] = (float)evals[j];
+	for (size_t i = 0; i < m * k; i++)
+		basis32[i] = (float)basis[i];
+	size_t root = root_vote(basis32, m, k, cand, nc);
 	out->root = sub[keep[root]];
-	pt = sc_xmalloc(sizeof(double) * m);
-	dpt_from_root(pt, evals, basis, m, k, DPT_DCS, root);
+	pt = sc_xmalloc(sizeof(float) * m);
+	dpt_from_root(pt, ev32, basis32, m, k, DPT_DCS, root);
 	for (size_t i = 0; i < m; i++)
-		after[sub[keep[i]]] = pt[i] > 1 ? 0 : isnan(pt[i]) ? 0 : pt[i];
+		after[sub[keep[i]]] = pt[i] > 1 ? 0 : isnan(pt[i]) ? 0 : (double)pt[i];
 out:
 	sc_csr_free(&gc);
 	free(evals);
 	free(basis);
+	free(ev32);
+	free(basis32);
 	free(pt);
 	free(cand);
 	return rc;

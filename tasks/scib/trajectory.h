@@ -14,8 +14,10 @@
  *    each of the first 3 components votes for the candidate at its extreme
  *    (the minimum when the candidates' mean lies below the component's
  *    mean, else the maximum); the root is the first with most votes;
- *  - scanpy's DPT from the root on 10 components, divided by its maximum;
- *    cells outside the component get 0;
+ *  - scanpy's DPT from the root on 10 components, divided by its maximum,
+ *    in float32 as scanpy computes it (it casts the eigenpairs to float32;
+ *    1 - l of an eigenvalue near 1 keeps few digits there, and the ranks
+ *    follow the float32 values); cells outside the component get 0;
  *  - Spearman's rho of given and computed pseudotime, (rho + 1) / 2; with
  *    batches, the NaN-skipping mean of each batch's rho (batches in order
  *    of first appearance), then rescaled. scib's metrics() passes no
