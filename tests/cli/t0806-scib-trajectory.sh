@@ -41,6 +41,13 @@ for opt in "" --trajectory-by-batch; do
   line=$((line + 1))
 done
 expect_match "... the per-batch mean is said" "$detail" "mean over batches"
+"$SCEVAL" -q scib pt.h5ad --obsm X_pca --label-key bulk_labels --batch-key phase \
+  --pseudotime-key myeloid_dpt --per-cell cells.csv >/dev/null
+expect_eq "--per-cell: the DPT column, 0 at the root, empty for the 318 cells without a pseudotime" \
+  "$("$PYTHON" -c "
+import pandas as pd
+t = pd.read_csv('cells.csv')
+print(list(t.columns)[-1], t['dpt'][$(sed -n 1p ref.txt | cut -d' ' -f2)], int(t['dpt'].isna().sum()), t['dpt'].max())")" "dpt 0.0 318 1.0"
 
 # On the file's UMAP the CD34+ cells are a component apart from the largest:
 # scib's RootCellError, which scib scores 0.
