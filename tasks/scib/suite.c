@@ -468,7 +468,8 @@ static int trajectory(suite *S, sc_err *err)
 	if (why.msg[0] && isnan(tr.score))
 		snprintf(M[M_TRAJECTORY].why, sizeof(M[M_TRAJECTORY].why), "%s", why.msg);
 	else if (why.msg[0]) /* scib's 0 without a root cell */
-		snprintf(M[M_TRAJECTORY].detail, sizeof(M[M_TRAJECTORY].detail), "%s", why.msg);
+		snprintf(M[M_TRAJECTORY].detail, sizeof(M[M_TRAJECTORY].detail), "%.*s",
+			 (int)sizeof(M[M_TRAJECTORY].detail) - 1, why.msg);
 	if (tr.root != SIZE_MAX)
 		snprintf(M[M_TRAJECTORY].detail, sizeof(M[M_TRAJECTORY].detail),
 			 "%zu of %zu cells with a pseudotime in the largest component, root cell "
