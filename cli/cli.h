@@ -111,6 +111,7 @@ int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_report(cli_ctx *c, int argc, char **argv);
 int cmd_scib(cli_ctx *c, int argc, char **argv);
 int cmd_compare(cli_ctx *c, int argc, char **argv);
+int cmd_export_table(cli_ctx *c, int argc, char **argv);
 int cmd_log(cli_ctx *c, int argc, char **argv);
 int cmd_du(cli_ctx *c, int argc, char **argv);
 /* `sceval show STEP`: a step by its key or a unique prefix (cmd_step.c). */

@@ -25,7 +25,8 @@ static const char compare_usage[] =
 	"pooled; variants of a method are labelled by the parameters or inputs that\n"
 	"differ between them ('knn k=15', 'knn k=30'; inputs by their hash).\n\n"
 	"options:\n"
-	"  --metrics M,...  only these metrics, in this order [all: primary first]\n"
+	"  --metrics M,...  only these metrics, in this order [all: primary first]; a\n"
+	"                   scIB metric also by its former name (kbet_all_cells: kBET)\n"
 	"  --csv            the table as CSV: per metric M_mean, M_sd, M_n, M_best\n"
 	"  --markdown       the table as Markdown, the best in bold\n"
 	"  --json           rows with every seed's value (schema 1)\n";

@@ -214,7 +214,8 @@ static const char runs_usage[] =
 	"mean ± sd over seeds of each named metric (as 'sceval compare', run by run).\n\n"
 	"options:\n"
 	"  -n, --limit N     only the newest N runs\n"
-	"  --metrics M,...   these metrics (rows with none of them are left out)\n"
+	"  --metrics M,...   these metrics (rows with none of them are left out); a scIB\n"
+	"                    metric also by its former name (kbet_all_cells: kBET)\n"
 	"  --csv, --markdown with --metrics: the table as CSV or Markdown\n";
 
 /* runs --metrics: the listed runs that have every named metric, newest

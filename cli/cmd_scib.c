@@ -39,6 +39,11 @@ static const char usage[] =
 	"  --batch-key B       FILE.h5ad: the obs column of batches\n"
 	"  --pre-obsm KEY      FILE.h5ad: unintegrated PC scores (obsm/KEY), for the PCR\n"
 	"                      comparison (as --pre)\n"
+	"  --pseudotime-key K  FILE.h5ad: the obs column of a pseudotime (NaN where none),\n"
+	"                      for trajectory conservation\n"
+	"  --trajectory-by-batch\n"
+	"                      average the trajectory's rank correlation per batch (scib's\n"
+	"                      batch_key; its metrics() does not)\n"
 	"  --pre PCS.npy       unintegrated PC scores, for the PCR comparison\n"
 	"  --pre-var VAR.npy   their variances [column variances of PCS]\n"
 	"  --threads N         worker threads [all CPUs]; results do not depend on it\n"
@@ -129,7 +134,7 @@ static int write_tables(const char *cells, const char *labels, const sc_scib_res
  * .h5ad file with its keys. */
 typedef struct scib_src {
 	char **files;
-	const char *obsm, *label_key, *batch_key, *pre_obsm;
+	const char *obsm, *label_key, *batch_key, *pre_obsm, *pseudotime_key;
 } scib_src;
 
 static char *obsm_path(const char *key)
@@ -154,8 +159,19 @@ static void keep_rows(sc_dmat *m, const size_t *keep, size_t n)
 	m->rows = n;
 }
 
+/* The pseudotime column, one value per cell. */
+static int read_pseudotime(double **pt, sc_h5ad *h, const scib_src *in, size_t n, sc_err *err)
+{
+	size_t m = 0;
+	int rc = sc_h5ad_read_numeric(pt, &m, h, "obs", in->pseudotime_key, err);
+	if (!rc && m != n)
+		rc = sc_errf(err, SC_EINVAL, "'%s': obs column '%s' has %zu values for %zu cells",
+			     in->files[0], in->pseudotime_key, m, n);
+	return rc;
+}
+
 static int read_h5ad(const scib_src *in, sc_dmat *emb, sc_dmat *pcs, sc_labels *lab,
-		     sc_labels *bat, sc_err *err)
+		     sc_labels *bat, double **pt, sc_err *err)
 {
 	sc_h5ad *h = NULL;
 	char *ep = obsm_path(in->obsm), *pp = in->pre_obsm ? obsm_path(in->pre_obsm) : NULL;
@@ -163,7 +179,8 @@ static int read_h5ad(const scib_src *in, sc_dmat *emb, sc_dmat *pcs, sc_labels *
 	if (rc || (rc = sc_h5ad_read_dense(emb, h, ep, 0, err)) ||
 	    (rc = sc_h5ad_read_labels(lab, h, "obs", in->label_key, err)) ||
 	    (rc = sc_h5ad_read_labels(bat, h, "obs", in->batch_key, err)) ||
-	    (pp && (rc = sc_h5ad_read_dense(pcs, h, pp, 0, err))))
+	    (pp && (rc = sc_h5ad_read_dense(pcs, h, pp, 0, err))) ||
+	    (in->pseudotime_key && (rc = read_pseudotime(pt, h, in, lab->n, err))))
 		goto out;
 	if (emb->rows != lab->n || (pp && pcs->rows != lab->n)) {
 		rc = sc_errf(err, SC_EINVAL, "'%s': %s has %zu rows for %zu cells", in->files[0],
@@ -183,6 +200,8 @@ static int read_h5ad(const scib_src *in, sc_dmat *emb, sc_dmat *pcs, sc_labels *
 			keep_rows(pcs, keep, n);
 		keep_labels(lab, keep, n);
 		keep_labels(bat, keep, n);
+		for (size_t i = 0; *pt && i < n; i++)
+			(*pt)[i] = (*pt)[keep[i]];
 	}
 	free(keep);
 out:
@@ -193,11 +212,11 @@ out:
 }
 
 static int read_files(const scib_src *in, const char *pre, sc_dmat *emb, sc_dmat *pcs,
-		      sc_labels *lab, sc_labels *bat, sc_err *err)
+		      sc_labels *lab, sc_labels *bat, double **pt, sc_err *err)
 {
 	char **files = in->files;
 	if (in->obsm)
-		return read_h5ad(in, emb, pcs, lab, bat, err);
+		return read_h5ad(in, emb, pcs, lab, bat, pt, err);
 	if (sc_npy_load(emb, NULL, files[0], err) ||
 	    sc_labels_read_file(lab, files[1], "labels", err) ||
 	    sc_labels_read_file(bat, files[2], "batches", err) ||
@@ -214,8 +233,9 @@ static int run_suite(cli_ctx *c, const scib_src *in, const char *pre, const char
 	sc_dmat emb = { 0 }, pcs = { 0 }, var = { 0 };
 	sc_labels lab = { 0 }, bat = { 0 };
 	sc_scib_result r = { 0 };
+	double *pt = NULL;
 	int rc = 1;
-	if (read_files(in, pre, &emb, &pcs, &lab, &bat, &err) ||
+	if (read_files(in, pre, &emb, &pcs, &lab, &bat, &pt, &err) ||
 	    (prevar && sc_npy_load(&var, NULL, prevar, &err)))
 		goto fail;
 	if (pre || in->pre_obsm)
@@ -228,6 +248,7 @@ static int run_suite(cli_ctx *c, const scib_src *in, const char *pre, const char
 		}
 		opts->pre_variance = var.v;
 	}
+	opts->pseudotime = pt;
 	if (sc_scib_suite_run(&r, &emb, &lab, &bat, opts, &err) ||
 	    ((cells || labels_out) && write_tables(cells, labels_out, &r, &lab, &bat, &err)))
 		goto fail;
@@ -247,13 +268,14 @@ out:
 	sc_dmat_free(&var);
 	sc_labels_free(&lab);
 	sc_labels_free(&bat);
+	free(pt);
 	return rc;
 }
 
 int cmd_scib(cli_ctx *c, int argc, char **argv)
 {
 	enum { O_PRE = 1, O_PREVAR, O_THREADS, O_SEED, O_CELLS, O_LABELS, O_OBSM, O_LKEY, O_BKEY,
-	       O_PREOBSM };
+	       O_PREOBSM, O_PTKEY, O_TBATCH };
 	static const struct option lo[] = { { "pre", required_argument, NULL, O_PRE },
 					    { "pre-var", required_argument, NULL, O_PREVAR },
 					    { "threads", required_argument, NULL, O_THREADS },
@@ -264,9 +286,12 @@ int cmd_scib(cli_ctx *c, int argc, char **argv)
 					    { "label-key", required_argument, NULL, O_LKEY },
 					    { "batch-key", required_argument, NULL, O_BKEY },
 					    { "pre-obsm", required_argument, NULL, O_PREOBSM },
+					    { "pseudotime-key", required_argument, NULL, O_PTKEY },
+					    { "trajectory-by-batch", no_argument, NULL, O_TBATCH },
 					    { NULL, 0, NULL, 0 } };
 	const char *pre = NULL, *prevar = NULL, *cells = NULL, *labels_out = NULL;
 	long threads = 0, seed = 0;
+	int by_batch = 0;
 	scib_src in = { 0 };
 	int o;
 	while ((o = cli_opt(c, argc, argv, usage, "", lo, 1)) != -1) {
@@ -295,12 +320,14 @@ int cmd_scib(cli_ctx *c, int argc, char **argv)
 		case O_LKEY: in.label_key = optarg; break;
 		case O_BKEY: in.batch_key = optarg; break;
 		case O_PREOBSM: in.pre_obsm = optarg; break;
+		case O_PTKEY: in.pseudotime_key = optarg; break;
+		case O_TBATCH: by_batch = 1; break;
 		default:
 			return cli_usage_error(c, "unexpected option");
 		}
 	}
 	CLI_OPTS_END(c);
-	int h5 = in.obsm || in.label_key || in.batch_key || in.pre_obsm;
+	int h5 = in.obsm || in.label_key || in.batch_key || in.pre_obsm || in.pseudotime_key;
 	if (h5 && (argc - c->optind != 1 || !in.obsm || !in.label_key || !in.batch_key))
 		return cli_usage_error(c, "an .h5ad file needs FILE.h5ad with --obsm, --label-key and "
 					  "--batch-key");
@@ -312,11 +339,14 @@ int cmd_scib(cli_ctx *c, int argc, char **argv)
 						  : "need EMB.npy, LABELS and BATCHES");
 	if (prevar && !pre && !in.pre_obsm)
 		return cli_usage_error(c, "--pre-var needs --pre");
+	if (by_batch && !in.pseudotime_key)
+		return cli_usage_error(c, "--trajectory-by-batch needs --pseudotime-key");
 	in.files = argv + c->optind;
 
 	sc_scib_opts opts;
 	sc_scib_opts_default(&opts);
 	opts.n_threads = (int)threads;
 	opts.seed = (uint64_t)seed;
+	opts.trajectory_by_batch = by_batch;
 	return run_suite(c, &in, pre, prevar, cells, labels_out, &opts);
 }

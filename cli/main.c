@@ -42,6 +42,7 @@ const cli_cmd cli_commands[] = {
 	{ "reproduce", cmd_reproduce, "re-execute a result without the cache and compare" },
 	{ "diff", cmd_diff, "compare two runs or results" },
 	{ "compare", cmd_compare, "runs side by side: mean ± sd per method variant and metric" },
+	{ "export-table", cmd_export_table, "metrics of runs in scib's or Open Problems' table layout" },
 	{ "scib", cmd_scib, "scIB metrics of an embedding against labels and batches" },
 	{ "report", cmd_report, "write HTML pages and CSV tables about runs and results" },
 	{ "export", cmd_export, "write a result and all it needs as a bundle" },

@@ -16,6 +16,7 @@
  */
 #include "summary.h"
 #include "runner/query.h"
+#include "tasks/scib/names.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -472,14 +473,20 @@ static int columns(const sc_query_ref *src, size_t n, const sc_summary_opts *o, 
 	json_t *cols = json_array();
 	if (o && o->metrics) {
 		for (size_t i = 0; i < o->n_metrics; i++) {
-			json_t *have = json_object_get(seen, o->metrics[i]);
+			/* a scIB metric's former name selects the column of its
+			 * canonical one (a run recorded before the renaming keeps
+			 * the name it has) */
+			const char *name = sc_scib_canonical_name(o->metrics[i]);
+			if (!json_object_get(seen, name))
+				name = o->metrics[i];
+			json_t *have = json_object_get(seen, name);
 			if (!have) {
 				json_decref(seen);
 				json_decref(cols);
 				return sc_errf(err, SC_ENOTFOUND, "no metric '%s' in %s", o->metrics[i],
 					       n == 1 ? "this run" : "these runs");
 			}
-			json_array_append_new(cols, json_pack("{s:s, s:O}", "name", o->metrics[i],
+			json_array_append_new(cols, json_pack("{s:s, s:O}", "name", name,
 							      "higher_is_better",
 							      json_array_get(have, 0)));
 		}

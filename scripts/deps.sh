@@ -9,7 +9,7 @@ PKGS="gcc make pkg-config git openssl
 libsqlite3-dev libgit2-dev libssl-dev libhdf5-dev libdeflate-dev libopenblas-dev
 libigraph-dev libyaml-dev libjansson-dev libarchive-dev
 python3 python3-numpy python3-sklearn python3-anndata python3-scipy python3-h5py python3-pandas
-python3-igraph python3-leidenalg python3-statsmodels python3-torch
+python3-igraph python3-leidenalg python3-statsmodels python3-torch python3-yaml
 chromium sqlite3 r-base-core r-cran-mass tmux
 slurm-wlm munge"
 

@@ -19,6 +19,10 @@ static const sc_task_option options[] = {
 	  .doc = "label values that mean missing besides 'nan' (a name or a list)" },
 	{ .name = "cell_cycle_genes", .type = SC_OPT_STRING,
 	  .doc = "a dataset: table of gene_name, gene_id, phase (S, G2/M), for cell_cycle_conservation" },
+	{ .name = "pseudotime_key", .type = SC_OPT_STRING,
+	  .doc = "the obs column of a pseudotime (empty where none), for trajectory conservation" },
+	{ .name = "trajectory_by_batch", .type = SC_OPT_INT, .dnum = 0, .lo = 0, .hi = 1,
+	  .doc = "1: average the trajectory's rank correlation per batch (scib's batch_key)" },
 	{ NULL },
 };
 

@@ -2,8 +2,9 @@
  * tasks/integration/eval_extra.c - the scIB metrics of integration.eval that
  * need more than an embedding, labels and batches: cell-cycle conservation
  * (the dataset's expression and a cell-cycle gene table), HVG overlap (a
- * method's corrected features), trajectory conservation (a pseudotime
- * column). Each is computed only when its inputs are given; otherwise it
+ * method's corrected features); trajectory conservation, which needs only
+ * the graph and a pseudotime, is the suite's. Each is computed only when
+ * its inputs are given; otherwise it
  * is reported as NaN with the reason, so a table always has the column.
  */
 #include "integration.h"

@@ -66,6 +66,8 @@ int sc_multiomics_plan(struct sc_plan_ctx *x, const struct sc_spec_task *t);
 	SC_SCIB_METRIC(SC_M_ISO_ASW, 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,               \
 		       "silhouette of the isolated labels", 0),                                       \
 	SC_SCIB_METRIC(SC_M_CLISI, 1, "bio", 0, "graph cLISI, scaled", 0),                        \
+	SC_SCIB_METRIC(SC_M_TRAJECTORY, 1, "bio", 0,                                               \
+		       "rank correlation of a given pseudotime and the graph's DPT (option pseudotime_key)", 0), \
 	SC_SCIB_METRIC(SC_M_CELL_CYCLE, 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,                   \
 		       "cell-cycle variance kept, per batch (option cell_cycle_genes)", 0),          \
 	SC_SCIB_METRIC(SC_M_HVG, 1, "bio", SC_SCIB_BATCHES | SC_SCIB_EMB,                           \

@@ -102,6 +102,28 @@ static int check_cell_cycle_genes(sc_plan_ctx *x, const sc_spec_task *t, const c
 	return rc;
 }
 
+/* The pseudotime column must be numeric (the step reads it as numbers). */
+static int check_pseudotime_column(sc_plan_ctx *x, const sc_spec_task *t)
+{
+	const char *key = json_string_value(sc_plan_opt(t, "pseudotime_key"));
+	if (!key)
+		return 0;
+	sc_h5ad *h = NULL;
+	double *v = NULL;
+	size_t n = 0;
+	sc_err e;
+	int rc = sc_h5ad_open(&h, sc_plan_ctx_dataset_path(x, t->dataset), &e);
+	if (!rc && sc_h5ad_read_numeric(&v, &n, h, "obs", key, &e))
+		rc = sc_spec_errf(x->spec, sc_plan_opt(t, "pseudotime_key"), x->err,
+				  "'pseudotime_key': obs column '%s' of dataset '%s' is not numeric",
+				  key, t->dataset);
+	else if (rc)
+		rc = sc_plan_dataset_err(x, t->node, t->dataset, e.msg, NULL);
+	free(v);
+	sc_h5ad_close(h);
+	return rc;
+}
+
 int sc_batch_plan(sc_plan_ctx *x, const sc_spec_task *t)
 {
 	const char *batch_key = sc_plan_opt_str(t, "batch_key");
@@ -112,6 +134,8 @@ int sc_batch_plan(sc_plan_ctx *x, const sc_spec_task *t)
 	int rc;
 	if ((rc = sc_plan_check_obs_option(x, t, "batch_key")) ||
 	    (rc = sc_plan_check_obs_option(x, t, "label_key")) ||
+	    (rc = sc_plan_check_obs_option(x, t, "pseudotime_key")) ||
+	    (rc = check_pseudotime_column(x, t)) ||
 	    (rc = sc_plan_methods(x, t, &sc_batch_task, &ml)))
 		goto out;
 	json_t *base = json_pack("{s:s, s:s, s:I, s:I}", "counts", counts, "batch_key", batch_key,
@@ -141,6 +165,11 @@ int sc_batch_plan(sc_plan_ctx *x, const sc_spec_task *t)
 		json_object_set_new(extra, "counts", json_string(counts));
 	if (sc_plan_opt(t, "unlabeled"))
 		json_object_set(extra, "unlabeled", (json_t *)sc_plan_opt(t, "unlabeled"));
+	/* only when given, so the steps of specs without them keep their keys */
+	if (sc_plan_opt(t, "pseudotime_key"))
+		json_object_set(extra, "pseudotime_key", (json_t *)sc_plan_opt(t, "pseudotime_key"));
+	if (sc_plan_opt_num(t, "trajectory_by_batch") != 0)
+		json_object_set_new(extra, "trajectory_by_batch", json_true());
 	for (size_t mi = 0; mi < ml.n && !rc; mi++) {
 		sc_method_inst *m = &ml.v[mi];
 		for (size_t si = 0; si < t->n_seeds && !rc; si++) {

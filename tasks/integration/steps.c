@@ -245,12 +245,14 @@ typedef struct eval_input {
 	size_t nnames;
 	sc_dmat emb, pre; /* pre: the unintegrated representation, if given */
 	sc_csr graph;     /* the method's own graph, if it gives one */
+	double *pseudotime; /* the dataset's pseudotime column, if one is named */
 	size_t *rows, n;  /* the cells scored: those with a label and a batch */
 } eval_input;
 
 static void eval_input_free(eval_input *in)
 {
 	free(in->rows);
+	free(in->pseudotime);
 	sc_h5ad_strings_free(in->names, in->nnames);
 	sc_csr_free(&in->graph);
 	sc_dmat_free(&in->emb);
@@ -269,6 +271,15 @@ static int eval_read_dataset(sc_step_ctx *c, eval_input *in, const char *pd, con
 	    (rc = sc_h5ad_read_index(&in->names, &in->nnames, h, "obs", c->err)))
 		goto out;
 	sc_labels_unlabel(&in->lab, json_object_get(c->params, "unlabeled"));
+	const char *pt_key = sc_step_str(c, "pseudotime_key", NULL);
+	size_t npt = 0;
+	if (pt_key && (rc = sc_h5ad_read_numeric(&in->pseudotime, &npt, h, "obs", pt_key, c->err)))
+		goto out;
+	if (pt_key && npt != in->lab.n) {
+		rc = sc_errf(c->err, SC_EINVAL, "obs column '%s' has %zu values for %zu cells", pt_key,
+			     npt, in->lab.n);
+		goto out;
+	}
 	if (batch_key) {
 		rc = sc_h5ad_read_labels(&in->bat, h, "obs", batch_key, c->err);
 	} else {
@@ -330,6 +341,8 @@ static void eval_keep_scored(sc_step_ctx *c, eval_input *in)
 		keep_dense_rows(&in->pre, in->rows, n);
 	if (in->graph.indptr)
 		keep_graph(&in->graph, in->rows, n);
+	for (size_t i = 0; in->pseudotime && i < n; i++)
+		in->pseudotime[i] = in->pseudotime[in->rows[i]];
 }
 
 /* What a metric needs (the descriptors' SC_METRIC_NEEDS_*): both
@@ -423,6 +436,8 @@ static int integration_eval(sc_step_ctx *c)
 		o.pre_scores = &in.pre; /* variances: its column variances */
 	if (in.graph.indptr)
 		o.conn15 = &in.graph;
+	o.pseudotime = in.pseudotime;
+	o.trajectory_by_batch = sc_step_bool(c, "trajectory_by_batch", 0);
 	sc_progress_stages("scIB metrics", "stages", SC_SCIB_SUITE_STAGES);
 	if ((rc = sc_scib_suite_run(&r, &in.emb, &in.lab, &in.bat, &o, c->err)))
 		goto out;
@@ -450,5 +465,5 @@ const sc_step_kind sc_batch_embed_kind = { "batch.embed", "2", batch_embed,
 					   "built-in batch integration (PCA, ComBat, Harmony)" };
 const sc_step_kind sc_multiomics_embed_kind = { "multiomics.embed", "2", multiomics_embed,
 						"joint embedding of two modalities" };
-const sc_step_kind sc_integration_eval_kind = { "integration.eval", "7", integration_eval,
+const sc_step_kind sc_integration_eval_kind = { "integration.eval", "8", integration_eval,
 						"the scIB metric suite on an embedding" };

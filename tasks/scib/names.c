@@ -43,3 +43,16 @@ const char *sc_scib_alias(size_t i, const char **canonical)
 		*canonical = aliases[i].canonical;
 	return aliases[i].alias;
 }
+
+/* The keys of scib.metrics.metrics()'s results, in its order (scib's
+ * morans_i is not computed by sceval). */
+static const char *const results_order[] = {
+	SC_M_NMI,      SC_M_ARI,  SC_M_ASW_LABEL, SC_M_ASW_BATCH, SC_M_PCR,
+	SC_M_CELL_CYCLE, SC_M_ISO_F1, SC_M_ISO_ASW, SC_M_GRAPH_CONN, SC_M_KBET,
+	SC_M_ILISI,    SC_M_CLISI, SC_M_HVG,      SC_M_TRAJECTORY,
+};
+
+const char *sc_scib_results_order(size_t i)
+{
+	return i < sizeof(results_order) / sizeof(results_order[0]) ? results_order[i] : NULL;
+}

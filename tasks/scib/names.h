@@ -42,4 +42,8 @@ const char *sc_scib_canonical_name(const char *name);
  * texts and the documentation's table. */
 const char *sc_scib_alias(size_t i, const char **canonical);
 
+/* The i-th metric of scib's metrics() results table, in scib's row order;
+ * NULL past the end. */
+const char *sc_scib_results_order(size_t i);
+
 #endif

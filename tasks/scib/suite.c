@@ -21,6 +21,7 @@
 #include "tasks/scib/lisi.h"
 #include "tasks/scib/pcr.h"
 #include "tasks/scib/silhouette.h"
+#include "tasks/scib/trajectory.h"
 #include "util/progress.h"
 
 #include <math.h>
@@ -36,6 +37,7 @@ enum {
 	M_ISO_F1,
 	M_ISO_ASW,
 	M_CLISI,
+	M_TRAJECTORY,
 	M_ASW_BATCH,
 	M_PCR_CMP,
 	M_GRAPH_CONN,
@@ -59,6 +61,7 @@ static const struct {
 	[M_ISO_F1] = { SC_M_ISO_F1, SC_SCIB_BIO, 1 },
 	[M_ISO_ASW] = { SC_M_ISO_ASW, SC_SCIB_BIO, 1 },
 	[M_CLISI] = { SC_M_CLISI, SC_SCIB_BIO, 1 },
+	[M_TRAJECTORY] = { SC_M_TRAJECTORY, SC_SCIB_BIO, 1 },
 	[M_ASW_BATCH] = { SC_M_ASW_BATCH, SC_SCIB_BATCH, 1 },
 	[M_PCR_CMP] = { SC_M_PCR, SC_SCIB_BATCH, 1 },
 	[M_GRAPH_CONN] = { SC_M_GRAPH_CONN, SC_SCIB_BATCH, 1 },
@@ -97,6 +100,7 @@ void sc_scib_result_free(sc_scib_result *r)
 	free(r->ilisi_knn_cell);
 	free(r->clisi_knn_cell);
 	free(r->kbet_pvalue_cell);
+	free(r->dpt_cell);
 	free(r->cluster);
 	free(r->asw_batch_label);
 	free(r->graph_conn_label);
@@ -122,8 +126,8 @@ const sc_scib_metric *sc_scib_result_get(const sc_scib_result *r, const char *na
 int sc_scib_metric_class(const char *name, sc_scib_class *out)
 {
 	name = sc_scib_canonical_name(name);
-	if (!strcmp(name, SC_M_CELL_CYCLE) || !strcmp(name, SC_M_HVG) ||
-	    !strcmp(name, SC_M_TRAJECTORY)) { /* integration.eval's, beside the suite */
+	if (!strcmp(name, SC_M_CELL_CYCLE) || !strcmp(name, SC_M_HVG)) {
+		/* integration.eval's, beside the suite */
 		*out = SC_SCIB_BIO;
 		return 0;
 	}
@@ -239,6 +243,7 @@ static void result_init(sc_scib_result *out, size_t n, const sc_labels *labels,
 	out->asw_label_cell = nans(n);
 	out->asw_batch_cell = nans(n);
 	out->kbet_pvalue_cell = nans(n);
+	out->dpt_cell = nans(n);
 	out->cluster = sc_xmalloc(sizeof(int32_t) * (n + 1));
 	for (size_t i = 0; i < n; i++)
 		out->cluster[i] = -1;
@@ -442,6 +447,39 @@ out:
 	return rc;
 }
 
+/* Trajectory conservation on the 15-neighbour graph, when a pseudotime is
+ * given. */
+static int trajectory(suite *S, sc_err *err)
+{
+	sc_scib_metric *M = S->out->metric;
+	sc_progress_line("scib: trajectory conservation");
+	if (!S->opts->pseudotime) {
+		snprintf(M[M_TRAJECTORY].why, sizeof(M[M_TRAJECTORY].why), "no pseudotime given");
+		return 0;
+	}
+	double t0 = now();
+	sc_scib_traj tr;
+	sc_scib_why why = { { 0 } };
+	int rc = sc_scib_trajectory(&tr, S->out->dpt_cell, S->c15, S->opts->pseudotime, S->labels,
+				    S->opts->trajectory_by_batch ? S->batches : NULL, &why, err);
+	if (rc)
+		return rc;
+	M[M_TRAJECTORY].value = tr.score;
+	if (why.msg[0] && isnan(tr.score))
+		snprintf(M[M_TRAJECTORY].why, sizeof(M[M_TRAJECTORY].why), "%s", why.msg);
+	else if (why.msg[0]) /* scib's 0 without a root cell */
+		snprintf(M[M_TRAJECTORY].detail, sizeof(M[M_TRAJECTORY].detail), "%.*s",
+			 (int)sizeof(M[M_TRAJECTORY].detail) - 1, why.msg);
+	if (tr.root != SIZE_MAX)
+		snprintf(M[M_TRAJECTORY].detail, sizeof(M[M_TRAJECTORY].detail),
+			 "%zu of %zu cells with a pseudotime in the largest component, root cell "
+			 "%zu ('%s'), rho %.6g%s", tr.n_component, tr.n_subset, tr.root,
+			 S->labels->names[tr.start_label], tr.rho,
+			 S->opts->trajectory_by_batch ? " (mean over batches)" : "");
+	M[M_TRAJECTORY].seconds = now() - t0;
+	return 0;
+}
+
 /* kBET on the 50-neighbour graph, per label and per cell. */
 static int kbet(suite *S, sc_err *err)
 {
@@ -585,7 +623,7 @@ int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *
 	result_init(out, S.n, labels, batches);
 	if ((rc = neighbours_and_graphs(&S, err)) || (rc = clustering(&S, err)) ||
 	    (rc = silhouettes(&S, err)) || (rc = isolated_f1(&S, err)) ||
-	    (rc = graph_metrics(&S, err)) || (rc = kbet(&S, err)) || (rc = pc_regression(&S, err)) ||
+	    (rc = graph_metrics(&S, err)) || (rc = trajectory(&S, err)) || (rc = kbet(&S, err)) || (rc = pc_regression(&S, err)) ||
 	    (rc = knn_lisi(&S, err)) || (rc = aggregates(out, err)))
 		goto out;
 	out->total_seconds = now() - t_all;

@@ -13,6 +13,8 @@
  *    for NMI, ARI and the isolated-label F1; graph connectivity; graph iLISI
  *    and cLISI;
  *  - on the 50-neighbour graph: kBET (kbet_all_cells, see kbet.h);
+ *  - trajectory conservation on the 15-neighbour graph, when a pseudotime
+ *    is given (trajectory.h);
  *  - on the embedding: label ASW, batch ASW, isolated-label ASW, and the PC
  *    regression after integration (before: the unintegrated PCA, if given);
  *  - scib-metrics' Euclidean-kNN iLISI/cLISI as extra metrics (class NONE:
@@ -61,6 +63,11 @@ typedef struct sc_scib_opts {
 	const double *knn_dist;
 	size_t knn_k;
 	const sc_csr *conn15, *conn50;
+	/* trajectory conservation: a pseudotime per cell (NaN where none; NULL:
+	 * the metric is NaN), averaged per batch when trajectory_by_batch
+	 * (scib's batch_key; its metrics() passes none) */
+	const double *pseudotime;
+	int trajectory_by_batch;
 } sc_scib_opts;
 
 void sc_scib_opts_default(sc_scib_opts *o);
@@ -80,6 +87,7 @@ typedef struct sc_scib_result {
 	double *ilisi_cell, *clisi_cell;         /* graph LISI */
 	double *ilisi_knn_cell, *clisi_knn_cell; /* scib-metrics LISI */
 	double *kbet_pvalue_cell;
+	double *dpt_cell;         /* the graph's diffusion pseudotime (trajectory) */
 	int32_t *cluster;         /* the NMI-optimal Leiden clustering (-1 if none) */
 	/* per label (n_labels, by label code), NaN where skipped */
 	double *asw_batch_label, *graph_conn_label, *kbet_rejection_label, *iso_f1_label,
@@ -95,9 +103,10 @@ typedef struct sc_scib_result {
  * only for bad input (NaN in the embedding, mismatched lengths, a missing
  * label) or a failure of a building block. */
 /* The phases sc_scib_suite_run announces with sc_progress_line (kNN,
- * Leiden, silhouette, batch silhouette, graph LISI, kBET): a caller may
+ * Leiden, silhouette, batch silhouette, graph LISI, trajectory, kBET): a
+ * caller may
  * count them with sc_progress_stages. */
-#define SC_SCIB_SUITE_STAGES 6
+#define SC_SCIB_SUITE_STAGES 7
 int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *labels,
 		      const sc_labels *batches, const sc_scib_opts *opts, sc_err *err) SC_WUR;
 void sc_scib_result_free(sc_scib_result *r);

@@ -23,7 +23,12 @@ void sc_scib_cells_csv(sc_buf *out, const sc_scib_result *r, char *const *cells,
 {
 	const double *cols[] = { r->asw_label_cell, r->asw_batch_cell, r->ilisi_cell, r->clisi_cell,
 				 r->kbet_pvalue_cell };
-	sc_buf_puts(out, "cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue\n");
+	/* the diffusion pseudotime only when trajectory conservation ran */
+	int dpt = 0;
+	for (size_t i = 0; r->dpt_cell && i < r->n && !dpt; i++)
+		dpt = !isnan(r->dpt_cell[i]);
+	sc_buf_puts(out, "cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue");
+	sc_buf_puts(out, dpt ? ",dpt\n" : "\n");
 	for (size_t i = 0; i < r->n; i++) {
 		sc_buf_csv(out, cells[i]);
 		sc_buf_putc(out, ',');
@@ -33,6 +38,8 @@ void sc_scib_cells_csv(sc_buf *out, const sc_scib_result *r, char *const *cells,
 		sc_buf_printf(out, ",%d", r->cluster ? r->cluster[i] : -1);
 		for (size_t k = 0; k < sizeof(cols) / sizeof(*cols); k++)
 			put_value(out, cols[k], i);
+		if (dpt)
+			put_value(out, r->dpt_cell, i);
 		sc_buf_putc(out, '\n');
 	}
 }

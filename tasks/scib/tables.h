@@ -3,10 +3,13 @@
  * the one schema every sceval scIB output uses (the integration.eval
  * step's cells.csv and labels.csv, `sceval scib --per-cell/--per-label`):
  *
- *   cells   cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue
+ *   cells   cell,label,batch,cluster,asw_label,asw_batch,ilisi,clisi,kbet_pvalue[,dpt]
  *   labels  label,cells,asw_label,asw_batch,ilisi,clisi
  *
- * One row per cell (cluster: the NMI-optimal Leiden cluster, -1 if none);
+ * One row per cell (cluster: the NMI-optimal Leiden cluster, -1 if none;
+ * dpt, only when trajectory conservation ran: the integrated graph's
+ * diffusion pseudotime, 0 outside its largest component, empty for cells
+ * without a given pseudotime);
  * one row per label with cells, its values the means of the per-cell ones
  * over the label's cells where defined. Values as %.17g (they round-trip),
  * an undefined one empty; names quoted by sc_buf_csv (a leading quote on

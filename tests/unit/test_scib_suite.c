@@ -205,7 +205,7 @@ static void real(void)
 		timed += r.metric[i].seconds >= 0;
 		classed += r.metric[i].cls == SC_SCIB_BIO || r.metric[i].cls == SC_SCIB_BATCH;
 	}
-	OK(timed == r.n_metrics && classed == 11, "suite: %zu metrics timed, %zu in the aggregates",
+	OK(timed == r.n_metrics && classed == 12, "suite: %zu metrics timed, %zu in the aggregates",
 	   timed, classed);
 	OK(!isnan(r.overall) && fabs(r.overall - (0.6 * r.bio + 0.4 * r.batch)) < 1e-15,
 	   "suite: overall = 0.6 bio + 0.4 batch (%.4f)", r.overall);
