@@ -167,7 +167,7 @@ install: $(BIN) $(BUILD)/doc/sceval.1
 # The man page and bash completion, generated from the commands' help.
 docs: $(BUILD)/doc/sceval.1
 $(BUILD)/doc/sceval.1: $(BIN) scripts/gen-docs.sh
-	sh scripts/gen-docs.sh ./$(BIN) $(BUILD)/doc
+	sh scripts/gen-docs.sh $(abspath $(BIN)) $(BUILD)/doc
 
 clean:
 	rm -rf build build-asan build-fuzz sceval sceval-asan

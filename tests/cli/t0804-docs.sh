@@ -28,7 +28,10 @@ expect_eq "completion: after --store DIR" "$(comp sceval --store x du)" "du "
 expect_eq "completion: a command's options from its help" "$(comp sceval compare --m)" "--markdown --metrics "
 expect_eq "completion: diff's options" "$(comp sceval diff --th)" "--threshold "
 expect_eq "completion: help offers the commands" "$(comp sceval help sc)" "scib "
-make -s -C "$ROOT" install PREFIX="$T/prefix" >make.out 2>&1 ||
+# The binary under test is installed as it is (-o: never rebuilt): a
+# rebuild here, after a commit or an edit, would replace ./sceval under the
+# tests running beside this one.
+make -s -C "$ROOT" install PREFIX="$T/prefix" BIN="$SCEVAL" -o "$SCEVAL" >make.out 2>&1 ||
   { fail "make install"; head -n 5 make.out; }
 expect_eq "make install puts the binary, the man page and the completion in place" \
   "$(cd prefix && find . -type f | sort | tr '\n' ' ')" \
