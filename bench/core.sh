@@ -51,5 +51,7 @@ awk '
       printf "kernel k=%d: %.1f GFLOP/s = %.0f%% of the dgemm peak measured just before (%.1f GFLOP/s, %d threads)\n", k,
         v["knn_k" k "_gflops"], 100 * v["knn_k" k "_gflops"] / v["knn_k" k "_peak_gflops"], v["knn_k" k "_peak_gflops"],
         v["blas_threads"]
+      printf "kernel k=%d in CPU time: %.1f GFLOP/s per core = %.0f%% of one-thread dgemm (%.1f GFLOP/s; unmoved by load)\n", k,
+        v["knn_k" k "_cpu_gflops"], 100 * v["knn_k" k "_cpu_gflops"] / v["knn_k" k "_peak_cpu_gflops"], v["knn_k" k "_peak_cpu_gflops"]
     }
   }' "$out"

@@ -5,7 +5,9 @@
  * Python peer, and times silhouette, NMI and ARI alone on the inputs the
  * peer times sklearn on.
  *
- * usage: scib_bench suite DIR        (DIR/emb.bin, labels.bin, batches.bin)
+ * usage: scib_bench suite DIR [rss]  (DIR/emb.bin, labels.bin, batches.bin;
+ *                                    rss: also each stage's peak resident
+ *                                    memory, "rss_NAME KB" lines)
  *        scib_bench sil DIR NAME     silhouette of DIR/NAME_x.bin by NAME_l.bin
  *        scib_bench nmi DIR          NMI/ARI of DIR/cluster.bin vs labels.bin
  */
@@ -90,7 +92,10 @@ int main(int argc, char **argv)
 		x.v = load(dir, "emb.bin", "SCD1", &x.rows, &x.cols, 8);
 		sc_labels lab = labels(dir, "labels.bin", x.rows), bat = labels(dir, "batches.bin", x.rows);
 		sc_scib_result r;
-		if (sc_scib_suite_run(&r, &x, &lab, &bat, NULL, &e)) {
+		sc_scib_opts o;
+		sc_scib_opts_default(&o);
+		o.measure_rss = argc > 3 && !strcmp(argv[3], "rss");
+		if (sc_scib_suite_run(&r, &x, &lab, &bat, &o, &e)) {
 			fprintf(stderr, "scib_bench: %s\n", e.msg);
 			return 1;
 		}
@@ -99,6 +104,10 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < r.n_metrics; i++)
 			printf("t_%s %.3f\nv_%s %.6f\n", r.metric[i].name, r.metric[i].seconds,
 			       r.metric[i].name, r.metric[i].value);
+		for (size_t i = 0; o.measure_rss && i < r.n_steps; i++)
+			printf("rss_step_%s %ld\n", r.step[i].name, r.step[i].peak_rss_kb);
+		for (size_t i = 0; o.measure_rss && i < r.n_metrics; i++)
+			printf("rss_%s %ld\n", r.metric[i].name, r.metric[i].peak_rss_kb);
 		printf("total_seconds %.3f\nv_bio %.6f\nv_batch %.6f\nv_overall %.6f\n",
 		       r.total_seconds, r.bio, r.batch, r.overall);
 		save_i(dir, "cluster.bin", r.cluster, r.n);

@@ -114,7 +114,12 @@ int sc_rep_read_counts(sc_csr *out, sc_h5ad *h, const char *counts, sc_err *err)
 	memset(out, 0, sizeof(*out));
 	out->cols = mi.cols;
 	out->indptr = sc_xcalloc(mi.rows + 1, sizeof(int64_t));
-	size_t cap = 0, block = mi.rows / 64 > 2048 ? mi.rows / 64 : 2048;
+	/* sized once from the stored count: growing by doubling would touch
+	 * (and, past the first realloc that cannot move in place, copy) up to
+	 * twice the final arrays */
+	size_t cap = mi.nnz ? mi.nnz : 1, block = mi.rows / 64 > 2048 ? mi.rows / 64 : 2048;
+	out->indices = sc_xmalloc(sc_mulsz(cap, sizeof(int32_t)));
+	out->data = sc_xmalloc(sc_mulsz(cap, sizeof(double)));
 	sc_progress pr;
 	sc_progress_begin_unit(&pr, "reading counts", "cells", mi.rows);
 	for (size_t r0 = 0; r0 < mi.rows && !rc; r0 += block) {

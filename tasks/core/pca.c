@@ -51,12 +51,25 @@ typedef struct src {
 	const sc_csr *s;
 	size_t n, p;
 	const double *mu;
+	sc_pca_rows_fn gen; /* neither d nor s: rows made on demand */
+	void *ctx;
 } src;
 
 /* Rows r0..r0+nr-1, centred, into B (nr x p). */
 static void rows_block(double *B, const src *x, size_t r0, size_t nr)
 {
 	size_t p = x->p;
+	if (x->gen) {
+		/* centred as a stored row is (-mu, then + v): the same bytes */
+		x->gen(x->ctx, B, r0, nr);
+		for (size_t i = 0; i < nr; i++)
+			for (size_t j = 0; j < p; j++) {
+				double v = B[i * p + j];
+				B[i * p + j] = -x->mu[j];
+				B[i * p + j] += v;
+			}
+		return;
+	}
 	for (size_t i = 0; i < nr; i++) {
 		double *b = B + i * p;
 		for (size_t j = 0; j < p; j++)
@@ -65,7 +78,7 @@ static void rows_block(double *B, const src *x, size_t r0, size_t nr)
 			const double *v = x->d->v + (r0 + i) * p;
 			for (size_t j = 0; j < p; j++)
 				b[j] += v[j];
-		} else {
+		} else if (x->s) {
 			const sc_csr *s = x->s;
 			for (int64_t q = s->indptr[r0 + i]; q < s->indptr[r0 + i + 1]; q++)
 				b[s->indices[q]] += s->data[q];
@@ -360,9 +373,56 @@ out:
 
 /* Column means into mu (p) and the total variance (ddof 1) into *total:
  * two passes, as numpy's var. A non-finite mean is an error. */
+/* column_moments of generated rows: the dense path's sums, block by block
+ * (each column's terms in the same row order: the same bytes). */
+static int gen_moments(double *mu, double *var, const src *x, sc_err *err)
+{
+	size_t n = x->n, p = x->p, bs = block_len(p);
+	double *B = sc_xmalloc(sc_mulsz(bs, p * sizeof(double)));
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t r0 = 0; r0 < n; r0 += bs) {
+			size_t nr = n - r0 < bs ? n - r0 : bs;
+			x->gen(x->ctx, B, r0, nr);
+			for (size_t i = 0; i < nr; i++)
+				for (size_t j = 0; j < p; j++) {
+					double v = B[i * p + j];
+					if (pass == 0) {
+						mu[j] += v;
+					} else {
+						double c = v - mu[j];
+						var[j] += c * c;
+					}
+				}
+		}
+		if (pass == 0) {
+			int finite = 1;
+			for (size_t j = 0; j < p; j++) {
+				mu[j] /= (double)n;
+				finite &= isfinite(mu[j]);
+			}
+			if (!finite) {
+				free(B);
+				return sc_errf(err, SC_EINVAL, "non-finite value in the pca input");
+			}
+		}
+	}
+	free(B);
+	return 0;
+}
+
 static int column_moments(double *mu, double *total, const src *x, sc_err *err)
 {
 	size_t n = x->n, p = x->p;
+	if (x->gen) {
+		double *var = sc_xcalloc(p, sizeof(double));
+		int rc = gen_moments(mu, var, x, err);
+		double t = 0;
+		for (size_t j = 0; j < p; j++)
+			t += var[j];
+		*total = t / (double)(n - 1);
+		free(var);
+		return rc;
+	}
 	if (x->d) {
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < p; j++)
@@ -595,15 +655,25 @@ out:
 int sc_pca_dense_with(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comps,
 		      sc_pca_method method, sc_err *err)
 {
-	src s = { x, NULL, x->rows, x->cols, NULL };
+	src s = { .d = x, .n = x->rows, .p = x->cols };
 	return pca_run(scores, model, &s, n_comps, method, err);
 }
 
 int sc_pca_csr_with(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_comps,
 		    sc_pca_method method, sc_err *err)
 {
-	src s = { NULL, x, x->rows, x->cols, NULL };
+	src s = { .s = x, .n = x->rows, .p = x->cols };
 	return pca_run(scores, model, &s, n_comps, method, err);
+}
+
+int sc_pca_rows(sc_dmat *scores, sc_pca *model, size_t n, size_t p, sc_pca_rows_fn rows,
+		void *ctx, size_t n_comps, sc_err *err)
+{
+	if (p > n || p > SC_PCA_DIRECT_MAX)
+		return sc_errf(err, SC_EINVAL, "pca of generated rows needs cols <= rows and <= %d, got "
+					       "%zu x %zu", SC_PCA_DIRECT_MAX, n, p);
+	src s = { NULL, NULL, n, p, NULL, rows, ctx };
+	return pca_run(scores, model, &s, n_comps, SC_PCA_AUTO, err);
 }
 
 int sc_pca_dense(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n_comps, sc_err *err)

@@ -38,6 +38,14 @@ int sc_pca_dense_with(sc_dmat *scores, sc_pca *model, const sc_dmat *x, size_t n
 		      sc_pca_method method, sc_err *err) SC_WUR;
 int sc_pca_csr_with(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_comps,
 		    sc_pca_method method, sc_err *err) SC_WUR;
+/* Rows of a matrix that is never stored whole: rows(ctx, B, r0, nr) writes
+ * rows r0..r0+nr-1 (nr x p, row-major) into B, the same values at every
+ * call. The result is the bytes sc_pca_dense gives on the stored matrix;
+ * memory is one block of rows plus p x p. Needs p <= n and p <= 12000 (the
+ * covariance path); each call makes four passes over the rows. */
+typedef void (*sc_pca_rows_fn)(void *ctx, double *B, size_t r0, size_t nr);
+int sc_pca_rows(sc_dmat *scores, sc_pca *model, size_t n, size_t p, sc_pca_rows_fn rows,
+		void *ctx, size_t n_comps, sc_err *err) SC_WUR;
 void sc_pca_free(sc_pca *p);
 
 #endif

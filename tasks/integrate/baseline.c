@@ -27,9 +27,9 @@ int sc_batch_baseline_parse(sc_batch_baseline *out, const char *name, sc_err *er
 				       "harmony)", name);
 }
 
-int sc_batch_baseline_embed(sc_dmat *out, const sc_csr *counts, const sc_labels *batch,
-			    sc_batch_baseline which, const sc_standard_opts *so, uint64_t seed,
-			    sc_err *err)
+int sc_batch_baseline_embed_take(sc_dmat *out, sc_csr *counts, const sc_labels *batch,
+				 sc_batch_baseline which, const sc_standard_opts *so,
+				 uint64_t seed, sc_err *err)
 {
 	sc_standard_opts def;
 	sc_dmat x = { 0 }, pcs = { 0 };
@@ -41,14 +41,16 @@ int sc_batch_baseline_embed(sc_dmat *out, const sc_csr *counts, const sc_labels 
 	}
 	switch (which) {
 	case SC_BASELINE_UNINTEGRATED:
-		return sc_standard_embedding(out, counts, so, err);
+		return sc_standard_embedding_take(out, counts, so, err);
 	case SC_BASELINE_COMBAT:
-		if ((rc = sc_standard_lognorm_hvg(&x, NULL, counts, so, err)) == 0 &&
-		    (rc = sc_combat(&x, batch, NULL, NULL, err)) == 0)
+		/* ComBat corrects the dense log-normalised matrix */
+		rc = sc_standard_lognorm_hvg(&x, NULL, counts, so, err);
+		sc_csr_free(counts);
+		if (rc == 0 && (rc = sc_combat(&x, batch, NULL, NULL, err)) == 0)
 			rc = sc_standard_pca(out, &x, so, err);
 		break;
 	case SC_BASELINE_HARMONY:
-		if ((rc = sc_standard_embedding(&pcs, counts, so, err)) == 0) {
+		if ((rc = sc_standard_embedding_take(&pcs, counts, so, err)) == 0) {
 			sc_harmony_opts ho;
 			sc_harmony_opts_default(&ho);
 			ho.seed = seed;
@@ -56,9 +58,23 @@ int sc_batch_baseline_embed(sc_dmat *out, const sc_csr *counts, const sc_labels 
 		}
 		break;
 	default:
+		sc_csr_free(counts);
 		rc = sc_errf(err, SC_EINVAL, "unknown batch baseline %d", (int)which);
 	}
 	sc_dmat_free(&x);
 	sc_dmat_free(&pcs);
 	return rc;
+}
+
+int sc_batch_baseline_embed(sc_dmat *out, const sc_csr *counts, const sc_labels *batch,
+			    sc_batch_baseline which, const sc_standard_opts *so, uint64_t seed,
+			    sc_err *err)
+{
+	sc_csr x;
+	size_t nnz = sc_csr_nnz(counts);
+	sc_csr_alloc(&x, counts->rows, counts->cols, nnz);
+	memcpy(x.indptr, counts->indptr, (counts->rows + 1) * sizeof(int64_t));
+	memcpy(x.indices, counts->indices, nnz * sizeof(int32_t));
+	memcpy(x.data, counts->data, nnz * sizeof(double));
+	return sc_batch_baseline_embed_take(out, &x, batch, which, so, seed, err);
 }

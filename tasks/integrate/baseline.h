@@ -32,5 +32,10 @@ int sc_batch_baseline_parse(sc_batch_baseline *out, const char *name, sc_err *er
 int sc_batch_baseline_embed(sc_dmat *out, const sc_csr *counts, const sc_labels *batch,
 			    sc_batch_baseline which, const sc_standard_opts *so, uint64_t seed,
 			    sc_err *err) SC_WUR;
+/* The same, taking counts: normalised in place and freed (also on error),
+ * so a step that read them holds them once (no copy). */
+int sc_batch_baseline_embed_take(sc_dmat *out, sc_csr *counts, const sc_labels *batch,
+				 sc_batch_baseline which, const sc_standard_opts *so,
+				 uint64_t seed, sc_err *err) SC_WUR;
 
 #endif

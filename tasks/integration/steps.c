@@ -99,7 +99,7 @@ static int batch_embed(sc_step_ctx *c)
 	if (which != SC_BASELINE_UNINTEGRATED &&
 	    (rc = sc_h5ad_read_labels(&b, h, "obs", sc_step_str(c, "batch_key", ""), c->err)))
 		goto out;
-	if ((rc = sc_batch_baseline_embed(&emb, &m, which == SC_BASELINE_UNINTEGRATED ? NULL : &b,
+	if ((rc = sc_batch_baseline_embed_take(&emb, &m, which == SC_BASELINE_UNINTEGRATED ? NULL : &b,
 					  which, &so, (uint64_t)c->seed, c->err)))
 		goto out;
 	rc = write_embedding(c, h, &emb, NULL, sc_batch_baseline_name(which));

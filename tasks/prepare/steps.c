@@ -28,6 +28,8 @@ static void standard_opts(sc_step_ctx *c, sc_standard_opts *o)
 	o->max_value = sc_step_num(c, "max_value", o->max_value);
 }
 
+/* Memory: the counts once (normalised in place into the log-normalised HVG
+ * CSR), the PCA by blocks of rows; never cells x genes dense. */
 static int prepare(sc_step_ctx *c)
 {
 	const char *pd = sc_step_need(c, "data");
@@ -37,8 +39,8 @@ static int prepare(sc_step_ctx *c)
 	sc_standard_opts o;
 	standard_opts(c, &o);
 	sc_h5ad *h = NULL;
-	sc_csr m = { 0 }, xcsr = { 0 };
-	sc_dmat x = { 0 }, pcs = { 0 };
+	sc_csr m = { 0 }, x = { 0 };
+	sc_dmat pcs = { 0 };
 	uint8_t *sel = NULL;
 	char **obs = NULL, **var = NULL, **hv = NULL;
 	size_t nobs = 0, nvar = 0;
@@ -49,22 +51,22 @@ static int prepare(sc_step_ctx *c)
 	    (rc = sc_h5ad_read_index(&obs, &nobs, h, "obs", c->err)) ||
 	    (rc = sc_h5ad_read_index(&var, &nvar, h, "var", c->err)))
 		goto out;
-	sel = sc_xcalloc(m.cols ? m.cols : 1, 1);
-	if ((rc = sc_standard_lognorm_hvg(&x, sel, &m, &o, c->err)))
+	size_t genes = m.cols;
+	sel = sc_xcalloc(genes ? genes : 1, 1);
+	if ((rc = sc_standard_lognorm_hvg_sparse(&x, sel, &m, &o, c->err)))
 		goto out;
 	hv = sc_xcalloc(x.cols ? x.cols : 1, sizeof(char *));
 	size_t k = 0;
-	for (size_t j = 0; j < m.cols && k < x.cols; j++)
+	for (size_t j = 0; j < genes && k < x.cols; j++)
 		if (sel[j])
 			hv[k++] = var[j];
-	sc_dmat_to_csr(&xcsr, &x);
-	if ((rc = sc_standard_pca(&pcs, &x, &o, c->err)))
+	if ((rc = sc_standard_pca_sparse(&pcs, &x, &o, c->err)))
 		goto out;
 	path = sc_step_out(c, "prepared.h5ad");
 	if ((rc = sc_h5ad_create(&w, path, c->err)) ||
 	    (rc = sc_h5ad_write_index(w, "obs", obs, nobs, c->err)) ||
 	    (rc = sc_h5ad_write_index(w, "var", hv, x.cols, c->err)) ||
-	    (rc = sc_h5ad_write_csr(w, "X", &xcsr, SC_H5AD_F32, c->err)) ||
+	    (rc = sc_h5ad_write_csr(w, "X", &x, SC_H5AD_F32, c->err)) ||
 	    (rc = sc_h5ad_write_dense(w, "obsm/X_pca", &pcs, SC_H5AD_F64, c->err)) ||
 	    (rc = sc_h5ad_write_uns_string(w, "preprocessing",
 					   "normalize_total -> log1p -> highly_variable_genes (seurat) "
@@ -83,8 +85,7 @@ out:
 	sc_h5ad_strings_free(obs, nobs);
 	sc_h5ad_strings_free(var, nvar);
 	sc_csr_free(&m);
-	sc_csr_free(&xcsr);
-	sc_dmat_free(&x);
+	sc_csr_free(&x);
 	sc_dmat_free(&pcs);
 	sc_h5ad_close(h);
 	return rc;

@@ -603,6 +603,45 @@ static int aggregates(sc_scib_result *out, sc_err *err)
 				 err);
 }
 
+/* The suite's stages in order; each fills its metrics' values and times. */
+static int (*const stages[])(suite *, sc_err *) = {
+	neighbours_and_graphs, clustering, silhouettes, isolated_f1,
+	graph_metrics, trajectory, kbet, pc_regression, knn_lisi,
+};
+
+static void rss_reset(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/* VmHWM of /proc/self/status in kB (0 where there is none). */
+static long rss_peak_kb(void)
+{
+	char line[256];
+	long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			kb = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* A stage's peak to the steps it added and the metrics it timed. */
+static void rss_assign(sc_scib_result *out, size_t first_step, long kb)
+{
+	for (size_t i = first_step; i < out->n_steps; i++)
+		out->step[i].peak_rss_kb = kb;
+	for (size_t i = 0; i < out->n_metrics; i++)
+		if (out->metric[i].seconds > 0 && out->metric[i].peak_rss_kb == 0)
+			out->metric[i].peak_rss_kb = kb;
+}
+
 int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *labels,
 		      const sc_labels *batches, const sc_scib_opts *opts, sc_err *err)
 {
@@ -621,10 +660,16 @@ int sc_scib_suite_run(sc_scib_result *out, const sc_dmat *emb, const sc_labels *
 	if ((rc = check_inputs(&S, err)))
 		goto out;
 	result_init(out, S.n, labels, batches);
-	if ((rc = neighbours_and_graphs(&S, err)) || (rc = clustering(&S, err)) ||
-	    (rc = silhouettes(&S, err)) || (rc = isolated_f1(&S, err)) ||
-	    (rc = graph_metrics(&S, err)) || (rc = trajectory(&S, err)) || (rc = kbet(&S, err)) || (rc = pc_regression(&S, err)) ||
-	    (rc = knn_lisi(&S, err)) || (rc = aggregates(out, err)))
+	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		size_t ns = out->n_steps;
+		if (opts->measure_rss)
+			rss_reset();
+		if ((rc = stages[i](&S, err)))
+			goto out;
+		if (opts->measure_rss)
+			rss_assign(out, ns, rss_peak_kb());
+	}
+	if ((rc = aggregates(out, err)))
 		goto out;
 	out->total_seconds = now() - t_all;
 	sc_progress_line(NULL);

@@ -34,6 +34,8 @@ typedef struct sc_scib_metric {
 	int higher_is_better;
 	double value;         /* NaN when undefined */
 	double seconds;       /* wall time of this metric's own computation */
+	long peak_rss_kb;     /* with opts->measure_rss: the process's peak
+			       * resident memory during the stage computing it */
 	char detail[160];     /* e.g. "resolution 0.8, 12 clusters" */
 	char why[256];        /* why the value is NaN, "" otherwise */
 } sc_scib_metric;
@@ -41,6 +43,7 @@ typedef struct sc_scib_metric {
 typedef struct sc_scib_step {
 	const char *name;     /* shared work: "knn", "graph15", "graph50", "leiden_sweep" */
 	double seconds;
+	long peak_rss_kb;     /* as sc_scib_metric's */
 } sc_scib_step;
 
 typedef struct sc_scib_opts {
@@ -68,6 +71,10 @@ typedef struct sc_scib_opts {
 	 * (scib's batch_key; its metrics() passes none) */
 	const double *pseudotime;
 	int trajectory_by_batch;
+	/* benchmarks only (Linux): reset the process's peak RSS before each
+	 * stage (/proc/self/clear_refs) and record each stage's peak; the
+	 * process's own peak (getrusage, the runner's record) is lost */
+	int measure_rss;
 } sc_scib_opts;
 
 void sc_scib_opts_default(sc_scib_opts *o);

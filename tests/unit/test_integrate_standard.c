@@ -9,6 +9,8 @@
 #include "integrate_checks.h"
 #include "tasks/integrate/baseline.h"
 #include "tasks/integrate/standard.h"
+#include "tasks/core/pca.h"
+#include "tasks/core/rng.h"
 
 #include <math.h>
 
@@ -160,8 +162,128 @@ out:
 	binio_rmdir(dir);
 }
 
+/* Counts with rows stored out of column order, duplicate entries and
+ * explicit zeros, as some writers leave them. */
+static void messy_counts(sc_csr *out, size_t n, size_t p, uint64_t seed)
+{
+	sc_rng r;
+	sc_rng_seed(&r, seed);
+	size_t cap = n * (p + 4), q = 0;
+	sc_csr_alloc(out, n, p, cap);
+	for (size_t i = 0; i < n; i++) {
+		size_t start = q;
+		for (size_t j = 0; j < p; j++) {
+			uint64_t v = sc_rng_poisson(&r, 0.3 + (double)((i % 7) * (j % 5)) * 0.2);
+			if (v || sc_rng_below(&r, 50) == 0) { /* some explicit zeros */
+				out->indices[q] = (int32_t)j;
+				out->data[q++] = (double)v;
+			}
+		}
+		if (i % 3 == 0 && q - start > 1) /* reversed order */
+			for (size_t a = start, b = q - 1; a < b; a++, b--) {
+				int32_t ti = out->indices[a];
+				double td = out->data[a];
+				out->indices[a] = out->indices[b];
+				out->data[a] = out->data[b];
+				out->indices[b] = ti;
+				out->data[b] = td;
+			}
+		if (i % 5 == 0) { /* a duplicate of column 1 */
+			out->indices[q] = 1;
+			out->data[q++] = 2;
+		}
+		out->indptr[i + 1] = (int64_t)q;
+	}
+}
+
+/* The pipeline as the dense code path computes it (copy, normalise, log1p,
+ * select, densify, scale, PCA): the reference for the sparse path. */
+static int dense_reference(sc_dmat *scores, sc_dmat *x, const sc_csr *counts, size_t ntop,
+			   sc_err *err)
+{
+	sc_standard_opts o;
+	sc_standard_opts_default(&o);
+	o.n_top_genes = ntop;
+	o.n_comps = 10;
+	size_t p = counts->cols, nnz = sc_csr_nnz(counts);
+	sc_csr c, sub;
+	sc_csr_alloc(&c, counts->rows, p, nnz);
+	memcpy(c.indptr, counts->indptr, (counts->rows + 1) * sizeof(int64_t));
+	memcpy(c.indices, counts->indices, nnz * sizeof(int32_t));
+	memcpy(c.data, counts->data, nnz * sizeof(double));
+	uint8_t *keep = malloc(p);
+	memset(keep, 1, p);
+	int rc = sc_normalize_total_csr(&c, o.target_sum, err);
+	sc_log1p_csr(&c);
+	sc_hvg_opts h;
+	sc_hvg_opts_default(&h, SC_HVG_SEURAT);
+	h.n_top_genes = ntop;
+	if (!rc && ntop)
+		rc = sc_hvg(keep, NULL, &c, &h, err);
+	sc_csr_select_cols(&sub, &c, keep);
+	sc_csr_to_dense(x, &sub);
+	sc_csr_free(&c);
+	sc_csr_free(&sub);
+	free(keep);
+	if (rc)
+		return rc;
+	sc_dmat xs;
+	sc_dmat_alloc(&xs, x->rows, x->cols);
+	memcpy(xs.v, x->v, x->rows * x->cols * sizeof(double));
+	sc_scale_dense(&xs, 1, o.max_value);
+	rc = sc_pca_dense(scores, NULL, &xs, o.n_comps, err);
+	sc_dmat_free(&xs);
+	return rc;
+}
+
+/* The sparse path (never dense, PCA by blocks of rows) gives the dense
+ * path's bytes: on 9000 cells the blocks of 4096 rows are crossed. */
+static void test_sparse_is_dense(void)
+{
+	size_t n = 9000, p = 40, ntops[2] = { 0, 25 };
+	for (int t = 0; t < 2; t++) {
+		sc_csr counts, x;
+		sc_dmat ref = { 0 }, xd = { 0 }, got = { 0 };
+		sc_err err = { 0 };
+		messy_counts(&counts, n, p, 7 + (uint64_t)t);
+		int rc = dense_reference(&ref, &xd, &counts, ntops[t], &err);
+		OK(rc == 0, "dense reference runs (%s)", rc ? err.msg : "ok");
+		sc_standard_opts o;
+		sc_standard_opts_default(&o);
+		o.n_top_genes = ntops[t];
+		o.n_comps = 10;
+		uint8_t *sel = calloc(p, 1);
+		rc = sc_standard_lognorm_hvg_sparse(&x, sel, &counts, &o, &err);
+		OK(rc == 0 && counts.data == NULL, "sparse log-normalisation runs and takes the counts");
+		sc_csr canon;
+		sc_dmat_to_csr(&canon, &xd);
+		size_t nnz = sc_csr_nnz(&canon);
+		OK(x.rows == canon.rows && x.cols == canon.cols && sc_csr_nnz(&x) == nnz &&
+			   !memcmp(x.indptr, canon.indptr, (n + 1) * sizeof(int64_t)) &&
+			   !memcmp(x.indices, canon.indices, nnz * sizeof(int32_t)) &&
+			   !memcmp(x.data, canon.data, nnz * sizeof(double)),
+		   "n_top_genes %zu: the CSR is the dense matrix's (%zu of %zu genes)", ntops[t],
+		   x.cols, p);
+		rc = sc_standard_pca_sparse(&got, &x, &o, &err);
+		OK(rc == 0 && got.rows == ref.rows && got.cols == ref.cols &&
+			   !memcmp(got.v, ref.v, ref.rows * ref.cols * sizeof(double)),
+		   "n_top_genes %zu: PCA scores equal the dense path's, byte for byte", ntops[t]);
+		free(sel);
+		sc_csr_free(&canon);
+		sc_csr_free(&x);
+		sc_dmat_free(&ref);
+		sc_dmat_free(&xd);
+		sc_dmat_free(&got);
+	}
+	sc_err err = { 0 };
+	sc_dmat s;
+	OK(sc_pca_rows(&s, NULL, 5, 6, NULL, NULL, 2, &err) == SC_EINVAL,
+	   "sc_pca_rows refuses more columns than rows: %s", err.msg);
+}
+
 int main(void)
 {
+	test_sparse_is_dense();
 	test_cellbench();
 	return unit_done();
 }

@@ -210,10 +210,26 @@ static void real(void)
 	OK(!isnan(r.overall) && fabs(r.overall - (0.6 * r.bio + 0.4 * r.batch)) < 1e-15,
 	   "suite: overall = 0.6 bio + 0.4 batch (%.4f)", r.overall);
 	o.n_threads = 1;
+	o.measure_rss = 1; /* changes nothing but the peak memory records */
 	rc = sc_scib_suite_run(&r1, &in.emb, &in.lab, &in.bat, &o, &e);
 	OK(rc == 0, "suite with one thread runs");
-	if (rc == 0)
-		all_same(&r, &r1, "suite 1 vs 2 threads");
+	if (rc == 0) {
+		all_same(&r, &r1, "suite 1 vs 2 threads, peak memory measured");
+		size_t with = 0, without = 0;
+		/* the process holds at least the embedding: a peak is above that */
+		long floor_kb = (long)(in.emb.rows * in.emb.cols * sizeof(double) / 1024);
+		for (size_t i = 0; i < r1.n_metrics; i++) {
+			with += r1.metric[i].seconds > 0 && r1.metric[i].peak_rss_kb > floor_kb;
+			without += r.metric[i].peak_rss_kb == 0;
+		}
+		FILE *f = fopen("/proc/self/status", "r");
+		if (f) {
+			fclose(f);
+			OK(with == r1.n_metrics && without == r.n_metrics,
+			   "measure_rss: %zu of %zu metrics have a peak memory above %ld kB, "
+			   "%zu without the option have none", with, r1.n_metrics, floor_kb, without);
+		}
+	}
 	sc_scib_result_free(&r1);
 
 	/* end to end: kNN and both graphs from the numerical core */
