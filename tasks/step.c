@@ -26,6 +26,17 @@ const char *sc_step_need(const sc_step_ctx *c, const char *role)
 	return p;
 }
 
+int sc_step_write_svg(sc_step_ctx *c, sc_svg *s, const char *name)
+{
+	if (!s)
+		return 0;
+	char *path = sc_step_out(c, name);
+	int rc = sc_svg_write(s, path, c->err);
+	free(path);
+	sc_svg_free(s);
+	return rc;
+}
+
 char *sc_step_out(const sc_step_ctx *c, const char *name)
 {
 	return sc_path_join(c->outdir, name);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "util/err.h"
+#include "io/svg.h"
 
 typedef struct sc_step_ctx {
 	const json_t *params; /* object */
@@ -37,6 +38,9 @@ const char *sc_step_input(const sc_step_ctx *c, const char *role);
 const char *sc_step_need(const sc_step_ctx *c, const char *role);
 /* Path for an output file in the output folder (caller frees). */
 char *sc_step_out(const sc_step_ctx *c, const char *name);
+/* Write the figure s as the output file NAME and free it (s may be NULL
+ * after a failed drawing: nothing is written, 0 returned). */
+int sc_step_write_svg(sc_step_ctx *c, sc_svg *s, const char *name);
 /* Record a metric; NaN is stored as null with the detail saying why. */
 void sc_step_metric(sc_step_ctx *c, const char *name, double value, int higher_is_better,
 		    const char *detail);

@@ -41,6 +41,15 @@ void sc_csr_free(sc_csr *m)
 	memset(m, 0, sizeof(*m));
 }
 
+void sc_csr_copy(sc_csr *out, const sc_csr *m)
+{
+	size_t nnz = sc_csr_nnz(m);
+	sc_csr_alloc(out, m->rows, m->cols, nnz);
+	memcpy(out->indptr, m->indptr, (m->rows + 1) * sizeof(int64_t));
+	memcpy(out->indices, m->indices, nnz * sizeof(int32_t));
+	memcpy(out->data, m->data, nnz * sizeof(double));
+}
+
 void sc_csr_to_dense(sc_dmat *out, const sc_csr *m)
 {
 	sc_dmat_alloc(out, m->rows, m->cols);

@@ -44,6 +44,8 @@ void sc_dmat_free(sc_dmat *m);
 
 void sc_csr_alloc(sc_csr *m, size_t rows, size_t cols, size_t nnz);
 void sc_csr_free(sc_csr *m);
+/* out = a copy of m (its own arrays). */
+void sc_csr_copy(sc_csr *out, const sc_csr *m);
 static inline size_t sc_csr_nnz(const sc_csr *m)
 {
 	return m->indptr ? (size_t)m->indptr[m->rows] : 0;

@@ -373,16 +373,17 @@ out:
 
 /* Column means into mu (p) and the total variance (ddof 1) into *total:
  * two passes, as numpy's var. A non-finite mean is an error. */
-/* column_moments of generated rows: the dense path's sums, block by block
- * (each column's terms in the same row order: the same bytes). */
-static int gen_moments(double *mu, double *var, const src *x, sc_err *err)
+void sc_pca_rows_moments(double *mu, double *ss, size_t n, size_t p, sc_pca_rows_fn rows,
+			 void *ctx)
 {
-	size_t n = x->n, p = x->p, bs = block_len(p);
-	double *B = sc_xmalloc(sc_mulsz(bs, p * sizeof(double)));
+	size_t bs = block_len(p);
+	double *B = sc_xmalloc(sc_mulsz(bs, (p ? p : 1) * sizeof(double)));
+	memset(mu, 0, p * sizeof(double));
+	memset(ss, 0, p * sizeof(double));
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t r0 = 0; r0 < n; r0 += bs) {
 			size_t nr = n - r0 < bs ? n - r0 : bs;
-			x->gen(x->ctx, B, r0, nr);
+			rows(ctx, B, r0, nr);
 			for (size_t i = 0; i < nr; i++)
 				for (size_t j = 0; j < p; j++) {
 					double v = B[i * p + j];
@@ -390,23 +391,25 @@ static int gen_moments(double *mu, double *var, const src *x, sc_err *err)
 						mu[j] += v;
 					} else {
 						double c = v - mu[j];
-						var[j] += c * c;
+						ss[j] += c * c;
 					}
 				}
 		}
-		if (pass == 0) {
-			int finite = 1;
-			for (size_t j = 0; j < p; j++) {
-				mu[j] /= (double)n;
-				finite &= isfinite(mu[j]);
-			}
-			if (!finite) {
-				free(B);
-				return sc_errf(err, SC_EINVAL, "non-finite value in the pca input");
-			}
-		}
+		if (pass == 0)
+			for (size_t j = 0; j < p; j++)
+				mu[j] /= (double)(n ? n : 1);
 	}
 	free(B);
+}
+
+/* column_moments of generated rows: the dense path's sums, block by block
+ * (each column's terms in the same row order: the same bytes). */
+static int gen_moments(double *mu, double *var, const src *x, sc_err *err)
+{
+	sc_pca_rows_moments(mu, var, x->n, x->p, x->gen, x->ctx);
+	for (size_t j = 0; j < x->p; j++)
+		if (!isfinite(mu[j]))
+			return sc_errf(err, SC_EINVAL, "non-finite value in the pca input");
 	return 0;
 }
 

@@ -46,6 +46,12 @@ int sc_pca_csr_with(sc_dmat *scores, sc_pca *model, const sc_csr *x, size_t n_co
 typedef void (*sc_pca_rows_fn)(void *ctx, double *B, size_t r0, size_t nr);
 int sc_pca_rows(sc_dmat *scores, sc_pca *model, size_t n, size_t p, sc_pca_rows_fn rows,
 		void *ctx, size_t n_comps, sc_err *err) SC_WUR;
+/* Column means (mu, p) and sums of squared deviations from them (ss, p) of
+ * the n x p matrix that rows generates (as above): two passes, each
+ * column's terms in row order, so the bytes of the loops over a stored
+ * matrix. */
+void sc_pca_rows_moments(double *mu, double *ss, size_t n, size_t p, sc_pca_rows_fn rows,
+			 void *ctx);
 void sc_pca_free(sc_pca *p);
 
 #endif

@@ -130,15 +130,6 @@ static int is_score(const char *col)
 	return !is_sparsity(col) && !(n > 2 && !strcmp(col + n - 2, "_p"));
 }
 
-static int save(sc_step_ctx *c, sc_svg *s, const char *name)
-{
-	char *path = sc_step_out(c, name);
-	int rc = sc_svg_write(s, path, c->err);
-	free(path);
-	sc_svg_free(s);
-	return rc;
-}
-
 /* Column j of every method: v[a][i] (caller frees v[0] and v). */
 static double **column(const score_table *t, size_t k, size_t j)
 {
@@ -181,7 +172,7 @@ static int sparsity_figure(sc_step_ctx *c, const score_table *t, size_t k, char 
 		sc_svg_legend(s, &p, a, methods[a], sc_svg_category(a));
 	}
 	char *name = sc_xasprintf("%s_vs_sparsity_by_method.svg", t[0].cols[j]);
-	int rc = save(c, s, name);
+	int rc = sc_step_write_svg(c, s, name);
 	free(name);
 	return rc;
 }

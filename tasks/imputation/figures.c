@@ -16,15 +16,6 @@
 #define FIG_SCORE_SPARSITY "score_vs_sparsity.svg"
 #define FIG_HELDOUT "heldout_gene.svg"
 
-static int save(sc_step_ctx *c, sc_svg *s, const char *name)
-{
-	char *path = sc_step_out(c, name);
-	int rc = sc_svg_write(s, path, c->err);
-	free(path);
-	sc_svg_free(s);
-	return rc;
-}
-
 /* Score (y) against sparsity (x), one point per gene. */
 int sc_imp_score_sparsity_figure(sc_step_ctx *c, const double *score, const double *sparsity,
 				 size_t n, const char *score_name, double y0, double y1)
@@ -36,7 +27,7 @@ int sc_imp_score_sparsity_figure(sc_step_ctx *c, const double *score, const doub
 	sc_svg_axes(s, &p, 0, 1, y0, y1, "sparsity (share of zeros)", score_name);
 	for (size_t j = 0; j < n; j++)
 		sc_svg_point(s, &p, sparsity[j], score[j], 3, sc_svg_category(0));
-	return save(c, s, FIG_SCORE_SPARSITY);
+	return sc_step_write_svg(c, s, FIG_SCORE_SPARSITY);
 }
 
 /* One box per named score column (v: n values each). */
@@ -58,7 +49,7 @@ int sc_imp_box_figure(sc_step_ctx *c, const double *const *v, char *const *names
 	sc_svg_xcategories(s, &p, names, k);
 	for (size_t a = 0; a < k; a++)
 		sc_svg_box(s, &p, (double)a, 0.3, v[a], n, sc_svg_category(a));
-	return save(c, s, file);
+	return sc_step_write_svg(c, s, file);
 }
 
 /* The gene whose cosine is nearest the median (ties: the first). */
@@ -125,7 +116,7 @@ int sc_imp_spatial_figures(sc_step_ctx *c, const sc_imp_pair *p, const sc_dmat *
 		free(title);
 		spot_panel(f, 0, 500, xy, p->sp_test.v + g, nt, "measured");
 		spot_panel(f, 500, 500, xy, pred->v + g, nt, "predicted");
-		rc = save(c, f, FIG_HELDOUT);
+		rc = sc_step_write_svg(c, f, FIG_HELDOUT);
 	}
 	free(v);
 	return rc;

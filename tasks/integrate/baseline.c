@@ -71,10 +71,6 @@ int sc_batch_baseline_embed(sc_dmat *out, const sc_csr *counts, const sc_labels 
 			    sc_err *err)
 {
 	sc_csr x;
-	size_t nnz = sc_csr_nnz(counts);
-	sc_csr_alloc(&x, counts->rows, counts->cols, nnz);
-	memcpy(x.indptr, counts->indptr, (counts->rows + 1) * sizeof(int64_t));
-	memcpy(x.indices, counts->indices, nnz * sizeof(int32_t));
-	memcpy(x.data, counts->data, nnz * sizeof(double));
+	sc_csr_copy(&x, counts);
 	return sc_batch_baseline_embed_take(out, &x, batch, which, so, seed, err);
 }

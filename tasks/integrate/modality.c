@@ -34,11 +34,7 @@ int sc_modality_embedding(sc_dmat *out, const sc_csr *counts, sc_modality kind, 
 	}
 	case SC_MODALITY_ATAC: {
 		sc_csr x;
-		size_t nnz = sc_csr_nnz(counts);
-		sc_csr_alloc(&x, counts->rows, counts->cols, nnz);
-		memcpy(x.indptr, counts->indptr, (counts->rows + 1) * sizeof(int64_t));
-		memcpy(x.indices, counts->indices, nnz * sizeof(int32_t));
-		memcpy(x.data, counts->data, nnz * sizeof(double));
+		sc_csr_copy(&x, counts);
 		if ((rc = sc_tfidf_csr(&x, 1e4, err)) == 0)
 			rc = sc_lsi(out, NULL, &x, n_comps, 1, err);
 		sc_csr_free(&x);

@@ -25,15 +25,6 @@ void sc_standard_opts_default(sc_standard_opts *o)
 	o->n_comps = 50;
 }
 
-static void csr_copy(sc_csr *out, const sc_csr *m)
-{
-	size_t nnz = sc_csr_nnz(m);
-	sc_csr_alloc(out, m->rows, m->cols, nnz);
-	memcpy(out->indptr, m->indptr, (m->rows + 1) * sizeof(int64_t));
-	memcpy(out->indices, m->indices, nnz * sizeof(int32_t));
-	memcpy(out->data, m->data, nnz * sizeof(double));
-}
-
 /* Each row of m in the order sc_dmat_to_csr(sc_csr_to_dense(m)) gives:
  * ascending columns, duplicates summed in stored order, zeros dropped. In
  * place (a row can only shrink); rows already so pass untouched. */
@@ -122,7 +113,7 @@ int sc_standard_lognorm_hvg(sc_dmat *out, uint8_t *selected, const sc_csr *count
 {
 	sc_csr x = { 0 }, sub = { 0 };
 	memset(out, 0, sizeof(*out));
-	csr_copy(&x, counts);
+	sc_csr_copy(&x, counts);
 	int rc = sc_standard_lognorm_hvg_sparse(&sub, selected, &x, o, err);
 	if (rc == 0)
 		sc_csr_to_dense(out, &sub);
@@ -177,37 +168,22 @@ static void scaled_block(void *ctx, double *B, size_t r0, size_t nr)
 		}
 }
 
+static void plain_block(void *ctx, double *B, size_t r0, size_t nr)
+{
+	dense_rows(B, ctx, r0, nr);
+}
+
 /* sc_scale_dense's column means and deviations (zero-centred), from the
  * dense rows block by block: each column's sum in the same row order. */
 static void scale_moments(double *mu, double *sd, const sc_csr *x)
 {
-	size_t n = x->rows, p = x->cols, bs = 4096;
-	double *B = sc_xmalloc(sc_mulsz(bs, (p ? p : 1) * sizeof(double)));
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t r0 = 0; r0 < n; r0 += bs) {
-			size_t nr = n - r0 < bs ? n - r0 : bs;
-			dense_rows(B, x, r0, nr);
-			for (size_t i = 0; i < nr; i++)
-				for (size_t j = 0; j < p; j++) {
-					double v = B[i * p + j];
-					if (pass == 0) {
-						mu[j] += v;
-					} else {
-						double c = v - mu[j];
-						sd[j] += c * c;
-					}
-				}
-		}
-		if (pass == 0)
-			for (size_t j = 0; j < p; j++)
-				mu[j] /= (double)(n ? n : 1);
-	}
+	size_t n = x->rows, p = x->cols;
+	sc_pca_rows_moments(mu, sd, n, p, plain_block, (void *)x);
 	for (size_t j = 0; j < p; j++) {
 		sd[j] = n > 1 ? sqrt(sd[j] / (double)(n - 1)) : 0;
 		if (sd[j] == 0)
 			sd[j] = 1;
 	}
-	free(B);
 }
 
 int sc_standard_pca_sparse(sc_dmat *scores, const sc_csr *x, const sc_standard_opts *o,
@@ -251,6 +227,6 @@ int sc_standard_embedding(sc_dmat *out, const sc_csr *counts, const sc_standard_
 			  sc_err *err)
 {
 	sc_csr x;
-	csr_copy(&x, counts);
+	sc_csr_copy(&x, counts);
 	return sc_standard_embedding_take(out, &x, o, err);
 }

@@ -315,9 +315,5 @@ int sc_integration_picture(sc_step_ctx *c, const sc_dmat *emb, const sc_csr *gra
 	int rc = sc_integration_picture_svg(&s, emb, graph, lab, bat, &o, c->err);
 	if (rc || !s)
 		return rc;
-	char *path = sc_step_out(c, "embedding.svg");
-	rc = sc_svg_write(s, path, c->err);
-	free(path);
-	sc_svg_free(s);
-	return rc;
+	return sc_step_write_svg(c, s, "embedding.svg");
 }

@@ -311,11 +311,7 @@ static int figure_scatter(sc_step_ctx *c, const eval_ctx *e, const char *method)
 		sc_svg_text(s, &p, lo, hi, e->cl.cond[k], 's', 11);
 	}
 	(void)ng;
-	char *path = sc_step_out(c, SC_PERT_FIG_SCATTER);
-	int rc = sc_svg_write(s, path, c->err);
-	free(path);
-	sc_svg_free(s);
-	return rc;
+	return sc_step_write_svg(c, s, SC_PERT_FIG_SCATTER);
 }
 
 /* Pearson delta per subgroup: the method against train_mean. */
@@ -344,11 +340,7 @@ static int figure_bars(sc_step_ctx *c, const eval_ctx *e, const char *method)
 	}
 	sc_svg_legend(s, &p, 0, method, sc_svg_category(0));
 	sc_svg_legend(s, &p, 1, "train_mean", sc_svg_category(1));
-	char *path = sc_step_out(c, SC_PERT_FIG_BARS);
-	int rc = sc_svg_write(s, path, c->err);
-	free(path);
-	sc_svg_free(s);
-	return rc;
+	return sc_step_write_svg(c, s, SC_PERT_FIG_BARS);
 }
 
 static int pert_eval(sc_step_ctx *c)

@@ -17,15 +17,6 @@
 #define REAL_COLOR 0x1f77b4
 #define SIM_COLOR 0xff7f0e
 
-static int write_svg(sc_step_ctx *c, sc_svg *s, const char *name)
-{
-	char *path = sc_step_out(c, name);
-	int rc = sc_svg_write(s, path, c->err);
-	free(path);
-	sc_svg_free(s);
-	return rc;
-}
-
 static int ks_heatmap(sc_step_ctx *c, const double *ks, char *const *types, size_t T)
 {
 	static char *stats[] = { "gene mean", "gene var", "gene CV", "gene zero", "library size",
@@ -48,7 +39,7 @@ static int ks_heatmap(sc_step_ctx *c, const double *ks, char *const *types, size
 	sc_svg_ycategories(s, &p, stats, 6);
 	sc_svg_colorbar(s, &p, 0, 1, "KS");
 	free(labels);
-	return write_svg(c, s, SC_SIM_FIG_KS);
+	return sc_step_write_svg(c, s, SC_SIM_FIG_KS);
 }
 
 /* Overlaid histograms of log10(1 + v) (or v for fractions) of the two sides. */
@@ -116,7 +107,7 @@ static int densities(sc_step_ctx *c, const sc_sim_summary *a, const sc_sim_summa
 	}
 	free(ga);
 	free(gb);
-	return write_svg(c, s, SC_SIM_FIG_DENSITY);
+	return sc_step_write_svg(c, s, SC_SIM_FIG_DENSITY);
 }
 
 static int pca_scatter(sc_step_ctx *c, const double *pcs, size_t n, size_t d,
@@ -138,7 +129,7 @@ static int pca_scatter(sc_step_ctx *c, const double *pcs, size_t n, size_t d,
 			     source[i] ? SIM_COLOR : REAL_COLOR);
 	sc_svg_legend(s, &p, 0, "real", REAL_COLOR);
 	sc_svg_legend(s, &p, 1, "simulated", SIM_COLOR);
-	return write_svg(c, s, SC_SIM_FIG_PCA);
+	return sc_step_write_svg(c, s, SC_SIM_FIG_PCA);
 }
 
 int sc_sim_figures(sc_step_ctx *c, const sc_sim_summary *real, const sc_sim_summary *sim,
