@@ -275,7 +275,8 @@ static void write_sets(sc_buf *out, sc_grn_orgdb_info *info, const tables *t,
 		}
 		sc_buf_putc(out, '\n');
 	}
-	qsort(used, n_used, sizeof(char *), cmp_str);
+	if (n_used) /* qsort's array must not be NULL, even empty */
+		qsort(used, n_used, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n_used; i++)
 		info->genes += !i || strcmp(used[i - 1], used[i]);
 	free(members);
