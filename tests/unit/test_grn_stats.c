@@ -188,7 +188,7 @@ static void test_oracle(void)
 		OK(!sc_grn_bh(bq, bp[c], bm[c], &err), "BH case %d runs", c);
 		size_t bad = 0;
 		for (size_t i = 0; i < bm[c]; i++) {
-			char nm[16];
+			char nm[24]; /* "q" and any size_t */
 			snprintf(nm, sizeof(nm), "q%zu", i);
 			double w = cls_expect_get(&e, id, nm);
 			/* the same divisions in the same order: 1 ulp */
